@@ -1,0 +1,322 @@
+//! Converting many stories at once: finding them, naming their books, converting them in
+//! parallel and writing each book whole or not at all.
+
+use crate::convert::{self, load, normalize_loaded, title_for};
+use crate::error::Error;
+use crate::export::export_epub;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// File extensions read as stories when a folder is given.
+pub const STORY_EXTENSIONS: [&str; 3] = ["txt", "md", "markdown"];
+
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub output: PathBuf,
+    /// Stories converted at once; 0 means one per core.
+    pub jobs: usize,
+    pub convert: convert::Options,
+}
+
+/// What happened to one story: the JSON report has one of these per story.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryReport {
+    pub input: PathBuf,
+    pub output: Option<PathBuf>,
+    pub status: Status,
+    pub warnings: Vec<String>,
+    pub error: Option<String>,
+    pub title: Option<String>,
+    pub chapters: usize,
+    pub words: usize,
+    pub notes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Written,
+    Failed,
+}
+
+impl StoryReport {
+    fn failed(input: &Path, error: &Error) -> Self {
+        StoryReport {
+            input: input.to_owned(),
+            output: None,
+            status: Status::Failed,
+            warnings: Vec::new(),
+            error: Some(error.to_string()),
+            title: None,
+            chapters: 0,
+            words: 0,
+            notes: 0,
+        }
+    }
+}
+
+/// Expands folders into the stories they hold (sorted, not recursive); files are kept as
+/// given. A path that does not exist is an error.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        let read_error = |source| Error::Read {
+            path: path.clone(),
+            source,
+        };
+        let metadata = std::fs::metadata(path).map_err(read_error)?;
+        if metadata.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(read_error)?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && is_story_file(p))
+                .collect();
+            found.sort();
+            inputs.extend(found);
+        } else {
+            inputs.push(path.clone());
+        }
+    }
+    Ok(inputs)
+}
+
+fn is_story_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| STORY_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Converts every input, calling `on_done` as each story finishes. Reports come back in
+/// input order.
+pub fn build_all(
+    inputs: &[PathBuf],
+    options: &BatchOptions,
+    on_done: impl Fn(&StoryReport) + Sync,
+) -> Vec<StoryReport> {
+    if let Err(source) = std::fs::create_dir_all(&options.output) {
+        let error = Error::Write {
+            path: options.output.clone(),
+            source,
+        };
+        return inputs
+            .iter()
+            .map(|input| {
+                let report = StoryReport::failed(input, &error);
+                on_done(&report);
+                report
+            })
+            .collect();
+    }
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(_) => rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a one-thread pool can always be built"),
+    };
+    pool.install(|| {
+        // Names are chosen from the titles first, in input order, so that which story gets
+        // the "-2" never depends on which finished first.
+        let titles: Vec<Result<String, Error>> = inputs
+            .par_iter()
+            .map(|input| {
+                load(input, &options.convert).map(|l| title_for(input, &l.story, &options.convert))
+            })
+            .collect();
+        let outputs = assign_outputs(inputs, &titles, &options.output);
+        inputs
+            .par_iter()
+            .zip(titles.par_iter())
+            .zip(outputs.par_iter())
+            .map(|((input, title), output)| {
+                let report = match (title, output) {
+                    (Err(error), _) => StoryReport::failed(input, error),
+                    (Ok(_), Some(output)) => build_one(input, output, &options.convert),
+                    (Ok(_), None) => StoryReport::failed(
+                        input,
+                        &Error::Input {
+                            path: input.clone(),
+                            message: "no free output name was found".to_string(),
+                        },
+                    ),
+                };
+                on_done(&report);
+                report
+            })
+            .collect()
+    })
+}
+
+/// Output paths in input order: a slug of the title, with `-2`, `-3`… for repeats, never
+/// one of the input files.
+fn assign_outputs(
+    inputs: &[PathBuf],
+    titles: &[Result<String, Error>],
+    output_dir: &Path,
+) -> Vec<Option<PathBuf>> {
+    let input_paths: HashSet<PathBuf> = inputs
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        .collect();
+    let canonical_dir = std::fs::canonicalize(output_dir).unwrap_or_else(|_| output_dir.to_owned());
+    let mut taken: HashSet<String> = HashSet::new();
+    titles
+        .iter()
+        .map(|title| {
+            let title = title.as_ref().ok()?;
+            let slug = slugify(title);
+            (1..10_000).find_map(|n| {
+                let name = if n == 1 {
+                    format!("{slug}.epub")
+                } else {
+                    format!("{slug}-{n}.epub")
+                };
+                let clashes_with_input = input_paths.contains(&canonical_dir.join(&name));
+                if clashes_with_input || !taken.insert(name.clone()) {
+                    return None;
+                }
+                Some(output_dir.join(name))
+            })
+        })
+        .collect()
+}
+
+fn build_one(input: &Path, output: &Path, options: &convert::Options) -> StoryReport {
+    let result = load(input, options).and_then(|loaded| {
+        let converted = normalize_loaded(input, loaded, options);
+        let bytes = export_epub(&converted.book).map_err(|source| Error::Export {
+            path: input.to_owned(),
+            source,
+        })?;
+        write_atomically(output, &bytes)?;
+        Ok(converted)
+    });
+    match result {
+        Ok(converted) => {
+            let book = &converted.book;
+            StoryReport {
+                input: input.to_owned(),
+                output: Some(output.to_owned()),
+                status: Status::Written,
+                warnings: converted.warnings,
+                error: None,
+                title: Some(book.metadata.title.clone()),
+                chapters: book.chapters.len(),
+                words: book.word_count(),
+                notes: book.notes().count(),
+            }
+        }
+        Err(error) => StoryReport::failed(input, &error),
+    }
+}
+
+/// Writes to a temporary file in the same folder and renames it into place, so that a
+/// crash or a full disk never leaves half a book under the final name.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let write_error = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".ficbind-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(write_error)?;
+    temp.write_all(bytes).map_err(write_error)?;
+    temp.as_file().sync_all().map_err(write_error)?;
+    temp.persist(path).map_err(|e| write_error(e.error))?;
+    Ok(())
+}
+
+/// A file name from a title: lower-case ASCII words joined by hyphens, accents folded.
+pub fn slugify(title: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut slug = String::new();
+    let mut pending_hyphen = false;
+    for c in title.nfkd() {
+        let folded: &str = match c {
+            'ß' => "ss",
+            'æ' | 'Æ' => "ae",
+            'œ' | 'Œ' => "oe",
+            'ø' | 'Ø' => "o",
+            'đ' | 'Đ' | 'ð' | 'Ð' => "d",
+            'ł' | 'Ł' => "l",
+            'þ' | 'Þ' => "th",
+            _ => "",
+        };
+        let pieces: Vec<char> = if folded.is_empty() && c.is_ascii_alphanumeric() {
+            vec![c.to_ascii_lowercase()]
+        } else {
+            folded.chars().collect()
+        };
+        if pieces.is_empty() {
+            // Apostrophes join ("don't" → "dont"); combining marks vanish; the rest split.
+            let joins = matches!(c, '’' | '\'') || unicode_normalization::char::is_combining_mark(c);
+            if !joins {
+                pending_hyphen = !slug.is_empty();
+            }
+            continue;
+        }
+        if pending_hyphen {
+            slug.push('-');
+            pending_hyphen = false;
+        }
+        slug.extend(pieces);
+        if slug.len() >= 80 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-').to_string();
+    if slug.is_empty() {
+        "untitled".to_string()
+    } else {
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        for (title, slug) in [
+            ("Let it go", "let-it-go"),
+            ("Don't Leave!", "dont-leave"),
+            ("Don’t Leave!", "dont-leave"),
+            ("Café au lait", "cafe-au-lait"),
+            ("Straße", "strasse"),
+            ("../../../tmp/evil", "tmp-evil"),
+            ("  ", "untitled"),
+            ("日本語", "untitled"),
+            ("A  --  B", "a-b"),
+            ("Ærø", "aero"),
+            ("Chapter 1: The Storm", "chapter-1-the-storm"),
+        ] {
+            assert_eq!(slugify(title), slug, "{title:?}");
+        }
+        assert!(slugify(&"long ".repeat(100)).len() <= 84);
+    }
+
+    #[test]
+    fn repeated_titles_get_suffixes_in_input_order() {
+        let inputs = vec![PathBuf::from("a.txt"), PathBuf::from("b.txt"), PathBuf::from("c.txt")];
+        let titles = vec![Ok("Same".to_string()), Ok("Same".to_string()), Ok("Other".to_string())];
+        let outputs = assign_outputs(&inputs, &titles, Path::new("out"));
+        assert_eq!(
+            outputs,
+            [
+                Some(PathBuf::from("out/same.epub")),
+                Some(PathBuf::from("out/same-2.epub")),
+                Some(PathBuf::from("out/other.epub"))
+            ]
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The book model: plain data that the normalize stage fills and the export stage reads.
+//!
+//! Nothing here knows how a story was parsed or how an EPUB is packaged.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A finished, normalized book ready to be exported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Book {
+    pub metadata: Metadata,
+    /// Description paragraphs, shown on the title page.
+    pub description: Vec<Paragraph>,
+    pub chapters: Vec<Chapter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metadata {
+    pub title: String,
+    pub author: String,
+    /// BCP 47 language tag.
+    pub language: String,
+    /// Stable identifier; the export stage derives a UUID from title and author when absent.
+    pub identifier: Option<String>,
+    /// Value of `dcterms:modified`.
+    pub modified: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chapter {
+    /// The heading shown to the reader: the title line, or "Chapter N" when untitled.
+    pub title: String,
+    /// Whether the title came from the story rather than being numbered by us.
+    pub titled: bool,
+    pub blocks: Vec<Block>,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Block {
+    Paragraph(Paragraph),
+    SceneBreak,
+}
+
+/// A paragraph of inline content.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Paragraph(pub Vec<Inline>);
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Inline {
+    Text(String),
+    Emphasis(Vec<Inline>),
+    Strong(Vec<Inline>),
+}
+
+/// An author's note, taken out of its chapter and printed in the appendix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Note {
+    pub origin: NoteOrigin,
+    pub paragraphs: Vec<Paragraph>,
+}
+
+/// Where in the raw story a note was found; `inspect` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum NoteOrigin {
+    /// An `Author's Note:` marker line; the note ran to the end of the segment.
+    Marker,
+    /// An `A/N` or `Author's Note:` paragraph at the very top of the chapter.
+    Top,
+    /// An `A/N` or `Author's Note:` paragraph at the very bottom of the chapter.
+    Bottom,
+    /// A short untitled last segment, read as the previous chapter's note.
+    TrailingSegment,
+}
+
+impl NoteOrigin {
+    pub fn describe(self) -> &'static str {
+        match self {
+            NoteOrigin::Marker => "marker line",
+            NoteOrigin::Top => "paragraph at the top of the chapter",
+            NoteOrigin::Bottom => "paragraph at the bottom of the chapter",
+            NoteOrigin::TrailingSegment => "short trailing segment",
+        }
+    }
+}
+
+impl Paragraph {
+    /// The paragraph's text without markup.
+    pub fn plain_text(&self) -> String {
+        let mut out = String::new();
+        push_plain(&self.0, &mut out);
+        out
+    }
+
+    pub fn word_count(&self) -> usize {
+        fn count(inlines: &[Inline]) -> usize {
+            inlines
+                .iter()
+                .map(|inline| match inline {
+                    Inline::Text(text) => count_words(text),
+                    Inline::Emphasis(inner) | Inline::Strong(inner) => count(inner),
+                })
+                .sum()
+        }
+        // Emphasis can split a word ("*un*believable"); counting the plain text avoids that.
+        if self.0.iter().all(|i| matches!(i, Inline::Text(_))) {
+            count(&self.0)
+        } else {
+            count_words(&self.plain_text())
+        }
+    }
+}
+
+fn push_plain(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(text) => out.push_str(text),
+            Inline::Emphasis(inner) | Inline::Strong(inner) => push_plain(inner, out),
+        }
+    }
+}
+
+impl Chapter {
+    pub fn word_count(&self) -> usize {
+        self.blocks
+            .iter()
+            .map(|block| match block {
+                Block::Paragraph(p) => p.word_count(),
+                Block::SceneBreak => 0,
+            })
+            .sum()
+    }
+
+    pub fn scene_breaks(&self) -> usize {
+        self.blocks
+            .iter()
+            .filter(|b| matches!(b, Block::SceneBreak))
+            .count()
+    }
+}
+
+impl Note {
+    pub fn word_count(&self) -> usize {
+        self.paragraphs.iter().map(Paragraph::word_count).sum()
+    }
+}
+
+impl Book {
+    pub fn word_count(&self) -> usize {
+        self.chapters.iter().map(Chapter::word_count).sum()
+    }
+
+    pub fn notes(&self) -> impl Iterator<Item = (usize, &Note)> {
+        self.chapters
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.notes.iter().map(move |n| (i, n)))
+    }
+}
+
+/// Words are whitespace-separated tokens holding at least one letter or digit, so that a
+/// lone dash or ellipsis is not counted.
+pub fn count_words(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_counted_without_punctuation_tokens() {
+        for (text, words) in [
+            ("", 0),
+            ("one", 1),
+            ("one two  three", 3),
+            ("wait … what — no", 3),
+            ("don’t stop", 2),
+            ("— … * ", 0),
+        ] {
+            assert_eq!(count_words(text), words, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn emphasis_inside_a_word_does_not_split_it() {
+        let p = Paragraph(vec![
+            Inline::Emphasis(vec![Inline::Text("un".into())]),
+            Inline::Text("believable stuff".into()),
+        ]);
+        assert_eq!(p.word_count(), 2);
+        assert_eq!(p.plain_text(), "unbelievable stuff");
+    }
+}

@@ -1,0 +1,48 @@
+//! The library's error type: every error names the file it is about.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: cannot read the file: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Decode {
+        path: PathBuf,
+        source: crate::decode::DecodeError,
+    },
+    #[error("{}: {source}", path.display())]
+    Parse {
+        path: PathBuf,
+        source: crate::parse::ParseError,
+    },
+    #[error("{}: {source}", path.display())]
+    Export {
+        path: PathBuf,
+        source: crate::export::ExportError,
+    },
+    #[error("{}: cannot write the book: {source}; check that the folder exists, is writable and has free space", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Input { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// The file the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Error::Read { path, .. }
+            | Error::Decode { path, .. }
+            | Error::Parse { path, .. }
+            | Error::Export { path, .. }
+            | Error::Write { path, .. }
+            | Error::Input { path, .. } => path,
+        }
+    }
+}

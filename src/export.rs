@@ -1,0 +1,379 @@
+//! Packaging a [`Book`] as an EPUB 3 file that EPUB 2 reading systems can also open.
+//!
+//! epub-builder writes the package document, `nav.xhtml`, `toc.ncx` and the zip; this module
+//! writes every XHTML page itself, so that all text is escaped in one place.
+
+use crate::book::{Block, Book, Chapter, Inline, Note, Paragraph};
+use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibrary};
+use std::fmt::Write as _;
+
+/// Words a minute used for the reading time on the title page.
+const READING_SPEED: usize = 250;
+
+const STYLESHEET: &str = include_str!("stylesheet.css");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("could not package the EPUB: {0}")]
+    Package(#[from] epub_builder::Error),
+    #[error("the language {0:?} is not a BCP 47 tag such as \"en\" or \"pt-BR\"")]
+    Language(String),
+}
+
+/// Builds the whole EPUB in memory.
+pub fn export_epub(book: &Book) -> Result<Vec<u8>, ExportError> {
+    let language = &book.metadata.language;
+    if !is_language_tag(language) {
+        return Err(ExportError::Language(language.clone()));
+    }
+    let mut builder = EpubBuilder::new(ZipLibrary::new()?)?;
+    builder.epub_version(EpubVersion::V33);
+    set_metadata(&mut builder, book);
+    builder.stylesheet(STYLESHEET.as_bytes())?;
+
+    let pages = Pages::new(book);
+    builder.add_content(
+        EpubContent::new(TITLE_PAGE, pages.title_page().as_bytes())
+            .title("Title Page")
+            .reftype(ReferenceType::TitlePage),
+    )?;
+    builder.add_content(
+        EpubContent::new(CONTENTS_PAGE, pages.contents_page().as_bytes())
+            .title("Contents")
+            .reftype(ReferenceType::Toc),
+    )?;
+    for (index, chapter) in book.chapters.iter().enumerate() {
+        let xhtml = pages.chapter_page(index, chapter);
+        let mut content =
+            EpubContent::new(chapter_file(index), xhtml.as_bytes()).title(chapter.title.as_str());
+        if index == 0 {
+            content = content.reftype(ReferenceType::Text);
+        }
+        builder.add_content(content)?;
+    }
+    if book.notes().next().is_some() {
+        builder.add_content(
+            EpubContent::new(NOTES_PAGE, pages.notes_page().as_bytes())
+                .title(NOTES_TITLE)
+                .reftype(ReferenceType::Notes),
+        )?;
+    }
+    let mut bytes = Vec::new();
+    builder.generate(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn set_metadata(builder: &mut EpubBuilder<ZipLibrary>, book: &Book) {
+    let meta = &book.metadata;
+    builder.set_title(meta.title.as_str());
+    builder.add_author(meta.author.as_str());
+    builder.set_lang(meta.language.as_str());
+    builder.set_generator("ficbind");
+    builder.set_toc_name("Contents");
+    if !book.description.is_empty() {
+        let description: Vec<String> = book.description.iter().map(Paragraph::plain_text).collect();
+        builder.add_description(description.join("\n"));
+    }
+    builder.set_uuid(book_uuid(book));
+    builder.set_modified_date(meta.modified);
+}
+
+/// The book's UUID: from its identifier when it has one, else from title and author, so a
+/// rebuilt book stays the same book on a reader.
+pub fn book_uuid(book: &Book) -> uuid::Uuid {
+    let meta = &book.metadata;
+    if let Some(id) = &meta.identifier {
+        let bare = id.strip_prefix("urn:uuid:").unwrap_or(id);
+        if let Ok(uuid) = uuid::Uuid::parse_str(bare) {
+            return uuid;
+        }
+        return uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("ficbind:id:{id}").as_bytes());
+    }
+    let name = format!("ficbind:{}\u{0}{}", meta.title, meta.author);
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
+}
+
+/// Letters, digits and hyphens in subtags of 1 to 8 characters, starting with letters.
+fn is_language_tag(tag: &str) -> bool {
+    let mut subtags = tag.split('-');
+    let primary_ok = subtags
+        .next()
+        .is_some_and(|s| (2..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphabetic()));
+    primary_ok && subtags.all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+const TITLE_PAGE: &str = "title.xhtml";
+const CONTENTS_PAGE: &str = "contents.xhtml";
+const NOTES_PAGE: &str = "notes.xhtml";
+const NOTES_TITLE: &str = "Author’s Notes";
+
+fn chapter_file(index: usize) -> String {
+    format!("chapter-{:03}.xhtml", index + 1)
+}
+
+/// Anchor of a chapter's note in the appendix, and of the link to it in the chapter.
+fn note_id(chapter: usize, note: usize) -> String {
+    format!("note-{}-{}", chapter + 1, note + 1)
+}
+
+fn note_ref_id(chapter: usize, note: usize) -> String {
+    format!("noteref-{}-{}", chapter + 1, note + 1)
+}
+
+/// Renders the XHTML pages of one book.
+struct Pages<'a> {
+    book: &'a Book,
+}
+
+impl<'a> Pages<'a> {
+    fn new(book: &'a Book) -> Self {
+        Pages { book }
+    }
+
+    fn page(&self, title: &str, body: &str) -> String {
+        let lang = escape_attr(&self.book.metadata.language);
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <!DOCTYPE html>\n\
+             <html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{lang}\" xml:lang=\"{lang}\">\n\
+             <head>\n<meta charset=\"utf-8\"/>\n<title>{title}</title>\n\
+             <link rel=\"stylesheet\" type=\"text/css\" href=\"stylesheet.css\"/>\n</head>\n\
+             <body>\n{body}</body>\n</html>\n",
+            title = escape_text(title),
+        )
+    }
+
+    fn title_page(&self) -> String {
+        let book = self.book;
+        let meta = &book.metadata;
+        let mut body = String::from("<section class=\"titlepage\" epub:type=\"titlepage\">\n");
+        let _ = writeln!(body, "<h1 class=\"book-title\">{}</h1>", escape_text(&meta.title));
+        let _ = writeln!(body, "<p class=\"author\">{}</p>", escape_text(&meta.author));
+        if !book.description.is_empty() {
+            body.push_str("<div class=\"description\">\n");
+            for paragraph in &book.description {
+                push_paragraph(&mut body, paragraph, None);
+            }
+            body.push_str("</div>\n");
+        }
+        let words = book.word_count();
+        let chapters = book.chapters.len();
+        let _ = writeln!(
+            body,
+            "<p class=\"stats\">{} · {} · {}</p>",
+            plural(words, "word"),
+            plural(chapters, "chapter"),
+            reading_time(words)
+        );
+        body.push_str("</section>\n");
+        self.page(&meta.title, &body)
+    }
+
+    fn contents_page(&self) -> String {
+        let mut body = String::from(
+            "<section class=\"contents\" epub:type=\"toc\">\n<h1>Contents</h1>\n<ol class=\"toc\">\n",
+        );
+        for (index, chapter) in self.book.chapters.iter().enumerate() {
+            let _ = writeln!(
+                body,
+                "<li><a href=\"{}\">{}</a> <span class=\"words\">{}</span></li>",
+                chapter_file(index),
+                escape_text(&chapter.title),
+                plural(chapter.word_count(), "word")
+            );
+        }
+        if self.book.notes().next().is_some() {
+            let _ = writeln!(
+                body,
+                "<li class=\"appendix\"><a href=\"{NOTES_PAGE}\">{}</a></li>",
+                escape_text(NOTES_TITLE)
+            );
+        }
+        body.push_str("</ol>\n</section>\n");
+        self.page("Contents", &body)
+    }
+
+    fn chapter_page(&self, index: usize, chapter: &Chapter) -> String {
+        let mut body = format!(
+            "<section class=\"chapter\" epub:type=\"chapter\" id=\"chapter-{}\">\n<h1>{}</h1>\n",
+            index + 1,
+            escape_text(&chapter.title)
+        );
+        for block in &chapter.blocks {
+            match block {
+                Block::Paragraph(paragraph) => push_paragraph(&mut body, paragraph, None),
+                Block::SceneBreak => body.push_str("<hr class=\"scene-break\"/>\n"),
+            }
+        }
+        for (n, _) in chapter.notes.iter().enumerate() {
+            let _ = writeln!(
+                body,
+                "<p class=\"note-link\"><a id=\"{}\" href=\"{NOTES_PAGE}#{}\">Author’s note</a></p>",
+                note_ref_id(index, n),
+                note_id(index, n)
+            );
+        }
+        body.push_str("</section>\n");
+        self.page(&chapter.title, &body)
+    }
+
+    fn notes_page(&self) -> String {
+        let mut body = format!(
+            "<section class=\"notes\" epub:type=\"appendix\">\n<h1>{}</h1>\n",
+            escape_text(NOTES_TITLE)
+        );
+        for (index, chapter) in self.book.chapters.iter().enumerate() {
+            for (n, note) in chapter.notes.iter().enumerate() {
+                push_note(&mut body, index, n, chapter, note);
+            }
+        }
+        body.push_str("</section>\n");
+        self.page(NOTES_TITLE, &body)
+    }
+}
+
+fn push_note(body: &mut String, chapter_index: usize, n: usize, chapter: &Chapter, note: &Note) {
+    let _ = writeln!(
+        body,
+        "<section class=\"note\" id=\"{}\">\n<h2>{}</h2>",
+        note_id(chapter_index, n),
+        escape_text(&chapter.title)
+    );
+    for paragraph in &note.paragraphs {
+        push_paragraph(body, paragraph, None);
+    }
+    let _ = writeln!(
+        body,
+        "<p class=\"back\"><a href=\"{}#{}\">Back to {}</a></p>\n</section>",
+        chapter_file(chapter_index),
+        note_ref_id(chapter_index, n),
+        escape_text(&chapter.title)
+    );
+}
+
+fn push_paragraph(out: &mut String, paragraph: &Paragraph, class: Option<&str>) {
+    match class {
+        Some(class) => {
+            let _ = write!(out, "<p class=\"{class}\">");
+        }
+        None => out.push_str("<p>"),
+    }
+    push_inlines(out, &paragraph.0);
+    out.push_str("</p>\n");
+}
+
+fn push_inlines(out: &mut String, inlines: &[Inline]) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(text) => out.push_str(&escape_text(text)),
+            Inline::Emphasis(inner) => {
+                out.push_str("<em>");
+                push_inlines(out, inner);
+                out.push_str("</em>");
+            }
+            Inline::Strong(inner) => {
+                out.push_str("<strong>");
+                push_inlines(out, inner);
+                out.push_str("</strong>");
+            }
+        }
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    let number = thousands(n);
+    if n == 1 {
+        format!("{number} {word}")
+    } else {
+        format!("{number} {word}s")
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn reading_time(words: usize) -> String {
+    let minutes = words.div_ceil(READING_SPEED);
+    if minutes <= 1 {
+        "about a minute to read".to_string()
+    } else if minutes < 90 {
+        format!("about {minutes} minutes to read")
+    } else {
+        let hours = (minutes + 30) / 60;
+        format!("about {} to read", plural(hours, "hour"))
+    }
+}
+
+/// Escapes text for XHTML content.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for a double-quoted XHTML attribute.
+pub fn escape_attr(text: &str) -> String {
+    escape_text(text).replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        for (text, expected) in [
+            ("plain", "plain"),
+            ("<b>&amp;</b>", "&lt;b&gt;&amp;amp;&lt;/b&gt;"),
+            ("]]>", "]]&gt;"),
+            ("“quotes”", "“quotes”"),
+        ] {
+            assert_eq!(escape_text(text), expected);
+        }
+        assert_eq!(escape_attr("a\"b"), "a&quot;b");
+    }
+
+    #[test]
+    fn numbers_and_times() {
+        for (n, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (1234567, "1,234,567")] {
+            assert_eq!(thousands(n), text);
+        }
+        assert_eq!(plural(1, "word"), "1 word");
+        assert_eq!(plural(2, "word"), "2 words");
+        assert_eq!(reading_time(100), "about a minute to read");
+        assert_eq!(reading_time(2600), "about 11 minutes to read");
+        assert_eq!(reading_time(250 * 200), "about 3 hours to read");
+    }
+
+    #[test]
+    fn language_tags() {
+        for (tag, ok) in [
+            ("en", true),
+            ("pt-BR", true),
+            ("zh-Hant-TW", true),
+            ("", false),
+            ("e", false),
+            ("en_US", false),
+            ("en-", false),
+            ("\"><x", false),
+        ] {
+            assert_eq!(is_language_tag(tag), ok, "{tag:?}");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! ficbind turns raw story text into polished, valid EPUB books.
+//!
+//! Data flows one way through the stages:
+//!
+//! ```text
+//! bytes ──decode──▶ text ──parse──▶ Story ──normalize──▶ Book ──export──▶ EPUB bytes
+//! ```
+//!
+//! [`convert`] runs the first stages for one file and [`batch`] runs whole folders in
+//! parallel and writes the books.
+
+pub mod batch;
+pub mod book;
+pub mod convert;
+pub mod decode;
+pub mod error;
+pub mod export;
+pub mod normalize;
+pub mod parse;
+
+pub use error::Error;

@@ -1,0 +1,313 @@
+//! The `ficbind` command line: a thin layer over the library.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use ficbind::batch::{self, BatchOptions, Status, StoryReport};
+use ficbind::book::Book;
+use ficbind::convert::{self, Options};
+use ficbind::normalize::{Report, Rule, Rules};
+use ficbind::parse::ParseOptions;
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "ficbind", version, about = "Turn raw story text into polished, valid EPUB books")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert stories into EPUB books (with no paths: stories/ into books/)
+    Build(BuildArgs),
+    /// Show what the parser found in a story and what normalization changed
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    /// Story files, or folders whose .txt, .md and .markdown files are stories
+    paths: Vec<PathBuf>,
+    /// Folder the books are written to
+    #[arg(short, long, default_value = "books")]
+    output: PathBuf,
+    /// Stories converted at once (default: one per core)
+    #[arg(short, long, default_value_t = 0)]
+    jobs: usize,
+    /// Book title (only when converting a single story)
+    #[arg(long)]
+    title: Option<String>,
+    /// Author name
+    #[arg(long)]
+    author: Option<String>,
+    /// Language as a BCP 47 tag, such as en or pt-BR
+    #[arg(long)]
+    language: Option<String>,
+    /// Print a machine-readable JSON report on standard output
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    text: TextArgs,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// The story file
+    file: PathBuf,
+    /// Print the findings as JSON
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    text: TextArgs,
+}
+
+/// Options for reading and normalizing story text.
+#[derive(Args)]
+struct TextArgs {
+    /// Switch off a typography rule; repeat for several
+    #[arg(long = "no-rule", value_enum, value_name = "RULE")]
+    no_rule: Vec<Rule>,
+    /// Keep a short untitled last segment as a chapter instead of reading it as a note
+    #[arg(long)]
+    no_trailing_note: bool,
+}
+
+impl TextArgs {
+    fn options(&self) -> Options {
+        Options {
+            rules: Rules::without(&self.no_rule),
+            parse: ParseOptions {
+                trailing_note: !self.no_trailing_note,
+            },
+            modified: convert::source_date_epoch(),
+            ..Options::default()
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(args) => build(args),
+        Command::Inspect(args) => inspect(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn build(args: BuildArgs) -> Result<ExitCode> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("stories")]
+    } else {
+        args.paths.clone()
+    };
+    let inputs = batch::collect_inputs(&paths)?;
+    if inputs.is_empty() {
+        eprintln!(
+            "error: no stories found in {}; stories are .txt, .md or .markdown files",
+            display_list(&paths)
+        );
+        return Ok(ExitCode::from(2));
+    }
+    if args.title.is_some() && inputs.len() > 1 {
+        eprintln!("error: --title names one book, but {} stories were given", inputs.len());
+        return Ok(ExitCode::from(2));
+    }
+    let options = BatchOptions {
+        output: args.output.clone(),
+        jobs: args.jobs,
+        convert: Options {
+            title: args.title.clone(),
+            author: args.author.clone(),
+            language: args.language.clone(),
+            ..args.text.options()
+        },
+    };
+    let quiet = args.json;
+    let reports = batch::build_all(&inputs, &options, |report| {
+        if !quiet {
+            print_progress(report);
+        }
+    });
+    let summary = Summary::of(&reports);
+    if args.json {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        serde_json::to_writer_pretty(&mut out, &JsonReport { summary: &summary, stories: &reports })?;
+        writeln!(out)?;
+    } else {
+        eprintln!(
+            "{} written, {}, {} failed",
+            plural(summary.written, "book"),
+            plural(summary.warnings, "warning"),
+            summary.failed
+        );
+    }
+    Ok(if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_progress(report: &StoryReport) {
+    match report.status {
+        Status::Written => {
+            let output = report.output.as_deref().unwrap_or(report.input.as_path());
+            eprintln!(
+                "wrote {} ({}, {})",
+                output.display(),
+                plural(report.chapters, "chapter"),
+                plural(report.words, "word")
+            );
+            for warning in &report.warnings {
+                eprintln!("warning: {}: {warning}", report.input.display());
+            }
+        }
+        Status::Failed => {
+            eprintln!("error: {}", report.error.as_deref().unwrap_or("unknown failure"));
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary {
+    written: usize,
+    failed: usize,
+    warnings: usize,
+}
+
+impl Summary {
+    fn of(reports: &[StoryReport]) -> Self {
+        Summary {
+            written: reports.iter().filter(|r| r.status == Status::Written).count(),
+            failed: reports.iter().filter(|r| r.status == Status::Failed).count(),
+            warnings: reports.iter().map(|r| r.warnings.len()).sum(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    summary: &'a Summary,
+    stories: &'a [StoryReport],
+}
+
+fn inspect(args: InspectArgs) -> Result<ExitCode> {
+    let options = args.text.options();
+    let converted = convert::convert(&args.file, &options)?;
+    if args.json {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        serde_json::to_writer_pretty(
+            &mut out,
+            &Inspection {
+                file: &args.file,
+                warnings: &converted.warnings,
+                book: &converted.book,
+                typography: &converted.report,
+            },
+        )?;
+        writeln!(out)?;
+    } else {
+        let text = inspection_text(&args.file, &converted.book, &converted.report, &converted.warnings);
+        std::io::stdout()
+            .write_all(text.as_bytes())
+            .context("cannot write to standard output")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct Inspection<'a> {
+    file: &'a std::path::Path,
+    warnings: &'a [String],
+    book: &'a Book,
+    typography: &'a Report,
+}
+
+fn inspection_text(
+    file: &std::path::Path,
+    book: &Book,
+    report: &Report,
+    warnings: &[String],
+) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "File:        {}", file.display());
+    for warning in warnings {
+        let _ = writeln!(out, "Warning:     {warning}");
+    }
+    let _ = writeln!(out, "Title:       {}", book.metadata.title);
+    let _ = writeln!(out, "Words:       {}", book.word_count());
+    let _ = writeln!(out, "Description: {}", plural(book.description.len(), "paragraph"));
+    for paragraph in &book.description {
+        let _ = writeln!(out, "  {}", excerpt(&paragraph.plain_text(), 100));
+    }
+    let _ = writeln!(out, "Chapters:    {}", book.chapters.len());
+    for (i, chapter) in book.chapters.iter().enumerate() {
+        let untitled = if chapter.titled { "" } else { " (untitled)" };
+        let _ = writeln!(
+            out,
+            "  {:>3}. {}{untitled}: {}, {}",
+            i + 1,
+            chapter.title,
+            plural(chapter.word_count(), "word"),
+            plural(chapter.scene_breaks(), "scene break")
+        );
+    }
+    let breaks: usize = book.chapters.iter().map(|c| c.scene_breaks()).sum();
+    let _ = writeln!(out, "Scene breaks: {breaks}");
+    let _ = writeln!(out, "Notes:       {}", book.notes().count());
+    for (chapter, note) in book.notes() {
+        let first = note.paragraphs.first().map(|p| p.plain_text()).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  chapter {} ({}), from the {}: {}: {}",
+            chapter + 1,
+            book.chapters[chapter].title,
+            note.origin.describe(),
+            plural(note.word_count(), "word"),
+            excerpt(&first, 60)
+        );
+    }
+    let _ = writeln!(out, "Typography changes: {}", report.counts.total());
+    for rule in Rule::ALL {
+        let _ = writeln!(out, "  {:<15} {}", rule.name(), report.counts.get(rule));
+    }
+    let _ = writeln!(out, "Ambiguous quotes: {}", report.ambiguous.len());
+    for ambiguous in &report.ambiguous {
+        let _ = writeln!(out, "  {}: {}", ambiguous.place, ambiguous.context);
+    }
+    out
+}
+
+fn excerpt(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max_chars).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn display_list(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
+}

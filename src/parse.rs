@@ -1,0 +1,852 @@
+//! Reading the raw story format (see `docs/story-format.md`) into a [`Story`]: description,
+//! chapters, paragraphs, scene breaks and author's notes, with the text still as written.
+
+use crate::book::{count_words, NoteOrigin};
+
+/// A parsed story, text untouched: the normalize stage turns it into a book.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Story {
+    /// The first chapter's title line, when the story is in the segment format.
+    pub title_line: Option<String>,
+    pub description: Vec<String>,
+    pub chapters: Vec<RawChapter>,
+    /// Scene-break lines that were dropped because they stood first or last in a chapter or
+    /// repeated another break.
+    pub dropped_breaks: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawChapter {
+    /// `None` for an untitled chapter; it is shown as "Chapter N".
+    pub title: Option<String>,
+    pub blocks: Vec<RawBlock>,
+    pub notes: Vec<RawNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawBlock {
+    Paragraph(String),
+    SceneBreak,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawNote {
+    pub origin: NoteOrigin,
+    pub paragraphs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Read a short untitled last segment as the previous chapter's note.
+    pub trailing_note: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            trailing_note: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("the file holds no story text, only blank lines")]
+    Blank,
+    #[error(
+        "the file has a description but no chapter: a chapter starts with a line that begins \
+         with exactly one space"
+    )]
+    DescriptionOnly,
+}
+
+/// A title line longer than this is read as the chapter's first paragraph.
+const MAX_TITLE_CHARS: usize = 120;
+/// A trailing segment must hold fewer words than this to be read as a note.
+const TRAILING_NOTE_MAX_WORDS: usize = 150;
+
+pub fn parse(text: &str, options: ParseOptions) -> Result<Story, ParseError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let Some(first) = lines.iter().position(|l| !is_blank(l)) else {
+        return Err(ParseError::Blank);
+    };
+    let has_header = lines[first].trim().eq_ignore_ascii_case("description");
+    let body_start = if has_header { first + 1 } else { first };
+    let starts: Vec<usize> = (body_start..lines.len())
+        .filter(|&i| is_segment_start(lines[i]))
+        .collect();
+
+    let mut story = if starts.is_empty() || (!has_header && is_indented_prose(&lines, &starts)) {
+        if has_header {
+            return Err(ParseError::DescriptionOnly);
+        }
+        parse_plain(&lines)
+    } else {
+        parse_segments(&lines, body_start, &starts)
+    };
+    if options.trailing_note {
+        fold_trailing_note(&mut story.chapters);
+    }
+    for chapter in &mut story.chapters {
+        story.dropped_breaks += tidy_scene_breaks(&mut chapter.blocks);
+    }
+    Ok(story)
+}
+
+fn is_blank(line: &str) -> bool {
+    line.trim().is_empty()
+}
+
+/// One space, then a non-space character that is not only trailing whitespace.
+fn is_segment_start(line: &str) -> bool {
+    let mut chars = line.chars();
+    chars.next() == Some(' ')
+        && chars.next().is_some_and(|c| c != ' ')
+        && !line.trim().is_empty()
+}
+
+/// A file without a header in which most lines start with one space is prose indented by
+/// one space, not hundreds of one-paragraph chapters.
+fn is_indented_prose(lines: &[&str], starts: &[usize]) -> bool {
+    let non_blank = lines.iter().filter(|l| !is_blank(l)).count();
+    starts.len() > 3 && starts.len() * 2 > non_blank
+}
+
+fn parse_segments(lines: &[&str], body_start: usize, starts: &[usize]) -> Story {
+    let description = lines[body_start..starts[0]]
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let mut chapters = Vec::with_capacity(starts.len());
+    for (n, &start) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).copied().unwrap_or(lines.len());
+        chapters.push(parse_segment(&lines[start..end]));
+    }
+    let title_line = chapters.first().and_then(|c| c.title.clone());
+    Story {
+        title_line,
+        description,
+        chapters,
+        dropped_breaks: 0,
+    }
+}
+
+fn parse_segment(lines: &[&str]) -> RawChapter {
+    let first = lines[0].trim_matches([' ', '\t']);
+    let rest = &lines[1..];
+    let titled = first.chars().count() <= MAX_TITLE_CHARS
+        && rest.first().is_some_and(|l| is_blank(l))
+        && rest.iter().any(|l| !is_blank(l))
+        && !is_scene_break(first)
+        && note_marker(first).is_none();
+    if titled {
+        chapter_from_lines(Some(first.to_owned()), rest.iter().copied())
+    } else {
+        chapter_from_lines(None, lines.iter().copied())
+    }
+}
+
+/// Builds a chapter from body lines: one paragraph per non-blank line.
+fn chapter_from_lines<'a>(
+    title: Option<String>,
+    lines: impl Iterator<Item = &'a str>,
+) -> RawChapter {
+    let mut chapter = RawChapter {
+        title,
+        ..RawChapter::default()
+    };
+    let mut marker_note: Option<RawNote> = None;
+    for line in lines {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(note) = marker_note.as_mut() {
+            // A break inside a note separates nothing worth keeping.
+            if !is_scene_break(line) {
+                note.paragraphs.push(line.to_owned());
+            }
+            continue;
+        }
+        match note_marker(line) {
+            // With text after it at the very top, the marker is a one-paragraph note.
+            Some(rest) if !rest.is_empty() && chapter.blocks.is_empty() => {
+                chapter.blocks.push(RawBlock::Paragraph(line.to_owned()));
+            }
+            Some(rest) => {
+                let mut note = RawNote {
+                    origin: NoteOrigin::Marker,
+                    paragraphs: Vec::new(),
+                };
+                if !rest.is_empty() {
+                    note.paragraphs.push(rest.to_owned());
+                }
+                marker_note = Some(note);
+            }
+            None if is_scene_break(line) => chapter.blocks.push(RawBlock::SceneBreak),
+            None => chapter.blocks.push(RawBlock::Paragraph(line.to_owned())),
+        }
+    }
+    take_edge_notes(&mut chapter);
+    if let Some(note) = marker_note.filter(|n| !n.paragraphs.is_empty()) {
+        chapter.notes.push(note);
+    }
+    chapter
+}
+
+/// Moves `A/N` paragraphs standing at the very top or bottom of a chapter into its notes,
+/// unless that would leave the chapter without text.
+fn take_edge_notes(chapter: &mut RawChapter) {
+    let is_note = |b: &RawBlock| matches!(b, RawBlock::Paragraph(p) if is_note_paragraph(p));
+    let is_text = |b: &RawBlock| matches!(b, RawBlock::Paragraph(_));
+    let top = chapter.blocks.iter().take_while(|b| is_note(b)).count();
+    let bottom = chapter.blocks[top..]
+        .iter()
+        .rev()
+        .take_while(|b| is_note(b) || matches!(b, RawBlock::SceneBreak))
+        .filter(|b| is_note(b))
+        .count();
+    let text_left = chapter.blocks.iter().filter(|b| is_text(b)).count() - top - bottom;
+    if text_left == 0 {
+        return;
+    }
+    let mut notes = Vec::new();
+    if top > 0 {
+        let paragraphs = chapter.blocks.drain(..top).filter_map(paragraph_text).collect();
+        notes.push(RawNote {
+            origin: NoteOrigin::Top,
+            paragraphs,
+        });
+    }
+    if bottom > 0 {
+        let mut kept = chapter.blocks.len();
+        let mut seen = 0;
+        while seen < bottom {
+            kept -= 1;
+            if is_note(&chapter.blocks[kept]) {
+                seen += 1;
+            }
+        }
+        let paragraphs = chapter.blocks.drain(kept..).filter_map(paragraph_text).collect();
+        notes.push(RawNote {
+            origin: NoteOrigin::Bottom,
+            paragraphs,
+        });
+    }
+    chapter.notes.extend(notes);
+}
+
+fn paragraph_text(block: RawBlock) -> Option<String> {
+    match block {
+        RawBlock::Paragraph(text) => Some(text),
+        RawBlock::SceneBreak => None,
+    }
+}
+
+/// `Author's Note:` in its forms (straight or curly apostrophe, singular or plural, any
+/// case, colon optional), giving the text after it. `None` when the line is not a marker.
+fn note_marker(line: &str) -> Option<&str> {
+    let rest = strip_note_prefix(line)?;
+    let rest = rest.trim_start();
+    match rest.strip_prefix(':') {
+        Some(after) => Some(after.trim()),
+        None if rest.is_empty() => Some(""),
+        None => None,
+    }
+}
+
+/// Strips a leading "author's note" / "authors notes" (any case) from `line`.
+fn strip_note_prefix(line: &str) -> Option<&str> {
+    let lower_prefix: String = line.chars().take(16).collect::<String>().to_lowercase();
+    for form in [
+        "author's notes",
+        "author’s notes",
+        "authors notes",
+        "author's note",
+        "author’s note",
+        "authors note",
+    ] {
+        if lower_prefix.starts_with(form) {
+            // Every form is ASCII apart from the curly apostrophe, whose byte length the
+            // lowercase copy keeps, so the prefix has the same length in `line`.
+            return line.get(form.len()..);
+        }
+    }
+    None
+}
+
+/// A paragraph that reads as an author's note when it stands at a chapter's edge.
+fn is_note_paragraph(text: &str) -> bool {
+    let starts_an = text.len() >= 3
+        && text.as_bytes()[..3].eq_ignore_ascii_case(b"a/n")
+        && !text[3..].starts_with(|c: char| c.is_alphanumeric());
+    starts_an || strip_note_prefix(text).is_some_and(|rest| rest.trim_start().starts_with(':'))
+}
+
+/// Whether a trimmed line is a scene break: a run of symbols, a word-like divider such as
+/// `oOo`, or an explicit marker such as `Scene Break`.
+pub fn is_scene_break(line: &str) -> bool {
+    let line = line.trim();
+    if line.is_empty() {
+        return false;
+    }
+    is_symbol_run(line) || is_word_divider(line) || is_break_marker(line)
+}
+
+fn is_break_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '*' | '_' | '.' | '~' | '-' | '=' | '#' | '+' | '•' | '·' | '°' | '◦' | '○' | '●'
+            | '◆' | '◇' | '■' | '□' | '★' | '☆' | '♦' | '♥' | '♡' | '❖' | '✦' | '✧' | '⁂'
+            | '※' | '§' | '/' | '\\' | '|' | '^' | '<' | '>' | '—' | '–' | '…' | '⸻' | '⸺'
+    )
+}
+
+fn is_symbol_run(line: &str) -> bool {
+    if !line.chars().all(|c| is_break_symbol(c) || c == ' ' || c == '\t') {
+        return false;
+    }
+    // Two dots are an ellipsis someone typed alone, not a divider.
+    let dots_only = line.chars().all(|c| matches!(c, '.' | '…' | ' ' | '\t'));
+    let dots: usize = line
+        .chars()
+        .map(|c| match c {
+            '.' => 1,
+            '…' => 3,
+            _ => 0,
+        })
+        .sum();
+    !dots_only || dots >= 3
+}
+
+/// `xXx`, `oOo`, `~oOo~`, `-o-o-`, `o0o`: letters only from x, o and 0, read the same both
+/// ways, with mixed case or a symbol so that "xxx" or "Ooo" as words stay text.
+fn is_word_divider(line: &str) -> bool {
+    let chars: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
+    if chars.len() < 3 || chars.len() > 40 {
+        return false;
+    }
+    let letters_ok = chars
+        .iter()
+        .all(|&c| matches!(c, 'x' | 'X' | 'o' | 'O' | '0') || is_break_symbol(c));
+    let has_letter = chars.iter().any(|c| matches!(c, 'x' | 'X' | 'o' | 'O'));
+    // Case counts: "oOo" reads the same backwards, the word "Ooo" does not.
+    let palindrome = chars.iter().eq(chars.iter().rev());
+    let mixed_case = chars.iter().any(char::is_ascii_uppercase)
+        && chars.iter().any(char::is_ascii_lowercase);
+    let has_other = chars.iter().any(|&c| c == '0' || is_break_symbol(c));
+    letters_ok && has_letter && palindrome && (mixed_case || has_other)
+}
+
+fn is_break_marker(line: &str) -> bool {
+    if line.eq_ignore_ascii_case("[break]") {
+        return true;
+    }
+    let words: String = line
+        .chars()
+        .filter(|c| !is_break_symbol(*c) && !matches!(c, '[' | ']' | '(' | ')' | ':'))
+        .collect::<String>()
+        .to_lowercase();
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    matches!(
+        words.as_str(),
+        "scene break" | "line break" | "scenebreak" | "linebreak" | "scene change"
+    )
+}
+
+/// Collapses runs of breaks and drops breaks at either end; returns how many were dropped.
+fn tidy_scene_breaks(blocks: &mut Vec<RawBlock>) -> usize {
+    let before = blocks.len();
+    let mut previous_was_break = true; // a break at the start is dropped
+    blocks.retain(|b| {
+        let is_break = matches!(b, RawBlock::SceneBreak);
+        let keep = !(is_break && previous_was_break);
+        if keep {
+            previous_was_break = is_break;
+        }
+        keep
+    });
+    if matches!(blocks.last(), Some(RawBlock::SceneBreak)) {
+        blocks.pop();
+    }
+    before - blocks.len()
+}
+
+fn chapter_words(chapter: &RawChapter) -> usize {
+    chapter
+        .blocks
+        .iter()
+        .map(|b| match b {
+            RawBlock::Paragraph(p) => count_words(p),
+            RawBlock::SceneBreak => 0,
+        })
+        .sum()
+}
+
+/// A short untitled last segment is the author's note of the chapter before it.
+fn fold_trailing_note(chapters: &mut Vec<RawChapter>) {
+    let [.., _, last] = chapters.as_slice() else {
+        return;
+    };
+    if last.title.is_some() || !last.notes.is_empty() {
+        return;
+    }
+    let words = chapter_words(last);
+    let shortest_other = chapters[..chapters.len() - 1]
+        .iter()
+        .map(chapter_words)
+        .min()
+        .unwrap_or(0);
+    if words >= TRAILING_NOTE_MAX_WORDS || words * 4 >= shortest_other {
+        return;
+    }
+    if let Some(last) = chapters.pop() {
+        let paragraphs: Vec<String> = last.blocks.into_iter().filter_map(paragraph_text).collect();
+        if let Some(previous) = chapters.last_mut() {
+            previous.notes.push(RawNote {
+                origin: NoteOrigin::TrailingSegment,
+                paragraphs,
+            });
+        }
+    }
+}
+
+// ---- plain files ----
+
+fn parse_plain(lines: &[&str]) -> Story {
+    let groups: Vec<Vec<&str>> = lines
+        .split(|l| is_blank(l))
+        .filter(|g| !g.is_empty())
+        .map(|g| g.iter().map(|l| l.trim()).collect())
+        .collect();
+    let join_blocks = is_hard_wrapped(&groups);
+
+    let mut chapters: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    for group in &groups {
+        if let [line] = group.as_slice() {
+            if is_heading(line) {
+                chapters.push((Some((*line).to_owned()), Vec::new()));
+                continue;
+            }
+        }
+        if chapters.is_empty() {
+            chapters.push((None, Vec::new()));
+        }
+        let Some((_, body)) = chapters.last_mut() else {
+            continue;
+        };
+        if join_blocks && !group.iter().any(|l| is_scene_break(l)) {
+            body.push(group.join(" "));
+        } else {
+            body.extend(group.iter().map(|l| (*l).to_owned()));
+        }
+    }
+    // A heading with nothing under it, such as a closing "The End"-style line, is text.
+    let chapters = chapters
+        .into_iter()
+        .map(|(title, body)| match title {
+            Some(t) if body.is_empty() => chapter_from_lines(None, std::iter::once(t.as_str())),
+            title => chapter_from_lines(title, body.iter().map(String::as_str)),
+        })
+        .collect();
+    Story {
+        title_line: None,
+        description: Vec::new(),
+        chapters,
+        dropped_breaks: 0,
+    }
+}
+
+/// Blocks separated by blank lines whose lines were broken at a fixed width.
+fn is_hard_wrapped(groups: &[Vec<&str>]) -> bool {
+    let multi_line = groups.iter().filter(|g| g.len() > 1).count();
+    if groups.len() < 2 || multi_line * 2 < groups.len() {
+        return false;
+    }
+    // Every line that is not a block's last should be about as long as the wrap width.
+    let mut inner = 0usize;
+    let mut short_or_long = 0usize;
+    for group in groups.iter().filter(|g| g.len() > 1) {
+        for line in &group[..group.len() - 1] {
+            inner += 1;
+            let len = line.chars().count();
+            if !(30..=100).contains(&len) {
+                short_or_long += 1;
+            }
+        }
+    }
+    short_or_long * 5 <= inner
+}
+
+const NUMBER_WORDS: &[&str] = &[
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
+];
+
+/// `Chapter 12`, `Chapter One: The Storm`, `Part II`, `Prologue`, `Epilogue`.
+fn is_heading(line: &str) -> bool {
+    if line.chars().count() > MAX_TITLE_CHARS {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    let mut words = lower.split_whitespace();
+    let Some(first) = words.next() else {
+        return false;
+    };
+    let first = first.trim_end_matches([':', '.']);
+    match first {
+        "prologue" | "epilogue" | "interlude" | "afterword" | "foreword" => {
+            // "Prologue" alone or followed by a subtitle after a separator.
+            let after = lower[lower.find(first).unwrap_or(0) + first.len()..].trim_start();
+            after.is_empty() || after.starts_with([':', '-', '—', '–', '.'])
+        }
+        "chapter" | "part" | "book" => words.next().is_some_and(|n| {
+            let n = n.trim_end_matches([':', '.', ',']);
+            is_heading_number(n)
+        }),
+        _ => false,
+    }
+}
+
+fn is_heading_number(token: &str) -> bool {
+    if token.is_empty() {
+        return false;
+    }
+    token.chars().all(|c| c.is_ascii_digit())
+        || token.chars().all(|c| "ivxlcdm".contains(c))
+        || token.split('-').all(|part| NUMBER_WORDS.contains(&part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_default(text: &str) -> Story {
+        parse(text, ParseOptions::default()).unwrap()
+    }
+
+    fn paragraphs(chapter: &RawChapter) -> Vec<&str> {
+        chapter
+            .blocks
+            .iter()
+            .map(|b| match b {
+                RawBlock::Paragraph(p) => p.as_str(),
+                RawBlock::SceneBreak => "<break>",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn segment_starts() {
+        for (line, expected) in [
+            (" Title", true),
+            (" \t\tLet it go", true),
+            ("  indented", false),
+            (" ", false),
+            ("Body", false),
+            ("\tTabbed", false),
+            (" \t ", false),
+        ] {
+            assert_eq!(is_segment_start(line), expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn scene_break_forms() {
+        for line in [
+            "***",
+            "* * *",
+            "____",
+            ".........",
+            "~~~~",
+            "-----",
+            "=====",
+            "#",
+            "+ + +",
+            "•••",
+            "xXx",
+            "oOo",
+            "~oOo~",
+            "-o-o-",
+            "o0o",
+            "*~*~*",
+            "Scene Break",
+            "scene break",
+            "~Scene Break~",
+            "Line Break",
+            "[break]",
+            "[Break]",
+            "...",
+            "⁂",
+        ] {
+            assert!(is_scene_break(line), "{line:?} should be a break");
+        }
+        for line in [
+            "\"....\"",
+            "..",
+            "Hello",
+            "xoxo",
+            "xxx",
+            "Ooo",
+            "ok.",
+            "Break",
+            "1. First",
+            "...what?",
+            "''...''",
+        ] {
+            assert!(!is_scene_break(line), "{line:?} should be text");
+        }
+    }
+
+    #[test]
+    fn note_markers() {
+        for (line, expected) in [
+            ("Author's Notes:", Some("")),
+            ("Author's Note:", Some("")),
+            ("author's note", Some("")),
+            ("AUTHOR’S NOTES:", Some("")),
+            ("Authors Note:", Some("")),
+            ("Author's Note: thanks all", Some("thanks all")),
+            ("Author's Notes are fun", None),
+            ("The author's note", None),
+        ] {
+            assert_eq!(note_marker(line), expected, "{line:?}");
+        }
+        for (text, expected) in [
+            ("A/N: thanks", true),
+            ("a/n thanks", true),
+            ("(A/N) no", false),
+            ("A/Nothing", false),
+            ("Author's Note: read this", true),
+            ("Author's notes were long", false),
+            ("And then", false),
+        ] {
+            assert_eq!(is_note_paragraph(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn title_lines() {
+        // (segment text, expected title)
+        for (text, title) in [
+            (" Title\n\nBody text here.\n", Some("Title")),
+            (" \t\tTabbed Title\n\n\nBody.\n", Some("Tabbed Title")),
+            // No blank line after: the first line is body text.
+            (" First line\nSecond line\n", None),
+            // Nothing after the blank line: not a title.
+            (" Only line\n\n", None),
+            // Too long to be a title.
+            (&format!(" {}\n\nBody\n", "word ".repeat(30)), None),
+        ] {
+            let story = parse_default(&format!("\tDescription\n\nDesc.\n{text}"));
+            assert_eq!(story.chapters[0].title.as_deref(), title, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn untitled_segment_keeps_its_first_line_as_text() {
+        let story = parse_default(" First line\nSecond line\n");
+        assert_eq!(paragraphs(&story.chapters[0]), ["First line", "Second line"]);
+    }
+
+    #[test]
+    fn description_and_chapters() {
+        let story = parse_default(
+            " \t\tDescription\n\nLine one.\nLine two.\n \tFirst\n\nA.\nB.\n Second start\nC.\n \n",
+        );
+        assert_eq!(story.description, ["Line one.", "Line two."]);
+        assert_eq!(story.title_line.as_deref(), Some("First"));
+        assert_eq!(story.chapters.len(), 2);
+        assert_eq!(paragraphs(&story.chapters[0]), ["A.", "B."]);
+        assert_eq!(story.chapters[1].title, None);
+        assert_eq!(paragraphs(&story.chapters[1]), ["Second start", "C."]);
+    }
+
+    #[test]
+    fn breaks_collapse_and_never_stand_at_the_edges() {
+        let story = parse_default(" T\n\n***\nA\n***\n\n~~~\nB\n----\n");
+        assert_eq!(paragraphs(&story.chapters[0]), ["A", "<break>", "B"]);
+        assert_eq!(story.dropped_breaks, 3);
+    }
+
+    #[test]
+    fn note_forms() {
+        // (chapter body, expected paragraphs, expected notes)
+        let cases: &[(&str, &[&str], &[(NoteOrigin, &[&str])])] = &[
+            (
+                "A\nB\nAuthor's Notes:\nN1\nN2\n",
+                &["A", "B"],
+                &[(NoteOrigin::Marker, &["N1", "N2"])],
+            ),
+            (
+                "A\nAuthor's Note: inline first\nN2\n",
+                &["A"],
+                &[(NoteOrigin::Marker, &["inline first", "N2"])],
+            ),
+            (
+                "A/N: top note\nA\nB\n",
+                &["A", "B"],
+                &[(NoteOrigin::Top, &["A/N: top note"])],
+            ),
+            (
+                "A\nB\nA/N bottom\n",
+                &["A", "B"],
+                &[(NoteOrigin::Bottom, &["A/N bottom"])],
+            ),
+            (
+                "Author's Note: at the top\nA\n",
+                &["A"],
+                &[(NoteOrigin::Top, &["Author's Note: at the top"])],
+            ),
+            ("A/N in the middle?\n", &["A/N in the middle?"], &[]),
+            ("A\nA/N: middle\nB\n", &["A", "A/N: middle", "B"], &[]),
+        ];
+        for (body, expected_paragraphs, expected_notes) in cases {
+            let story = parse_default(&format!(" Title\n\n{body}"));
+            let chapter = &story.chapters[0];
+            assert_eq!(paragraphs(chapter), *expected_paragraphs, "{body:?}");
+            let notes: Vec<(NoteOrigin, Vec<&str>)> = chapter
+                .notes
+                .iter()
+                .map(|n| (n.origin, n.paragraphs.iter().map(String::as_str).collect()))
+                .collect();
+            let expected: Vec<(NoteOrigin, Vec<&str>)> = expected_notes
+                .iter()
+                .map(|(o, p)| (*o, p.to_vec()))
+                .collect();
+            assert_eq!(notes, expected, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn trailing_segment_becomes_a_note_only_when_short() {
+        let long = "word ".repeat(100);
+        let text = format!(" One\n\n{long}\n Two\n\n{long}\n Thanks for reading\nSee you.\n");
+        let story = parse_default(&text);
+        assert_eq!(story.chapters.len(), 2);
+        assert_eq!(story.chapters[1].notes[0].origin, NoteOrigin::TrailingSegment);
+        assert_eq!(
+            story.chapters[1].notes[0].paragraphs,
+            ["Thanks for reading", "See you."]
+        );
+
+        let off = parse(&text, ParseOptions { trailing_note: false }).unwrap();
+        assert_eq!(off.chapters.len(), 3);
+
+        // A quarter or more of the shortest chapter: a chapter of its own.
+        let short = format!(" One\n\n{long}\n Two\n\nfew words\n Three words here\nand more\n");
+        assert_eq!(parse_default(&short).chapters.len(), 3);
+
+        // A titled last segment is a chapter.
+        let titled = format!(" One\n\n{long}\n Epilogue\n\nShort.\n");
+        assert_eq!(parse_default(&titled).chapters.len(), 2);
+    }
+
+    #[test]
+    fn plain_files() {
+        let story = parse_default("Just a story.\nSecond paragraph.\n");
+        assert_eq!(story.chapters.len(), 1);
+        assert_eq!(story.chapters[0].title, None);
+        assert_eq!(paragraphs(&story.chapters[0]), ["Just a story.", "Second paragraph."]);
+
+        let story = parse_default(
+            "Chapter 1\n\nIt began.\n\nChapter Two: The Storm\n\nRain.\n\nEpilogue\n\nEnd.\n",
+        );
+        let titles: Vec<_> = story.chapters.iter().map(|c| c.title.as_deref()).collect();
+        assert_eq!(
+            titles,
+            [Some("Chapter 1"), Some("Chapter Two: The Storm"), Some("Epilogue")]
+        );
+
+        let story = parse_default("Opening lines.\n\nPart II\n\nMore.\n");
+        assert_eq!(story.chapters.len(), 2);
+        assert_eq!(story.chapters[0].title, None);
+        assert_eq!(story.chapters[1].title.as_deref(), Some("Part II"));
+    }
+
+    #[test]
+    fn headings() {
+        for (line, expected) in [
+            ("Chapter 12", true),
+            ("Chapter One: The Storm", true),
+            ("chapter twenty-one", true),
+            ("Part II", true),
+            ("Prologue", true),
+            ("Epilogue: After", true),
+            ("Chapter and verse", false),
+            ("Prologues are boring", false),
+            ("The chapter 1", false),
+        ] {
+            assert_eq!(is_heading(line), expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn hard_wrapped_blocks_are_joined() {
+        let text = "The rain had not stopped for three days and the river\nwas rising fast.\n\nShe looked out of the window and sighed, wondering\nwhen it would end.\n";
+        let story = parse_default(text);
+        assert_eq!(
+            paragraphs(&story.chapters[0]),
+            [
+                "The rain had not stopped for three days and the river was rising fast.",
+                "She looked out of the window and sighed, wondering when it would end."
+            ]
+        );
+    }
+
+    #[test]
+    fn prose_indented_by_one_space_is_a_plain_file() {
+        let story = parse_default(" One.\n Two.\n Three.\n Four.\n Five.\n");
+        assert_eq!(story.chapters.len(), 1);
+        assert_eq!(paragraphs(&story.chapters[0]).len(), 5);
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(parse("\n \n\t\n", ParseOptions::default()), Err(ParseError::Blank));
+        assert_eq!(
+            parse("\tDescription\n\nOnly a description.\n", ParseOptions::default()),
+            Err(ParseError::DescriptionOnly)
+        );
+    }
+
+    #[test]
+    fn sample_let_it_go() {
+        let story = parse_default(include_str!("../stories/let-it-go.txt"));
+        assert_eq!(story.title_line.as_deref(), Some("Let it go"));
+        assert_eq!(story.description.len(), 2);
+        assert_eq!(story.chapters.len(), 3);
+        assert_eq!(story.chapters[0].title.as_deref(), Some("Let it go"));
+        assert_eq!(story.chapters[1].title, None);
+        assert_eq!(story.chapters[2].title, None);
+        let breaks: Vec<usize> = story
+            .chapters
+            .iter()
+            .map(|c| c.blocks.iter().filter(|b| **b == RawBlock::SceneBreak).count())
+            .collect();
+        assert_eq!(breaks, [0, 0, 1]);
+        assert!(story.chapters[..2].iter().all(|c| c.notes.is_empty()));
+        let notes = &story.chapters[2].notes;
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].origin, NoteOrigin::TrailingSegment);
+        assert!(notes[0].paragraphs[0].starts_with("Thanks for all of the views"));
+    }
+
+    #[test]
+    fn sample_dont_leave() {
+        let story = parse_default(include_str!("../stories/dont-leave.txt"));
+        assert_eq!(story.title_line.as_deref(), Some("Don't Leave!"));
+        assert_eq!(story.description.len(), 3);
+        assert_eq!(story.chapters.len(), 1);
+        let chapter = &story.chapters[0];
+        assert_eq!(chapter.title.as_deref(), Some("Don't Leave!"));
+        assert_eq!(chapter.blocks.iter().filter(|b| **b == RawBlock::SceneBreak).count(), 3);
+        assert_eq!(chapter.notes.len(), 1);
+        assert_eq!(chapter.notes[0].origin, NoteOrigin::Marker);
+        assert!(chapter.notes[0].paragraphs[0].starts_with("A sad fic I wrote"));
+    }
+}
