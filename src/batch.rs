@@ -230,6 +230,15 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .tempfile_in(dir)
         .map_err(write_error)?;
     temp.write_all(bytes).map_err(write_error)?;
+    // Temporary files are private; a finished book is as readable as any other file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let readable = std::fs::Permissions::from_mode(0o644);
+        temp.as_file()
+            .set_permissions(readable)
+            .map_err(write_error)?;
+    }
     temp.as_file().sync_all().map_err(write_error)?;
     temp.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())
@@ -258,7 +267,8 @@ pub fn slugify(title: &str) -> String {
         };
         if pieces.is_empty() {
             // Apostrophes join ("don't" → "dont"); combining marks vanish; the rest split.
-            let joins = matches!(c, '’' | '\'') || unicode_normalization::char::is_combining_mark(c);
+            let joins =
+                matches!(c, '’' | '\'') || unicode_normalization::char::is_combining_mark(c);
             if !joins {
                 pending_hyphen = !slug.is_empty();
             }
@@ -307,8 +317,16 @@ mod tests {
 
     #[test]
     fn repeated_titles_get_suffixes_in_input_order() {
-        let inputs = vec![PathBuf::from("a.txt"), PathBuf::from("b.txt"), PathBuf::from("c.txt")];
-        let titles = vec![Ok("Same".to_string()), Ok("Same".to_string()), Ok("Other".to_string())];
+        let inputs = vec![
+            PathBuf::from("a.txt"),
+            PathBuf::from("b.txt"),
+            PathBuf::from("c.txt"),
+        ];
+        let titles = vec![
+            Ok("Same".to_string()),
+            Ok("Same".to_string()),
+            Ok("Other".to_string()),
+        ];
         let outputs = assign_outputs(&inputs, &titles, Path::new("out"));
         assert_eq!(
             outputs,

@@ -122,6 +122,10 @@ pub fn normalize_loaded(path: &Path, loaded: Loaded, options: &Options) -> Conve
 /// `SOURCE_DATE_EPOCH` as a date, for reproducible builds. An unset or unreadable value
 /// gives `None`.
 pub fn source_date_epoch() -> Option<DateTime<Utc>> {
-    let seconds: i64 = std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()?;
+    let seconds: i64 = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     DateTime::from_timestamp(seconds, 0)
 }

@@ -27,36 +27,34 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         return Err(DecodeError::Empty);
     }
     let mut warnings = Vec::new();
-    let (text, encoding): (String, &'static Encoding) =
-        if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-            // A BOM is an explicit statement; malformed sequences after it become U+FFFD.
-            let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-            if had_errors {
-                warnings.push(format!(
-                    "some bytes are not valid {}; they were replaced with \u{FFFD}",
-                    encoding.name()
-                ));
-            }
-            (text.into_owned(), encoding)
-        } else {
-            if bytes.contains(&0) {
-                return Err(DecodeError::NulBytes);
-            }
-            match std::str::from_utf8(bytes) {
-                Ok(text) => (text.to_owned(), UTF_8),
-                Err(_) => {
-                    let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
-                    warnings.push(
-                        "the file is not valid UTF-8; it was read as Windows-1252".to_string(),
-                    );
-                    (text.into_owned(), WINDOWS_1252)
-                }
-            }
-        };
-    if encoding == UTF_16LE || encoding == UTF_16BE {
-        if text.contains('\0') {
+    let (text, encoding): (String, &'static Encoding) = if let Some((encoding, bom_len)) =
+        Encoding::for_bom(bytes)
+    {
+        // A BOM is an explicit statement; malformed sequences after it become U+FFFD.
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        if had_errors {
+            warnings.push(format!(
+                "some bytes are not valid {}; they were replaced with \u{FFFD}",
+                encoding.name()
+            ));
+        }
+        (text.into_owned(), encoding)
+    } else {
+        if bytes.contains(&0) {
             return Err(DecodeError::NulBytes);
         }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => (text.to_owned(), UTF_8),
+            Err(_) => {
+                let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+                warnings
+                    .push("the file is not valid UTF-8; it was read as Windows-1252".to_string());
+                (text.into_owned(), WINDOWS_1252)
+            }
+        }
+    };
+    if (encoding == UTF_16LE || encoding == UTF_16BE) && text.contains('\0') {
+        return Err(DecodeError::NulBytes);
     }
     check_mostly_text(&text)?;
     Ok(Decoded {

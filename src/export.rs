@@ -87,7 +87,10 @@ pub fn book_uuid(book: &Book) -> uuid::Uuid {
         if let Ok(uuid) = uuid::Uuid::parse_str(bare) {
             return uuid;
         }
-        return uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("ficbind:id:{id}").as_bytes());
+        return uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!("ficbind:id:{id}").as_bytes(),
+        );
     }
     let name = format!("ficbind:{}\u{0}{}", meta.title, meta.author);
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
@@ -99,7 +102,9 @@ fn is_language_tag(tag: &str) -> bool {
     let primary_ok = subtags
         .next()
         .is_some_and(|s| (2..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphabetic()));
-    primary_ok && subtags.all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()))
+    primary_ok
+        && subtags
+            .all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 const TITLE_PAGE: &str = "title.xhtml";
@@ -147,8 +152,16 @@ impl<'a> Pages<'a> {
         let book = self.book;
         let meta = &book.metadata;
         let mut body = String::from("<section class=\"titlepage\" epub:type=\"titlepage\">\n");
-        let _ = writeln!(body, "<h1 class=\"book-title\">{}</h1>", escape_text(&meta.title));
-        let _ = writeln!(body, "<p class=\"author\">{}</p>", escape_text(&meta.author));
+        let _ = writeln!(
+            body,
+            "<h1 class=\"book-title\">{}</h1>",
+            escape_text(&meta.title)
+        );
+        let _ = writeln!(
+            body,
+            "<p class=\"author\">{}</p>",
+            escape_text(&meta.author)
+        );
         if !book.description.is_empty() {
             body.push_str("<div class=\"description\">\n");
             for paragraph in &book.description {
@@ -293,7 +306,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -351,7 +364,12 @@ mod tests {
 
     #[test]
     fn numbers_and_times() {
-        for (n, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (1234567, "1,234,567")] {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (1234567, "1,234,567"),
+        ] {
             assert_eq!(thousands(n), text);
         }
         assert_eq!(plural(1, "word"), "1 word");

@@ -13,7 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "ficbind", version, about = "Turn raw story text into polished, valid EPUB books")]
+#[command(
+    name = "ficbind",
+    version,
+    about = "Turn raw story text into polished, valid EPUB books"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -97,7 +101,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Library errors already name their cause; the alternate form would repeat it.
+            eprintln!("error: {error}");
             ExitCode::from(1)
         }
     }
@@ -109,7 +114,13 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     } else {
         args.paths.clone()
     };
-    let inputs = batch::collect_inputs(&paths)?;
+    let inputs = match batch::collect_inputs(&paths) {
+        Ok(inputs) => inputs,
+        Err(error) => {
+            eprintln!("error: {error}; give story files or folders that exist");
+            return Ok(ExitCode::from(2));
+        }
+    };
     if inputs.is_empty() {
         eprintln!(
             "error: no stories found in {}; stories are .txt, .md or .markdown files",
@@ -118,7 +129,10 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     if args.title.is_some() && inputs.len() > 1 {
-        eprintln!("error: --title names one book, but {} stories were given", inputs.len());
+        eprintln!(
+            "error: --title names one book, but {} stories were given",
+            inputs.len()
+        );
         return Ok(ExitCode::from(2));
     }
     let options = BatchOptions {
@@ -141,7 +155,13 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     if args.json {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        serde_json::to_writer_pretty(&mut out, &JsonReport { summary: &summary, stories: &reports })?;
+        serde_json::to_writer_pretty(
+            &mut out,
+            &JsonReport {
+                summary: &summary,
+                stories: &reports,
+            },
+        )?;
         writeln!(out)?;
     } else {
         eprintln!(
@@ -173,7 +193,10 @@ fn print_progress(report: &StoryReport) {
             }
         }
         Status::Failed => {
-            eprintln!("error: {}", report.error.as_deref().unwrap_or("unknown failure"));
+            eprintln!(
+                "error: {}",
+                report.error.as_deref().unwrap_or("unknown failure")
+            );
         }
     }
 }
@@ -188,8 +211,14 @@ struct Summary {
 impl Summary {
     fn of(reports: &[StoryReport]) -> Self {
         Summary {
-            written: reports.iter().filter(|r| r.status == Status::Written).count(),
-            failed: reports.iter().filter(|r| r.status == Status::Failed).count(),
+            written: reports
+                .iter()
+                .filter(|r| r.status == Status::Written)
+                .count(),
+            failed: reports
+                .iter()
+                .filter(|r| r.status == Status::Failed)
+                .count(),
             warnings: reports.iter().map(|r| r.warnings.len()).sum(),
         }
     }
@@ -218,7 +247,12 @@ fn inspect(args: InspectArgs) -> Result<ExitCode> {
         )?;
         writeln!(out)?;
     } else {
-        let text = inspection_text(&args.file, &converted.book, &converted.report, &converted.warnings);
+        let text = inspection_text(
+            &args.file,
+            &converted.book,
+            &converted.report,
+            &converted.warnings,
+        );
         std::io::stdout()
             .write_all(text.as_bytes())
             .context("cannot write to standard output")?;
@@ -248,7 +282,11 @@ fn inspection_text(
     }
     let _ = writeln!(out, "Title:       {}", book.metadata.title);
     let _ = writeln!(out, "Words:       {}", book.word_count());
-    let _ = writeln!(out, "Description: {}", plural(book.description.len(), "paragraph"));
+    let _ = writeln!(
+        out,
+        "Description: {}",
+        plural(book.description.len(), "paragraph")
+    );
     for paragraph in &book.description {
         let _ = writeln!(out, "  {}", excerpt(&paragraph.plain_text(), 100));
     }
@@ -268,7 +306,11 @@ fn inspection_text(
     let _ = writeln!(out, "Scene breaks: {breaks}");
     let _ = writeln!(out, "Notes:       {}", book.notes().count());
     for (chapter, note) in book.notes() {
-        let first = note.paragraphs.first().map(|p| p.plain_text()).unwrap_or_default();
+        let first = note
+            .paragraphs
+            .first()
+            .map(|p| p.plain_text())
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "  chapter {} ({}), from the {}: {}: {}",

@@ -460,7 +460,12 @@ fn mark_urls(chars: &mut [Ch]) {
                 end += 1;
             }
             // Sentence punctuation right after an address is not part of it.
-            while end > i && matches!(chars[end - 1].c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | '"' | '\'' | '”' | '’') {
+            while end > i
+                && matches!(
+                    chars[end - 1].c,
+                    '.' | ',' | ';' | ':' | '!' | '?' | ')' | '"' | '\'' | '”' | '’'
+                )
+            {
                 end -= 1;
             }
             for ch in &mut chars[i..end] {
@@ -512,8 +517,8 @@ fn doubled_quotes(chars: &mut Vec<Ch>) -> usize {
             continue;
         }
         changes += 1;
-        let opening = opens_after(before(chars, start))
-            && at(chars, i).is_some_and(|c| !c.is_whitespace());
+        let opening =
+            opens_after(before(chars, start)) && at(chars, i).is_some_and(|c| !c.is_whitespace());
         let doubles = run / 2;
         let odd = run % 2 == 1;
         if odd && !opening {
@@ -531,9 +536,34 @@ fn doubled_quotes(chars: &mut Vec<Ch>) -> usize {
 // ---- rule 3: apostrophes ----
 
 const ELISIONS: &[&str] = &[
-    "em", "im", "er", "n", "cause", "cos", "bout", "til", "kay", "sup", "nother", "ello", "ere",
-    "fore", "round", "twas", "tis", "twere", "tween", "gainst", "neath", "scuse", "course",
-    "cept", "nuff", "specially", "member", "fraid",
+    "em",
+    "im",
+    "er",
+    "n",
+    "cause",
+    "cos",
+    "bout",
+    "til",
+    "kay",
+    "sup",
+    "nother",
+    "ello",
+    "ere",
+    "fore",
+    "round",
+    "twas",
+    "tis",
+    "twere",
+    "tween",
+    "gainst",
+    "neath",
+    "scuse",
+    "course",
+    "cept",
+    "nuff",
+    "specially",
+    "member",
+    "fraid",
 ];
 
 fn apostrophes(chars: &mut [Ch]) -> usize {
@@ -653,8 +683,7 @@ fn quotes(chars: &mut Vec<Ch>, ambiguous: &mut Vec<String>) -> usize {
                 }
                 double_open = opening;
                 changes += 1;
-                if opening && prev.is_some_and(|c| c.is_alphanumeric() || ",;:.!?".contains(c))
-                {
+                if opening && prev.is_some_and(|c| c.is_alphanumeric() || ",;:.!?".contains(c)) {
                     out.push(Ch::new(' '));
                 }
                 out.push(ch);
@@ -734,7 +763,10 @@ fn ellipses(chars: &mut Vec<Ch>) -> usize {
         // Commas, spaces and stray periods touching the run on the left go, unless the
         // run leads the sentence ("…and then", "“…what").
         let mut kept = out.len();
-        while kept > 0 && matches!(out[kept - 1].c, ',' | ' ' | '.' | '…') && !out[kept - 1].protected {
+        while kept > 0
+            && matches!(out[kept - 1].c, ',' | ' ' | '.' | '…')
+            && !out[kept - 1].protected
+        {
             kept -= 1;
         }
         let leading = kept == 0 || opens_after(Some(out[kept - 1].c));
@@ -765,7 +797,7 @@ fn ellipses(chars: &mut Vec<Ch>) -> usize {
             Some('"') if at(chars, j + 1).is_some_and(|c| !c.is_whitespace()) => {
                 out.push(Ch::new(' '))
             }
-            Some(next) if matches!(next, '”' | '’' | ')' | ']' | '}' | '?' | '!' | ',' | ';' | ':') => {}
+            Some('”' | '’' | ')' | ']' | '}' | '?' | '!' | ',' | ';' | ':') => {}
             Some(_) if space_after => out.push(Ch::new(' ')),
             Some(_) => {}
         }
@@ -832,27 +864,29 @@ fn dashes(chars: &mut Vec<Ch>) -> usize {
         }
         let prev = out.last().map(|c| c.c);
         let next = at(chars, end);
+        // A single hyphen or en dash spaced between words is a dash of the sentence.
+        let spaced = prev == Some(' ')
+            && next == Some(' ')
+            && out.len() >= 2
+            && at(chars, end + 1).is_some();
         let em = if end - i >= 2 || c.c == '—' {
             true
         } else if c.c == '–' {
-            // An en dash stays, unless it cuts off speech.
-            closes_speech(next)
+            spaced || closes_speech(next)
         } else {
-            // A single hyphen: spaced between words, or cut off before a closing quote or
-            // at the end of the paragraph.
-            let spaced = prev == Some(' ')
-                && next == Some(' ')
-                && out.len() >= 2
-                && at(chars, end + 1).is_some();
-            let cut_off = prev.is_some_and(char::is_alphabetic)
-                && (closes_speech(next) || next.is_none());
+            // A hyphen is also cut-off speech before a closing quote or at the very end.
+            let cut_off =
+                prev.is_some_and(char::is_alphabetic) && (closes_speech(next) || next.is_none());
             spaced || cut_off
         };
         if em {
             // Closed up: spaces on both sides go, and never two dashes in a row, so
             // dashes and spaces next to it merge into it.
             let mut popped = 0;
-            while out.last().is_some_and(|c| (c.c == ' ' || is_dash(c.c)) && !c.protected) {
+            while out
+                .last()
+                .is_some_and(|c| (c.c == ' ' || is_dash(c.c)) && !c.protected)
+            {
                 out.pop();
                 popped += 1;
             }
@@ -925,7 +959,9 @@ fn emphasis(chars: &[Ch]) -> (Vec<Inline>, usize) {
     for (i, ch) in chars.iter().enumerate() {
         let is_marker = matches!(ch.c, '*' | '_');
         let list_bullet = i == 0 && ch.c == '*' && at(chars, 1) == Some(' ');
-        if ch.c.is_ascii_punctuation() && (!is_marker || ch.protected || only_markers || list_bullet) {
+        if ch.c.is_ascii_punctuation()
+            && (!is_marker || ch.protected || only_markers || list_bullet)
+        {
             markdown.push('\\');
         }
         markdown.push(ch.c);
@@ -973,7 +1009,10 @@ fn emphasis(chars: &[Ch]) -> (Vec<Inline>, usize) {
                 } else {
                     // "*~*" is decoration, not emphasis: keep it as written.
                     let marker = delimiter.to_string().repeat(if strong { 2 } else { 1 });
-                    push_text(&mut parent.inlines, &format!("{marker}{inner_text}{marker}"));
+                    push_text(
+                        &mut parent.inlines,
+                        &format!("{marker}{inner_text}{marker}"),
+                    );
                 }
             }
             Event::Text(text) => match stack.last_mut() {

