@@ -20,43 +20,81 @@ pub enum ExportError {
     Language(String),
 }
 
+/// One XHTML page of the book, rendered and ready to be packaged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub file: String,
+    /// The entry in the table of contents.
+    pub title: String,
+    /// Where landmarks and the guide point to this page, if anywhere.
+    pub landmark: Option<ReferenceType>,
+    pub xhtml: String,
+}
+
 /// Builds the whole EPUB in memory.
 pub fn export_epub(book: &Book) -> Result<Vec<u8>, ExportError> {
+    let pages = render(book)?;
+    package(book, &pages)
+}
+
+/// Renders every page of the book, in reading order.
+pub fn render(book: &Book) -> Result<Vec<Page>, ExportError> {
     let language = &book.metadata.language;
     if !is_language_tag(language) {
         return Err(ExportError::Language(language.clone()));
     }
+    let pages = Pages::new(book);
+    let page = |file: &str, title: &str, landmark, xhtml| Page {
+        file: file.to_string(),
+        title: title.to_string(),
+        landmark,
+        xhtml,
+    };
+    let mut out = vec![
+        page(
+            TITLE_PAGE,
+            "Title Page",
+            Some(ReferenceType::TitlePage),
+            pages.title_page(),
+        ),
+        page(
+            CONTENTS_PAGE,
+            "Contents",
+            Some(ReferenceType::Toc),
+            pages.contents_page(),
+        ),
+    ];
+    for (index, chapter) in book.chapters.iter().enumerate() {
+        // The first chapter is where reading starts.
+        let landmark = (index == 0).then_some(ReferenceType::Text);
+        let xhtml = pages.chapter_page(index, chapter);
+        out.push(page(&chapter_file(index), &chapter.title, landmark, xhtml));
+    }
+    if book.notes().next().is_some() {
+        out.push(page(
+            NOTES_PAGE,
+            NOTES_TITLE,
+            Some(ReferenceType::Notes),
+            pages.notes_page(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Packages rendered pages with the package document, navigation and stylesheet into a
+/// zip. Nearly all of its time is compression.
+pub fn package(book: &Book, pages: &[Page]) -> Result<Vec<u8>, ExportError> {
     let mut builder = EpubBuilder::new(ZipLibrary::new()?)?;
     builder.epub_version(EpubVersion::V33);
     set_metadata(&mut builder, book);
     builder.stylesheet(STYLESHEET.as_bytes())?;
-
-    let pages = Pages::new(book);
-    builder.add_content(
-        EpubContent::new(TITLE_PAGE, pages.title_page().as_bytes())
-            .title("Title Page")
-            .reftype(ReferenceType::TitlePage),
-    )?;
-    builder.add_content(
-        EpubContent::new(CONTENTS_PAGE, pages.contents_page().as_bytes())
-            .title("Contents")
-            .reftype(ReferenceType::Toc),
-    )?;
-    for (index, chapter) in book.chapters.iter().enumerate() {
-        let xhtml = pages.chapter_page(index, chapter);
+    for page in pages {
         let mut content =
-            EpubContent::new(chapter_file(index), xhtml.as_bytes()).title(chapter.title.as_str());
-        if index == 0 {
-            content = content.reftype(ReferenceType::Text);
+            EpubContent::new(page.file.as_str(), page.xhtml.as_bytes()).title(page.title.as_str());
+        if let Some(landmark) = page.landmark {
+            content = content.reftype(landmark);
         }
         builder.add_content(content)?;
-    }
-    if book.notes().next().is_some() {
-        builder.add_content(
-            EpubContent::new(NOTES_PAGE, pages.notes_page().as_bytes())
-                .title(NOTES_TITLE)
-                .reftype(ReferenceType::Notes),
-        )?;
     }
     let mut bytes = Vec::new();
     builder.generate(&mut bytes)?;

@@ -12,6 +12,8 @@
 pub mod batch;
 pub mod book;
 pub mod convert;
+#[doc(hidden)]
+pub mod corpus;
 pub mod decode;
 pub mod error;
 pub mod export;

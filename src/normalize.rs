@@ -6,7 +6,7 @@
 //! one pass over that vector, so the whole stage stays linear in the length of the text.
 
 use crate::book::{Block, Book, Chapter, Inline, Metadata, Note, Paragraph};
-use crate::parse::{RawBlock, Story};
+use crate::parse::{RawBlock, RawChapter, Story};
 use serde::Serialize;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
@@ -173,6 +173,8 @@ pub struct BookInfo {
 
 /// Turns a parsed story into a book, normalizing every text a reader sees.
 pub fn normalize_story(story: &Story, info: BookInfo, rules: &Rules) -> (Book, Report) {
+    use rayon::prelude::*;
+
     let mut normalizer = Normalizer {
         rules,
         report: Report::default(),
@@ -184,56 +186,28 @@ pub fn normalize_story(story: &Story, info: BookInfo, rules: &Rules) -> (Book, R
         .enumerate()
         .map(|(i, text)| normalizer.paragraph(text, Place::Description { paragraph: i + 1 }))
         .collect();
-    let chapters = story
+    // Chapters are independent, so they are normalized in parallel; reports are merged in
+    // chapter order so that the result never depends on the schedule.
+    let chapters: Vec<(Chapter, Report)> = story
         .chapters
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(index, raw)| {
-            let chapter = index + 1;
-            let (title, titled) = match &raw.title {
-                Some(t) => (normalizer.plain(t, Place::ChapterTitle { chapter }), true),
-                None => (format!("Chapter {chapter}"), false),
+            let mut normalizer = Normalizer {
+                rules,
+                report: Report::default(),
             };
-            let mut paragraph = 0;
-            let blocks = raw
-                .blocks
-                .iter()
-                .map(|block| match block {
-                    RawBlock::SceneBreak => Block::SceneBreak,
-                    RawBlock::Paragraph(text) => {
-                        paragraph += 1;
-                        Block::Paragraph(
-                            normalizer.paragraph(text, Place::Chapter { chapter, paragraph }),
-                        )
-                    }
-                })
-                .collect();
-            let mut note_paragraph = 0;
-            let notes = raw
-                .notes
-                .iter()
-                .map(|note| Note {
-                    origin: note.origin,
-                    paragraphs: note
-                        .paragraphs
-                        .iter()
-                        .map(|text| {
-                            note_paragraph += 1;
-                            let place = Place::Note {
-                                chapter,
-                                paragraph: note_paragraph,
-                            };
-                            normalizer.paragraph(text, place)
-                        })
-                        .collect(),
-                })
-                .collect();
-            Chapter {
-                title,
-                titled,
-                blocks,
-                notes,
-            }
+            let chapter = normalizer.chapter(index + 1, raw);
+            (chapter, normalizer.report)
+        })
+        .collect();
+    let mut report = normalizer.report;
+    let chapters = chapters
+        .into_iter()
+        .map(|(chapter, chapter_report)| {
+            report.counts.merge(&chapter_report.counts);
+            report.ambiguous.extend(chapter_report.ambiguous);
+            chapter
         })
         .collect();
     let book = Book {
@@ -247,7 +221,7 @@ pub fn normalize_story(story: &Story, info: BookInfo, rules: &Rules) -> (Book, R
         description,
         chapters,
     };
-    (book, normalizer.report)
+    (book, report)
 }
 
 struct Normalizer<'a> {
@@ -256,6 +230,52 @@ struct Normalizer<'a> {
 }
 
 impl Normalizer<'_> {
+    /// `chapter` counts from 1.
+    fn chapter(&mut self, chapter: usize, raw: &RawChapter) -> Chapter {
+        let (title, titled) = match &raw.title {
+            Some(t) => (self.plain(t, Place::ChapterTitle { chapter }), true),
+            None => (format!("Chapter {chapter}"), false),
+        };
+        let mut paragraph = 0;
+        let blocks = raw
+            .blocks
+            .iter()
+            .map(|block| match block {
+                RawBlock::SceneBreak => Block::SceneBreak,
+                RawBlock::Paragraph(text) => {
+                    paragraph += 1;
+                    Block::Paragraph(self.paragraph(text, Place::Chapter { chapter, paragraph }))
+                }
+            })
+            .collect();
+        let mut note_paragraph = 0;
+        let notes = raw
+            .notes
+            .iter()
+            .map(|note| Note {
+                origin: note.origin,
+                paragraphs: note
+                    .paragraphs
+                    .iter()
+                    .map(|text| {
+                        note_paragraph += 1;
+                        let place = Place::Note {
+                            chapter,
+                            paragraph: note_paragraph,
+                        };
+                        self.paragraph(text, place)
+                    })
+                    .collect(),
+            })
+            .collect();
+        Chapter {
+            title,
+            titled,
+            blocks,
+            notes,
+        }
+    }
+
     fn paragraph(&mut self, text: &str, place: Place) -> Paragraph {
         let outcome = normalize_paragraph(text, self.rules);
         self.record(outcome.counts, outcome.ambiguous, place);
@@ -296,25 +316,33 @@ pub fn normalize_paragraph(text: &str, rules: &Rules) -> Outcome {
     } else {
         to_chars(text)
     };
-    mark_protected(&mut chars);
-    let quoting = chars.iter().any(|c| matches!(c.c, '\'' | '"' | '‘' | '’'));
-    if rules.is_on(Rule::DoubledQuotes) && quoting {
-        counts.add(Rule::DoubledQuotes, doubled_quotes(&mut chars));
+    mark_protected(text, &mut chars);
+    // Passes that rewrite the text swap between `chars` and this buffer.
+    let mut scratch = Vec::new();
+    // No rule adds the characters another looks for, so one scan tells which can apply.
+    let seen = Seen::scan(&chars);
+    if rules.is_on(Rule::DoubledQuotes) && seen.quotes {
+        counts.add(
+            Rule::DoubledQuotes,
+            doubled_quotes(&mut chars, &mut scratch),
+        );
     }
-    if rules.is_on(Rule::Apostrophes) && quoting {
+    if rules.is_on(Rule::Apostrophes) && seen.quotes {
         counts.add(Rule::Apostrophes, apostrophes(&mut chars));
     }
-    if rules.is_on(Rule::Quotes) && quoting {
-        counts.add(Rule::Quotes, quotes(&mut chars, &mut ambiguous));
+    if rules.is_on(Rule::Quotes) && seen.quotes {
+        counts.add(
+            Rule::Quotes,
+            quotes(&mut chars, &mut scratch, &mut ambiguous),
+        );
     }
-    if rules.is_on(Rule::Ellipses) && chars.iter().any(|c| matches!(c.c, '.' | '…')) {
-        counts.add(Rule::Ellipses, ellipses(&mut chars));
+    if rules.is_on(Rule::Ellipses) && seen.dot_runs {
+        counts.add(Rule::Ellipses, ellipses(&mut chars, &mut scratch));
     }
-    if rules.is_on(Rule::Dashes) && chars.iter().any(|c| matches!(c.c, '-' | '—' | '–')) {
-        counts.add(Rule::Dashes, dashes(&mut chars));
+    if rules.is_on(Rule::Dashes) && seen.dashes {
+        counts.add(Rule::Dashes, dashes(&mut chars, &mut scratch));
     }
-    let paragraph = if rules.is_on(Rule::Emphasis) && chars.iter().any(|c| matches!(c.c, '*' | '_'))
-    {
+    let paragraph = if rules.is_on(Rule::Emphasis) && seen.markers >= 2 {
         let (inlines, spans) = emphasis(&chars);
         counts.add(Rule::Emphasis, spans);
         Paragraph(inlines)
@@ -325,6 +353,40 @@ pub fn normalize_paragraph(text: &str, rules: &Rules) -> Outcome {
         paragraph,
         counts,
         ambiguous,
+    }
+}
+
+/// Which rules a paragraph can need at all.
+#[derive(Debug, Default)]
+struct Seen {
+    quotes: bool,
+    /// Two periods in a row, `. .`, or an ellipsis character.
+    dot_runs: bool,
+    dashes: bool,
+    /// Emphasis markers: a span needs at least two.
+    markers: usize,
+}
+
+impl Seen {
+    fn scan(chars: &[Ch]) -> Seen {
+        let mut seen = Seen::default();
+        let mut previous = ' ';
+        let mut before_previous = ' ';
+        for ch in chars {
+            match ch.c {
+                '\'' | '"' | '‘' | '’' => seen.quotes = true,
+                '…' => seen.dot_runs = true,
+                '.' if previous == '.' || (previous == ' ' && before_previous == '.') => {
+                    seen.dot_runs = true
+                }
+                '-' | '—' | '–' => seen.dashes = true,
+                '*' | '_' => seen.markers += 1,
+                _ => {}
+            }
+            before_previous = previous;
+            previous = ch.c;
+        }
+        seen
     }
 }
 
@@ -348,8 +410,20 @@ impl Ch {
     }
 }
 
+/// An empty buffer with room for `capacity` characters, reusing `scratch`'s memory.
+fn take_buffer(scratch: &mut Vec<Ch>, capacity: usize) -> Vec<Ch> {
+    let mut buffer = std::mem::take(scratch);
+    buffer.clear();
+    buffer.reserve(capacity);
+    buffer
+}
+
 fn to_chars(text: &str) -> Vec<Ch> {
-    text.chars().map(Ch::new).collect()
+    if text.is_ascii() {
+        text.bytes().map(|b| Ch::new(char::from(b))).collect()
+    } else {
+        text.chars().map(Ch::new).collect()
+    }
 }
 
 fn at(chars: &[Ch], i: usize) -> Option<char> {
@@ -382,7 +456,7 @@ fn opens_after(prev: Option<char>) -> bool {
 fn cleanup(text: &str, counts: &mut Counts) -> Vec<Ch> {
     let mut changes = 0;
     let nfc: String;
-    let text = if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+    let text = if text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes {
         text
     } else {
         nfc = text.nfc().collect();
@@ -391,6 +465,9 @@ fn cleanup(text: &str, counts: &mut Counts) -> Vec<Ch> {
         }
         &nfc
     };
+    if is_clean_ascii(text) {
+        return to_chars(text);
+    }
     let mut out: Vec<Ch> = Vec::with_capacity(text.len());
     for c in text.chars() {
         // Tabs and line ends inside a paragraph are just spaces.
@@ -413,6 +490,10 @@ fn cleanup(text: &str, counts: &mut Counts) -> Vec<Ch> {
         changes += 1;
     }
     // A backtick or acute accent touching a letter was typed for an apostrophe.
+    if !text.contains(['`', '´']) {
+        counts.add(Rule::Cleanup, changes);
+        return out;
+    }
     for i in 0..out.len() {
         if matches!(out[i].c, '`' | '´') {
             let letter_before = before(&out, i).is_some_and(char::is_alphabetic);
@@ -427,6 +508,18 @@ fn cleanup(text: &str, counts: &mut Counts) -> Vec<Ch> {
     out
 }
 
+/// Text the clean-up would leave as it is, found by one fast pass over the bytes: the
+/// common case.
+fn is_clean_ascii(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let edges_ok = bytes.first() != Some(&b' ') && bytes.last() != Some(&b' ');
+    edges_ok
+        && bytes
+            .iter()
+            .all(|&b| (b' '..=b'~').contains(&b) && b != b'`')
+        && !bytes.windows(2).any(|w| w == b"  ")
+}
+
 /// Characters that XML 1.0 forbids or that are invisible controls.
 fn is_forbidden_in_xml(c: char) -> bool {
     (c.is_control() && c != '\t' && c != '\n') || matches!(c, '\u{FFFE}' | '\u{FFFF}')
@@ -435,8 +528,27 @@ fn is_forbidden_in_xml(c: char) -> bool {
 // ---- text no rule may change ----
 
 /// Marks web addresses and HTML comment markers, which no rule may change.
-fn mark_protected(chars: &mut [Ch]) {
-    mark_urls(chars);
+fn mark_protected(text: &str, chars: &mut [Ch]) {
+    // One pass over the bytes spares the character scans in nearly every paragraph.
+    let bytes = text.as_bytes();
+    let (mut url, mut comment) = (false, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends_with = |tail: &[u8]| bytes[..=i].ends_with(tail);
+        match b {
+            b'/' => url |= ends_with(b"://"),
+            b':' => url |= ends_with(b"mailto:"),
+            b'.' => url |= ends_with(b"www.") || ends_with(b"WWW."),
+            b'-' => comment |= ends_with(b"<!--"),
+            b'>' => comment |= ends_with(b"-->"),
+            _ => {}
+        }
+    }
+    if url {
+        mark_urls(chars);
+    }
+    if !comment {
+        return;
+    }
     for marker in ["<!--", "-->"] {
         let marker: Vec<char> = marker.chars().collect();
         for start in 0..chars.len().saturating_sub(marker.len() - 1) {
@@ -497,9 +609,9 @@ fn is_single_mark(c: char) -> bool {
 
 /// `''` is `"`; in a run of three, the odd mark goes inside: `'''Tis` is `"'Tis`, `no.'''`
 /// is `no.'"`.
-fn doubled_quotes(chars: &mut Vec<Ch>) -> usize {
+fn doubled_quotes(chars: &mut Vec<Ch>, scratch: &mut Vec<Ch>) -> usize {
     let mut changes = 0;
-    let mut out = Vec::with_capacity(chars.len());
+    let mut out = take_buffer(scratch, chars.len());
     let mut i = 0;
     while i < chars.len() {
         if !is_single_mark(chars[i].c) || chars[i].protected {
@@ -529,7 +641,7 @@ fn doubled_quotes(chars: &mut Vec<Ch>) -> usize {
             out.push(Ch::new('\''));
         }
     }
-    *chars = out;
+    *scratch = std::mem::replace(chars, out);
     changes
 }
 
@@ -627,15 +739,17 @@ fn elision_after(chars: &[Ch], i: usize) -> Option<usize> {
     if word_len == 0 || word_len > 9 {
         return None;
     }
-    let word: String = chars[i + 1..i + 1 + word_len]
-        .iter()
-        .map(|c| c.c.to_ascii_lowercase())
-        .collect();
-    if !ELISIONS.contains(&word.as_str()) {
-        return None;
-    }
+    let word = &chars[i + 1..i + 1 + word_len];
+    let is_elision = |elision: &&str| {
+        elision.len() == word_len
+            && elision
+                .chars()
+                .zip(word)
+                .all(|(e, w)| w.c.to_ascii_lowercase() == e)
+    };
+    let elision = ELISIONS.iter().find(|e| is_elision(e))?;
     // 'n' is only an elision with its closing mark: rock 'n' roll.
-    if word == "n" && at(chars, i + 2) != Some('\'') {
+    if *elision == "n" && at(chars, i + 2) != Some('\'') {
         return None;
     }
     Some(word_len)
@@ -643,7 +757,7 @@ fn elision_after(chars: &[Ch], i: usize) -> Option<usize> {
 
 // ---- rule 4: quotes ----
 
-fn quotes(chars: &mut Vec<Ch>, ambiguous: &mut Vec<String>) -> usize {
+fn quotes(chars: &mut Vec<Ch>, scratch: &mut Vec<Ch>, ambiguous: &mut Vec<String>) -> usize {
     let mut changes = 0;
     // Whether a mark that can close a single quotation follows each position.
     let mut closer_after = vec![false; chars.len()];
@@ -656,7 +770,7 @@ fn quotes(chars: &mut Vec<Ch>, ambiguous: &mut Vec<String>) -> usize {
                 || (c.c == '’' && (c.closer || is_word_final(chars, i))));
         seen |= closes;
     }
-    let mut out: Vec<Ch> = Vec::with_capacity(chars.len() + 4);
+    let mut out = take_buffer(scratch, chars.len() + 4);
     let mut double_open = false;
     for i in 0..chars.len() {
         let mut ch = chars[i];
@@ -713,7 +827,7 @@ fn quotes(chars: &mut Vec<Ch>, ambiguous: &mut Vec<String>) -> usize {
         }
         out.push(ch);
     }
-    *chars = out;
+    *scratch = std::mem::replace(chars, out);
     changes
 }
 
@@ -737,9 +851,9 @@ fn context_around(done: &[Ch], rest: &[Ch], i: usize) -> String {
 
 // ---- rule 5: ellipses ----
 
-fn ellipses(chars: &mut Vec<Ch>) -> usize {
+fn ellipses(chars: &mut Vec<Ch>, scratch: &mut Vec<Ch>) -> usize {
     let mut changes = 0;
-    let mut out: Vec<Ch> = Vec::with_capacity(chars.len());
+    let mut out = take_buffer(scratch, chars.len());
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -809,7 +923,7 @@ fn ellipses(chars: &mut Vec<Ch>) -> usize {
         }
         i = j;
     }
-    *chars = out;
+    *scratch = std::mem::replace(chars, out);
     changes
 }
 
@@ -847,9 +961,9 @@ fn dot_run(chars: &[Ch], i: usize) -> (usize, usize, bool) {
 
 // ---- rule 6: dashes ----
 
-fn dashes(chars: &mut Vec<Ch>) -> usize {
+fn dashes(chars: &mut Vec<Ch>, scratch: &mut Vec<Ch>) -> usize {
     let mut changes = 0;
-    let mut out: Vec<Ch> = Vec::with_capacity(chars.len());
+    let mut out = take_buffer(scratch, chars.len());
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -913,7 +1027,7 @@ fn dashes(chars: &mut Vec<Ch>) -> usize {
             i = end;
         }
     }
-    *chars = out;
+    *scratch = std::mem::replace(chars, out);
     changes
 }
 
@@ -947,21 +1061,58 @@ fn is_number_range(chars: &[Ch], i: usize) -> bool {
 
 // ---- rule 7: emphasis ----
 
-/// Reads `*text*` and `_text_` as emphasis with pulldown-cmark, after escaping every other
-/// Markdown character so that nothing else of Markdown can happen.
+/// Reads `*text*` and `_text_` as emphasis with pulldown-cmark.
 fn emphasis(chars: &[Ch]) -> (Vec<Inline>, usize) {
+    let text_of = |part: &[Ch]| part.iter().map(|c| c.c).collect::<String>();
+    let is_marker = |c: &Ch| matches!(c.c, '*' | '_') && !c.protected;
+    let first = chars.iter().position(is_marker);
+    let last = chars.iter().rposition(is_marker);
+    let (Some(first), Some(last)) = (first, last) else {
+        return (vec![Inline::Text(text_of(chars))], 0);
+    };
+    // Emphasis can only lie between the first and the last marker, and whether a marker
+    // opens or closes depends only on the characters beside it: that stretch, with one
+    // character either side, is all pulldown-cmark needs to read.
+    let start = first.saturating_sub(1);
+    let end = (last + 2).min(chars.len());
+    let (middle, spans) = emphasis_in(&chars[start..end]);
+    if spans == 0 {
+        return (vec![Inline::Text(text_of(chars))], 0);
+    }
+    // pulldown-cmark trims the spaces at the edges of what it reads: put them back.
+    let mut inlines = vec![Inline::Text(text_of(&chars[..start]))];
+    if start < first && chars[start].c.is_whitespace() {
+        push_text(&mut inlines, &chars[start].c.to_string());
+    }
+    for inline in middle {
+        match inline {
+            Inline::Text(text) => push_text(&mut inlines, &text),
+            span => inlines.push(span),
+        }
+    }
+    if end > last + 1 && chars[end - 1].c.is_whitespace() {
+        push_text(&mut inlines, &chars[end - 1].c.to_string());
+    }
+    push_text(&mut inlines, &text_of(&chars[end..]));
+    inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
+    (inlines, spans)
+}
+
+/// Emphasis in a stretch of text, after escaping every other Markdown character so that
+/// nothing else of Markdown can happen.
+fn emphasis_in(chars: &[Ch]) -> (Vec<Inline>, usize) {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
     let plain = || vec![Inline::Text(chars.iter().map(|c| c.c).collect())];
-    // A paragraph of only markers would be a thematic break; it is text.
+    // Only markers and spaces would make a thematic break; it is text.
     let only_markers = chars.iter().all(|c| matches!(c.c, '*' | '_' | ' '));
     let mut markdown = String::with_capacity(chars.len() + 16);
     for (i, ch) in chars.iter().enumerate() {
         let is_marker = matches!(ch.c, '*' | '_');
-        let list_bullet = i == 0 && ch.c == '*' && at(chars, 1) == Some(' ');
-        if ch.c.is_ascii_punctuation()
-            && (!is_marker || ch.protected || only_markers || list_bullet)
-        {
+        // Spaces on both sides: it can neither open nor close, but could start a list.
+        let isolated = before(chars, i).is_none_or(char::is_whitespace)
+            && at(chars, i + 1).is_none_or(char::is_whitespace);
+        if ch.c.is_ascii_punctuation() && (!is_marker || ch.protected || only_markers || isolated) {
             markdown.push('\\');
         }
         markdown.push(ch.c);

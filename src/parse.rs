@@ -266,6 +266,10 @@ fn note_marker(line: &str) -> Option<&str> {
 
 /// Strips a leading "author's note" / "authors notes" (any case) from `line`.
 fn strip_note_prefix(line: &str) -> Option<&str> {
+    // Most lines are not notes: look at the first letter before anything costs more.
+    if !line.starts_with(['a', 'A']) {
+        return None;
+    }
     let lower_prefix: String = line.chars().take(16).collect::<String>().to_lowercase();
     for form in [
         "author's notes",
@@ -296,7 +300,8 @@ fn is_note_paragraph(text: &str) -> bool {
 /// `oOo`, or an explicit marker such as `Scene Break`.
 pub fn is_scene_break(line: &str) -> bool {
     let line = line.trim();
-    if line.is_empty() {
+    // Every form is short, or made only of symbols; prose fails one of these at once.
+    if line.is_empty() || (line.len() > 60 && line.contains(char::is_alphanumeric)) {
         return false;
     }
     is_symbol_run(line) || is_word_divider(line) || is_break_marker(line)
@@ -387,6 +392,9 @@ fn is_word_divider(line: &str) -> bool {
 }
 
 fn is_break_marker(line: &str) -> bool {
+    if line.len() > 40 {
+        return false;
+    }
     if line.eq_ignore_ascii_case("[break]") {
         return true;
     }
@@ -440,12 +448,15 @@ fn fold_trailing_note(chapters: &mut Vec<RawChapter>) {
         return;
     }
     let words = chapter_words(last);
+    if words >= TRAILING_NOTE_MAX_WORDS {
+        return;
+    }
     let shortest_other = chapters[..chapters.len() - 1]
         .iter()
         .map(chapter_words)
         .min()
         .unwrap_or(0);
-    if words >= TRAILING_NOTE_MAX_WORDS || words * 4 >= shortest_other {
+    if words * 4 >= shortest_other {
         return;
     }
     if let Some(last) = chapters.pop() {
