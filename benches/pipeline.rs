@@ -4,10 +4,10 @@
 //! same run, alternating, and the median of many runs is reported, so that the ratios hold
 //! on a noisy machine even when the absolute times move.
 
-use ficbind::convert::{normalize_loaded, Loaded, Options};
 use ficbind::corpus;
 use ficbind::decode::decode;
 use ficbind::export::{package, render};
+use ficbind::normalize::{normalize_story, BookInfo, Rules};
 use ficbind::parse::{parse, ParseOptions};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -22,8 +22,9 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    // `cargo test --all-targets` runs benches once as tests: keep that quick.
-    let quick = std::env::args().any(|a| a == "--test" || a == "--quick");
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this once as a smoke
+    // test, which should stay quick.
+    let quick = !std::env::args().any(|a| a == "--bench");
     let sizes: &[(&str, usize, usize)] = if quick {
         &[("10 KB", 10_000, 1)]
     } else {
@@ -39,7 +40,14 @@ fn main() {
     );
     for &(label, bytes, runs) in sizes {
         let raw = corpus::story(42, bytes);
-        let options = Options::default();
+        let rules = Rules::default();
+        let info = BookInfo {
+            title: "Benchmark".to_string(),
+            author: "ficbind".to_string(),
+            language: "en".to_string(),
+            identifier: None,
+            modified: chrono::DateTime::UNIX_EPOCH,
+        };
         let mut times: [Vec<Duration>; 5] = Default::default();
         for _ in 0..runs {
             let t = Instant::now();
@@ -52,22 +60,17 @@ fn main() {
             let story = parse(black_box(&text), ParseOptions::default()).expect("it parses");
             times[1].push(t.elapsed());
 
-            let loaded = Loaded {
-                story,
-                encoding: "UTF-8",
-                warnings: Vec::new(),
-                modified: chrono::DateTime::UNIX_EPOCH,
-            };
             let t = Instant::now();
-            let converted = normalize_loaded(std::path::Path::new("bench.txt"), loaded, &options);
+            let (book, _) = normalize_story(black_box(&story), info.clone(), &rules);
             times[2].push(t.elapsed());
+            drop(story);
 
             let t = Instant::now();
-            let pages = render(black_box(&converted.book)).expect("it renders");
+            let pages = render(black_box(&book)).expect("it renders");
             times[3].push(t.elapsed());
 
             let t = Instant::now();
-            let epub = package(&converted.book, &pages).expect("it packages");
+            let epub = package(&book, &pages).expect("it packages");
             times[4].push(t.elapsed());
             black_box(epub);
         }
