@@ -203,7 +203,7 @@ impl<'a> Pages<'a> {
         if !book.description.is_empty() {
             body.push_str("<div class=\"description\">\n");
             for paragraph in &book.description {
-                push_paragraph(&mut body, paragraph, None);
+                push_paragraph(&mut body, paragraph);
             }
             body.push_str("</div>\n");
         }
@@ -252,7 +252,7 @@ impl<'a> Pages<'a> {
         );
         for block in &chapter.blocks {
             match block {
-                Block::Paragraph(paragraph) => push_paragraph(&mut body, paragraph, None),
+                Block::Paragraph(paragraph) => push_paragraph(&mut body, paragraph),
                 Block::SceneBreak => body.push_str("<hr class=\"scene-break\"/>\n"),
             }
         }
@@ -291,7 +291,7 @@ fn push_note(body: &mut String, chapter_index: usize, n: usize, chapter: &Chapte
         escape_text(&chapter.title)
     );
     for paragraph in &note.paragraphs {
-        push_paragraph(body, paragraph, None);
+        push_paragraph(body, paragraph);
     }
     let _ = writeln!(
         body,
@@ -302,13 +302,8 @@ fn push_note(body: &mut String, chapter_index: usize, n: usize, chapter: &Chapte
     );
 }
 
-fn push_paragraph(out: &mut String, paragraph: &Paragraph, class: Option<&str>) {
-    match class {
-        Some(class) => {
-            let _ = write!(out, "<p class=\"{class}\">");
-        }
-        None => out.push_str("<p>"),
-    }
+fn push_paragraph(out: &mut String, paragraph: &Paragraph) {
+    out.push_str("<p>");
     push_inlines(out, &paragraph.0);
     out.push_str("</p>\n");
 }
