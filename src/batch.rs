@@ -59,7 +59,8 @@ impl StoryReport {
 }
 
 /// Expands folders into the stories they hold (sorted, not recursive); files are kept as
-/// given. A path that does not exist is an error.
+/// given. A path that does not exist at all is an error; a story that exists but cannot be
+/// read fails later, on its own, like any other bad story.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut inputs = Vec::new();
     for path in paths {
@@ -67,12 +68,14 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             path: path.clone(),
             source,
         };
-        let metadata = std::fs::metadata(path).map_err(read_error)?;
-        if metadata.is_dir() {
+        std::fs::symlink_metadata(path).map_err(read_error)?;
+        if path.is_dir() {
             let mut found: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(read_error)?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_story_file(p))
+                .filter_map(|entry| entry.ok())
+                .filter(|entry| entry.file_type().is_ok_and(|t| !t.is_dir()))
+                .map(|entry| entry.path())
+                .filter(|p| !p.is_dir() && is_story_file(p))
                 .collect();
             found.sort();
             inputs.extend(found);
@@ -110,6 +113,7 @@ pub fn build_all(
             })
             .collect();
     }
+    remove_stale_temporaries(&options.output);
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
         .build()
@@ -160,9 +164,23 @@ fn assign_outputs(
     titles: &[Result<String, Error>],
     output_dir: &Path,
 ) -> Vec<Option<PathBuf>> {
+    // Inputs usually share a folder or two: resolve each folder once, not each file.
+    let mut folders: std::collections::HashMap<&Path, PathBuf> = std::collections::HashMap::new();
     let input_paths: HashSet<PathBuf> = inputs
         .iter()
-        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        .map(|p| {
+            let parent = p.parent().unwrap_or(Path::new(""));
+            let folder = folders.entry(parent).or_insert_with(|| {
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned())
+            });
+            p.file_name()
+                .map_or_else(|| p.clone(), |name| folder.join(name))
+        })
         .collect();
     let canonical_dir = std::fs::canonicalize(output_dir).unwrap_or_else(|_| output_dir.to_owned());
     let mut taken: HashSet<String> = HashSet::new();
@@ -216,6 +234,24 @@ fn build_one(input: &Path, output: &Path, options: &convert::Options) -> StoryRe
     }
 }
 
+const TEMP_PREFIX: &str = ".ficbind-";
+const TEMP_SUFFIX: &str = ".part";
+
+/// A run that was killed cannot remove its temporary files; the next run into the same
+/// folder does. (Two runs writing into one folder at once are not supported.)
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes to a temporary file in the same folder and renames it into place, so that a
 /// crash or a full disk never leaves half a book under the final name.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
@@ -225,8 +261,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut temp = tempfile::Builder::new()
-        .prefix(".ficbind-")
-        .suffix(".part")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(write_error)?;
     temp.write_all(bytes).map_err(write_error)?;

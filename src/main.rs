@@ -7,8 +7,9 @@ use ficbind::book::Book;
 use ficbind::convert::{self, Options};
 use ficbind::normalize::{Report, Rule, Rules};
 use ficbind::parse::ParseOptions;
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -145,12 +146,9 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             ..args.text.options()
         },
     };
-    let quiet = args.json;
-    let reports = batch::build_all(&inputs, &options, |report| {
-        if !quiet {
-            print_progress(report);
-        }
-    });
+    let progress = Progress::new(inputs.len(), args.json);
+    let reports = batch::build_all(&inputs, &options, |report| progress.story_done(report));
+    progress.finish();
     let summary = Summary::of(&reports);
     if args.json {
         let stdout = std::io::stdout();
@@ -178,25 +176,63 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     })
 }
 
-fn print_progress(report: &StoryReport) {
-    match report.status {
-        Status::Written => {
-            let output = report.output.as_deref().unwrap_or(report.input.as_path());
-            eprintln!(
-                "wrote {} ({}, {})",
-                output.display(),
-                plural(report.chapters, "chapter"),
-                plural(report.words, "word")
-            );
-            for warning in &report.warnings {
-                eprintln!("warning: {}: {warning}", report.input.display());
+/// A line per story on standard error, with a progress bar below them on a terminal.
+struct Progress {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+}
+
+impl Progress {
+    fn new(stories: usize, quiet: bool) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(stories as u64);
+            if let Ok(style) =
+                ProgressStyle::with_template("{bar:40} {pos}/{len} stories  {elapsed}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar, quiet }
+    }
+
+    fn story_done(&self, report: &StoryReport) {
+        if self.quiet {
+            return;
+        }
+        let mut lines = Vec::new();
+        match report.status {
+            Status::Written => {
+                let output = report.output.as_deref().unwrap_or(report.input.as_path());
+                lines.push(format!(
+                    "wrote {} ({}, {})",
+                    output.display(),
+                    plural(report.chapters, "chapter"),
+                    plural(report.words, "word")
+                ));
+                for warning in &report.warnings {
+                    lines.push(format!("warning: {}: {warning}", report.input.display()));
+                }
+            }
+            Status::Failed => {
+                let error = report.error.as_deref().unwrap_or("unknown failure");
+                lines.push(format!("error: {error}"));
             }
         }
-        Status::Failed => {
-            eprintln!(
-                "error: {}",
-                report.error.as_deref().unwrap_or("unknown failure")
-            );
+        for line in lines {
+            match &self.bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

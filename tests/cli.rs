@@ -139,6 +139,13 @@ fn bad_stories_fail_alone_with_clear_errors() {
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend((0u8..=255).cycle().take(2000));
     fs::write(stories.join("image.txt"), png).unwrap();
+    fs::write(
+        stories.join("nul.txt"),
+        " Title\n\nText with a \0 NUL byte.\n",
+    )
+    .unwrap();
+    // A story that cannot be read: a link that points at itself.
+    std::os::unix::fs::symlink("loop.txt", stories.join("loop.txt")).unwrap();
     let out = dir.path().join("out");
 
     let output = run(ficbind(dir.path()).args(["build", "in", "-o", "out"]));
@@ -149,6 +156,8 @@ fn bad_stories_fail_alone_with_clear_errors() {
         ("blank.txt", "only blank lines"),
         ("header-only.txt", "no chapter"),
         ("image.txt", "binary"),
+        ("nul.txt", "NUL bytes"),
+        ("loop.txt", "cannot read the file"),
     ] {
         let line = message
             .lines()
@@ -157,7 +166,7 @@ fn bad_stories_fail_alone_with_clear_errors() {
         assert!(line.contains(problem), "{file}: {line}");
     }
     assert!(
-        message.contains("1 book written, 0 warnings, 4 failed"),
+        message.contains("1 book written, 0 warnings, 6 failed"),
         "{message}"
     );
     let written: Vec<_> = files_in(&out)
