@@ -4,10 +4,11 @@
 //! same run, alternating, and the median of many runs is reported, so that the ratios hold
 //! on a noisy machine even when the absolute times move.
 
+use ficbind::book::Metadata;
 use ficbind::corpus;
 use ficbind::decode::decode;
 use ficbind::export::{package, render};
-use ficbind::normalize::{normalize_story, BookInfo, Rules};
+use ficbind::normalize::{normalize_story, Rules};
 use ficbind::parse::{parse, ParseOptions};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -41,13 +42,12 @@ fn main() {
     for &(label, bytes, runs) in sizes {
         let raw = corpus::story(42, bytes);
         let rules = Rules::default();
-        let info = BookInfo {
-            title: "Benchmark".to_string(),
-            author: "ficbind".to_string(),
-            language: "en".to_string(),
-            identifier: None,
-            modified: chrono::DateTime::UNIX_EPOCH,
-        };
+        let info = Metadata::new(
+            "Benchmark".to_string(),
+            "ficbind".to_string(),
+            "en".to_string(),
+            chrono::DateTime::UNIX_EPOCH,
+        );
         let mut times: [Vec<Duration>; 5] = Default::default();
         for _ in 0..runs {
             let t = Instant::now();

@@ -130,7 +130,7 @@ pub fn build_all(
         let titles: Vec<Result<String, Error>> = inputs
             .par_iter()
             .map(|input| {
-                load(input, &options.convert).map(|l| title_for(input, &l.story, &options.convert))
+                load(input, &options.convert).map(|l| title_for(input, &l, &options.convert))
             })
             .collect();
         let outputs = assign_outputs(inputs, &titles, &options.output);
@@ -207,7 +207,7 @@ fn assign_outputs(
 
 fn build_one(input: &Path, output: &Path, options: &convert::Options) -> StoryReport {
     let result = load(input, options).and_then(|loaded| {
-        let converted = normalize_loaded(input, loaded, options);
+        let converted = normalize_loaded(input, loaded, options)?;
         let bytes = export_epub(&converted.book).map_err(|source| Error::Export {
             path: input.to_owned(),
             source,

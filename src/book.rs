@@ -24,6 +24,82 @@ pub struct Metadata {
     pub identifier: Option<String>,
     /// Value of `dcterms:modified`.
     pub modified: DateTime<Utc>,
+    pub published: Option<DateTime<Utc>>,
+    pub tags: Vec<String>,
+    pub series: Option<Series>,
+    pub publisher: Option<String>,
+    pub rights: Option<String>,
+    /// Where the story came from, such as the address it was saved from.
+    pub source: Option<String>,
+    pub cover: Option<Cover>,
+}
+
+impl Metadata {
+    /// Metadata with only the required fields set.
+    pub fn new(title: String, author: String, language: String, modified: DateTime<Utc>) -> Self {
+        Metadata {
+            title,
+            author,
+            language,
+            identifier: None,
+            modified,
+            published: None,
+            tags: Vec::new(),
+            series: None,
+            publisher: None,
+            rights: None,
+            source: None,
+            cover: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Series {
+    pub name: String,
+    /// The book's place in the series; 2.5 is allowed.
+    pub index: Option<f64>,
+}
+
+/// The image formats EPUB 3 reading systems must show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ImageKind {
+    Jpeg,
+    Png,
+    Gif,
+    Webp,
+}
+
+impl ImageKind {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ImageKind::Jpeg => "image/jpeg",
+            ImageKind::Png => "image/png",
+            ImageKind::Gif => "image/gif",
+            ImageKind::Webp => "image/webp",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageKind::Jpeg => "jpg",
+            ImageKind::Png => "png",
+            ImageKind::Gif => "gif",
+            ImageKind::Webp => "webp",
+        }
+    }
+}
+
+/// A cover image, ready to be packaged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cover {
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    pub kind: ImageKind,
+    pub width: u32,
+    pub height: u32,
+    /// Drawn by ficbind rather than supplied.
+    pub generated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

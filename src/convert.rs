@@ -1,18 +1,22 @@
-//! One story from file to book: read, decode, parse, normalize. The batch stage calls this
-//! for each story and hands the book to the export stage.
+//! One story from file to book: read, decode, parse, take its sidecar metadata, normalize,
+//! and find or draw its cover. The batch stage calls this for each story and hands the book
+//! to the export stage.
 
-use crate::book::Book;
+use crate::book::{Book, Cover, Metadata, Series};
+use crate::cover::{find_cover, generate_cover, read_cover};
 use crate::decode::decode;
 use crate::error::Error;
-use crate::normalize::{normalize_story, BookInfo, Report, Rules};
+use crate::normalize::{normalize_story, Report, Rules};
 use crate::parse::{parse, ParseOptions, Story};
+use crate::sidecar::{parse_sidecar, published_date, sidecar_path, Sidecar};
 use chrono::{DateTime, Utc};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Stories larger than this are refused rather than risking running out of memory.
 pub const MAX_STORY_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Choices that apply to every story of a run.
+/// Choices that apply to every story of a run. The command line's title, author and
+/// language win over a sidecar's.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub title: Option<String>,
@@ -22,12 +26,18 @@ pub struct Options {
     pub modified: Option<DateTime<Utc>>,
     pub rules: Rules,
     pub parse: ParseOptions,
+    /// Where covers are looked for; by default `covers/` in the current folder and in the
+    /// story's folder.
+    pub covers: Option<PathBuf>,
+    /// Leave books without a cover instead of drawing one.
+    pub no_generated_cover: bool,
 }
 
 /// A story read from disk, before normalization.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub story: Story,
+    pub sidecar: Sidecar,
     pub encoding: &'static str,
     pub warnings: Vec<String>,
     pub modified: DateTime<Utc>,
@@ -57,12 +67,16 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
             ),
         });
     }
+    let sidecar = load_sidecar(path)?;
     let bytes = std::fs::read(path).map_err(read_error)?;
     let decoded = decode(&bytes).map_err(|source| Error::Decode {
         path: path.to_owned(),
         source,
     })?;
-    let story = parse(&decoded.text, options.parse).map_err(|source| Error::Parse {
+    let parse_options = ParseOptions {
+        trailing_note: options.parse.trailing_note && sidecar.trailing_note != Some(false),
+    };
+    let story = parse(&decoded.text, parse_options).map_err(|source| Error::Parse {
         path: path.to_owned(),
         source,
     })?;
@@ -75,19 +89,35 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
     };
     Ok(Loaded {
         story,
+        sidecar,
         encoding: decoded.encoding,
         warnings: decoded.warnings,
         modified,
     })
 }
 
-/// The book's title, by precedence: the command line, the first chapter's title line, the
-/// file name.
-pub fn title_for(path: &Path, story: &Story, options: &Options) -> String {
+/// The story's sidecar, or an empty one when it has none.
+fn load_sidecar(story: &Path) -> Result<Sidecar, Error> {
+    let path = sidecar_path(story);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Sidecar::default()),
+        Err(source) => return Err(Error::Read { path, source }),
+    };
+    parse_sidecar(&text).map_err(|error| Error::Sidecar {
+        path,
+        message: error.message,
+    })
+}
+
+/// The book's title, by precedence: the command line, the sidecar, the first chapter's
+/// title line, the file name.
+pub fn title_for(path: &Path, loaded: &Loaded, options: &Options) -> String {
     options
         .title
         .clone()
-        .or_else(|| story.title_line.clone())
+        .or_else(|| loaded.sidecar.title.clone())
+        .or_else(|| loaded.story.title_line.clone())
         .or_else(|| {
             path.file_stem()
                 .map(|stem| stem.to_string_lossy().into_owned())
@@ -97,26 +127,96 @@ pub fn title_for(path: &Path, story: &Story, options: &Options) -> String {
 
 pub fn convert(path: &Path, options: &Options) -> Result<Converted, Error> {
     let loaded = load(path, options)?;
-    Ok(normalize_loaded(path, loaded, options))
+    normalize_loaded(path, loaded, options)
 }
 
-pub fn normalize_loaded(path: &Path, loaded: Loaded, options: &Options) -> Converted {
-    let info = BookInfo {
-        title: title_for(path, &loaded.story, options),
-        author: options
-            .author
-            .clone()
-            .unwrap_or_else(|| "Unknown".to_string()),
-        language: options.language.clone().unwrap_or_else(|| "en".to_string()),
-        identifier: None,
-        modified: loaded.modified,
-    };
-    let (book, report) = normalize_story(&loaded.story, info, &options.rules);
-    Converted {
+pub fn normalize_loaded(
+    path: &Path,
+    loaded: Loaded,
+    options: &Options,
+) -> Result<Converted, Error> {
+    let metadata = metadata_for(path, &loaded, options)?;
+    let mut story = loaded.story;
+    if let Some(description) = &loaded.sidecar.description {
+        story.description = description
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    let (mut book, report) = normalize_story(&story, metadata, &options.rules);
+    book.metadata.cover = cover_for(path, &loaded.sidecar, &book.metadata, options)?;
+    Ok(Converted {
         book,
         report,
         warnings: loaded.warnings,
+    })
+}
+
+fn metadata_for(path: &Path, loaded: &Loaded, options: &Options) -> Result<Metadata, Error> {
+    let sidecar = &loaded.sidecar;
+    let pick = |cli: &Option<String>, side: &Option<String>| cli.clone().or_else(|| side.clone());
+    let mut metadata = Metadata::new(
+        title_for(path, loaded, options),
+        pick(&options.author, &sidecar.author).unwrap_or_else(|| "Unknown".to_string()),
+        pick(&options.language, &sidecar.language).unwrap_or_else(|| "en".to_string()),
+        loaded.modified,
+    );
+    metadata.identifier = sidecar.identifier.clone();
+    metadata.tags = sidecar.tags.clone().unwrap_or_default();
+    metadata.series = sidecar.series.clone().map(|name| Series {
+        name,
+        index: sidecar.series_index.map(|n| n.value()),
+    });
+    metadata.publisher = sidecar.publisher.clone();
+    metadata.rights = sidecar.rights.clone();
+    metadata.source = sidecar.source.clone();
+    if let Some(date) = &sidecar.published {
+        metadata.published = Some(published_date(date).map_err(|error| Error::Sidecar {
+            path: sidecar_path(path),
+            message: error.message,
+        })?);
     }
+    Ok(metadata)
+}
+
+/// The sidecar's cover, else `covers/<stem>.*`, else a drawn one.
+fn cover_for(
+    path: &Path,
+    sidecar: &Sidecar,
+    metadata: &Metadata,
+    options: &Options,
+) -> Result<Option<Cover>, Error> {
+    let cover_error = |source| Error::Cover {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(named) = &sidecar.cover {
+        // A relative path is relative to the sidecar, like a link in a document.
+        let folder = path.parent().unwrap_or(Path::new(""));
+        return read_cover(&folder.join(named))
+            .map(Some)
+            .map_err(cover_error);
+    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let folders: Vec<PathBuf> = match &options.covers {
+        Some(folder) => vec![folder.clone()],
+        None => {
+            let beside = path.parent().unwrap_or(Path::new("")).join("covers");
+            vec![PathBuf::from("covers"), beside]
+        }
+    };
+    let found = stem.and_then(|stem| folders.iter().find_map(|folder| find_cover(folder, &stem)));
+    if let Some(found) = found {
+        return read_cover(&found).map(Some).map_err(cover_error);
+    }
+    if options.no_generated_cover {
+        return Ok(None);
+    }
+    generate_cover(&metadata.title, &metadata.author)
+        .map(Some)
+        .map_err(cover_error)
 }
 
 /// `SOURCE_DATE_EPOCH` as a date, for reproducible builds. An unset or unreadable value

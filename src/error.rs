@@ -31,6 +31,13 @@ pub enum Error {
     },
     #[error("{}: {message}", path.display())]
     Input { path: PathBuf, message: String },
+    #[error("{}: {message}", path.display())]
+    Sidecar { path: PathBuf, message: String },
+    #[error("{}: {source}", path.display())]
+    Cover {
+        path: PathBuf,
+        source: crate::cover::CoverError,
+    },
 }
 
 impl Error {
@@ -42,7 +49,9 @@ impl Error {
             | Error::Parse { path, .. }
             | Error::Export { path, .. }
             | Error::Write { path, .. }
-            | Error::Input { path, .. } => path,
+            | Error::Input { path, .. }
+            | Error::Sidecar { path, .. }
+            | Error::Cover { path, .. } => path,
         }
     }
 }

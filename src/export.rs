@@ -3,8 +3,11 @@
 //! epub-builder writes the package document, `nav.xhtml`, `toc.ncx` and the zip; this module
 //! writes every XHTML page itself, so that all text is escaped in one place.
 
+use crate::book::Cover;
 use crate::book::{Block, Book, Chapter, Inline, Note, Paragraph};
-use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibrary};
+use epub_builder::{
+    EpubBuilder, EpubContent, EpubVersion, MetadataOpf, MetadataOpfV3, ReferenceType, ZipLibrary,
+};
 use std::fmt::Write as _;
 
 /// Words a minute used for the reading time on the title page.
@@ -50,7 +53,16 @@ pub fn render(book: &Book) -> Result<Vec<Page>, ExportError> {
         landmark,
         xhtml,
     };
-    let mut out = vec![
+    let mut out = Vec::with_capacity(book.chapters.len() + 4);
+    if let Some(cover) = &book.metadata.cover {
+        out.push(page(
+            COVER_PAGE,
+            "Cover",
+            Some(ReferenceType::Cover),
+            pages.cover_page(cover),
+        ));
+    }
+    out.extend([
         page(
             TITLE_PAGE,
             "Title Page",
@@ -63,7 +75,7 @@ pub fn render(book: &Book) -> Result<Vec<Page>, ExportError> {
             Some(ReferenceType::Toc),
             pages.contents_page(),
         ),
-    ];
+    ]);
     for (index, chapter) in book.chapters.iter().enumerate() {
         // The first chapter is where reading starts.
         let landmark = (index == 0).then_some(ReferenceType::Text);
@@ -88,6 +100,13 @@ pub fn package(book: &Book, pages: &[Page]) -> Result<Vec<u8>, ExportError> {
     builder.epub_version(EpubVersion::V33);
     set_metadata(&mut builder, book);
     builder.stylesheet(STYLESHEET.as_bytes())?;
+    if let Some(cover) = &book.metadata.cover {
+        builder.add_cover_image(
+            cover_file(cover),
+            cover.bytes.as_slice(),
+            cover.kind.media_type(),
+        )?;
+    }
     for page in pages {
         let mut content =
             EpubContent::new(page.file.as_str(), page.xhtml.as_bytes()).title(page.title.as_str());
@@ -114,6 +133,103 @@ fn set_metadata(builder: &mut EpubBuilder<ZipLibrary>, book: &Book) {
     }
     builder.set_uuid(book_uuid(book));
     builder.set_modified_date(meta.modified);
+    if let Some(published) = meta.published {
+        builder.set_publication_date(published);
+    }
+    for tag in &meta.tags {
+        builder.add_subject(tag.as_str());
+    }
+    if let Some(rights) = &meta.rights {
+        builder.set_license(rights.as_str());
+    }
+    // epub-builder writes the creator as #epub-creator-0.
+    let mut meta3 = vec![refining(
+        "#epub-creator-0",
+        "file-as",
+        &file_as(&meta.author),
+    )];
+    if let Some(publisher) = &meta.publisher {
+        meta3.push(meta_v3("dcterms:publisher", publisher));
+    }
+    if let Some(source) = &meta.source {
+        meta3.push(meta_v3("dcterms:source", source));
+    }
+    if let Some(series) = &meta.series {
+        let mut collection = meta_v3("belongs-to-collection", &series.name);
+        collection.id = Some("series".to_string());
+        meta3.push(collection);
+        meta3.push(refining("#series", "collection-type", "series"));
+        if let Some(index) = series.index {
+            meta3.push(refining("#series", "group-position", &format_index(index)));
+        }
+        // Older readers and calibre read these; MetadataOpf escapes its own text.
+        builder.add_metadata_opf(Box::new(MetadataOpf {
+            name: "calibre:series".to_string(),
+            content: series.name.clone(),
+        }));
+        if let Some(index) = series.index {
+            builder.add_metadata_opf(Box::new(MetadataOpf {
+                name: "calibre:series_index".to_string(),
+                content: format_index(index),
+            }));
+        }
+    }
+    let has_cover = meta.cover.is_some();
+    meta3.push(meta_v3("schema:accessMode", "textual"));
+    if has_cover {
+        meta3.push(meta_v3("schema:accessMode", "visual"));
+    }
+    meta3.push(meta_v3("schema:accessModeSufficient", "textual"));
+    for feature in ["tableOfContents", "structuralNavigation", "readingOrder"] {
+        meta3.push(meta_v3("schema:accessibilityFeature", feature));
+    }
+    if has_cover {
+        meta3.push(meta_v3("schema:accessibilityFeature", "alternativeText"));
+    }
+    meta3.push(meta_v3("schema:accessibilityHazard", "none"));
+    let summary = if has_cover {
+        "Text with headings, a table of contents and landmarks, in reading order. The cover \
+         image has a text alternative."
+    } else {
+        "Text with headings, a table of contents and landmarks, in reading order."
+    };
+    meta3.push(meta_v3("schema:accessibilitySummary", summary));
+    for item in meta3 {
+        builder.add_metadata_opf(Box::new(item));
+    }
+}
+
+/// An EPUB 3 `meta` element. epub-builder writes its text as is, so it is escaped here.
+fn meta_v3(property: &str, content: &str) -> MetadataOpfV3 {
+    MetadataOpfV3::new(property.to_string(), escape_text(content))
+}
+
+/// A `meta` element that refines another element, such as the author or the series.
+fn refining(target: &str, property: &str, content: &str) -> MetadataOpfV3 {
+    let mut meta = meta_v3(property, content);
+    // add_refines() in epub-builder 0.8.2 sets the id instead; set the field directly.
+    meta.refines = Some(target.to_string());
+    meta
+}
+
+/// A series position without a needless ".0".
+fn format_index(index: f64) -> String {
+    if index.fract() == 0.0 && index.abs() < 1e15 {
+        format!("{}", index as i64)
+    } else {
+        format!("{index}")
+    }
+}
+
+/// "Jane Q. Doe" files as "Doe, Jane Q."; one-word names and names with a comma stay.
+pub fn file_as(author: &str) -> String {
+    let words: Vec<&str> = author.split_whitespace().collect();
+    match words.as_slice() {
+        [first @ .., last] if !first.is_empty() && !author.contains(',') => {
+            format!("{last}, {}", first.join(" "))
+        }
+        _ => words.join(" "),
+    }
 }
 
 /// The book's UUID: from its identifier when it has one, else from title and author, so a
@@ -145,10 +261,15 @@ fn is_language_tag(tag: &str) -> bool {
             .all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
+const COVER_PAGE: &str = "cover.xhtml";
 const TITLE_PAGE: &str = "title.xhtml";
 const CONTENTS_PAGE: &str = "contents.xhtml";
 const NOTES_PAGE: &str = "notes.xhtml";
 const NOTES_TITLE: &str = "Author’s Notes";
+
+fn cover_file(cover: &Cover) -> String {
+    format!("cover.{}", cover.kind.extension())
+}
 
 fn chapter_file(index: usize) -> String {
     format!("chapter-{:03}.xhtml", index + 1)
@@ -186,6 +307,20 @@ impl<'a> Pages<'a> {
         )
     }
 
+    fn cover_page(&self, cover: &Cover) -> String {
+        let meta = &self.book.metadata;
+        let alt = format!("Cover: {} by {}", meta.title, meta.author);
+        let body = format!(
+            "<section class=\"cover\" epub:type=\"cover\">\n\
+             <img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"/>\n</section>\n",
+            cover_file(cover),
+            escape_attr(&alt),
+            cover.width,
+            cover.height
+        );
+        self.page("Cover", &body)
+    }
+
     fn title_page(&self) -> String {
         let book = self.book;
         let meta = &book.metadata;
@@ -200,6 +335,13 @@ impl<'a> Pages<'a> {
             "<p class=\"author\">{}</p>",
             escape_text(&meta.author)
         );
+        if let Some(series) = &meta.series {
+            let line = match series.index {
+                Some(index) => format!("Book {} of {}", format_index(index), series.name),
+                None => format!("Part of {}", series.name),
+            };
+            let _ = writeln!(body, "<p class=\"series\">{}</p>", escape_text(&line));
+        }
         if !book.description.is_empty() {
             body.push_str("<div class=\"description\">\n");
             for paragraph in &book.description {
@@ -216,6 +358,20 @@ impl<'a> Pages<'a> {
             plural(chapters, "chapter"),
             reading_time(words)
         );
+        if !meta.tags.is_empty() {
+            let tags = meta.tags.join(" · ");
+            let _ = writeln!(body, "<p class=\"tags\">{}</p>", escape_text(&tags));
+        }
+        for (label, value) in [
+            ("Published by", &meta.publisher),
+            ("Source:", &meta.source),
+            ("Rights:", &meta.rights),
+        ] {
+            if let Some(value) = value {
+                let text = escape_text(value);
+                let _ = writeln!(body, "<p class=\"colophon\">{label} {text}</p>");
+            }
+        }
         body.push_str("</section>\n");
         self.page(&meta.title, &body)
     }

@@ -14,10 +14,12 @@ pub mod book;
 pub mod convert;
 #[doc(hidden)]
 pub mod corpus;
+pub mod cover;
 pub mod decode;
 pub mod error;
 pub mod export;
 pub mod normalize;
 pub mod parse;
+pub mod sidecar;
 
 pub use error::Error;

@@ -54,6 +54,13 @@ struct BuildArgs {
     /// Print a machine-readable JSON report on standard output
     #[arg(long)]
     json: bool,
+    /// Folder of cover images named after the stories (default: covers/ here and beside
+    /// each story)
+    #[arg(long, value_name = "DIR")]
+    covers: Option<PathBuf>,
+    /// Leave books without a cover of their own coverless instead of drawing one
+    #[arg(long)]
+    no_generated_cover: bool,
     #[command(flatten)]
     text: TextArgs,
 }
@@ -143,6 +150,8 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             title: args.title.clone(),
             author: args.author.clone(),
             language: args.language.clone(),
+            covers: args.covers.clone(),
+            no_generated_cover: args.no_generated_cover,
             ..args.text.options()
         },
     };
@@ -317,6 +326,28 @@ fn inspection_text(
         let _ = writeln!(out, "Warning:     {warning}");
     }
     let _ = writeln!(out, "Title:       {}", book.metadata.title);
+    let _ = writeln!(out, "Author:      {}", book.metadata.author);
+    if let Some(series) = &book.metadata.series {
+        let index = series.index.map(|i| format!(" #{i}")).unwrap_or_default();
+        let _ = writeln!(out, "Series:      {}{index}", series.name);
+    }
+    if !book.metadata.tags.is_empty() {
+        let _ = writeln!(out, "Tags:        {}", book.metadata.tags.join(", "));
+    }
+    if let Some(cover) = &book.metadata.cover {
+        let origin = if cover.generated {
+            "generated"
+        } else {
+            "supplied"
+        };
+        let _ = writeln!(
+            out,
+            "Cover:       {origin}, {} {}×{}",
+            cover.kind.extension().to_uppercase(),
+            cover.width,
+            cover.height
+        );
+    }
     let _ = writeln!(out, "Words:       {}", book.word_count());
     let _ = writeln!(
         out,

@@ -161,25 +161,16 @@ pub struct Report {
     pub ambiguous: Vec<Ambiguous>,
 }
 
-/// Book-level facts that do not come from the story text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BookInfo {
-    pub title: String,
-    pub author: String,
-    pub language: String,
-    pub identifier: Option<String>,
-    pub modified: chrono::DateTime<chrono::Utc>,
-}
-
-/// Turns a parsed story into a book, normalizing every text a reader sees.
-pub fn normalize_story(story: &Story, info: BookInfo, rules: &Rules) -> (Book, Report) {
+/// Turns a parsed story into a book, normalizing every text a reader sees. The book gets
+/// `metadata` with its title normalized too.
+pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Book, Report) {
     use rayon::prelude::*;
 
     let mut normalizer = Normalizer {
         rules,
         report: Report::default(),
     };
-    let title = normalizer.plain(&info.title, Place::Title);
+    let title = normalizer.plain(&metadata.title, Place::Title);
     let description = story
         .description
         .iter()
@@ -211,13 +202,7 @@ pub fn normalize_story(story: &Story, info: BookInfo, rules: &Rules) -> (Book, R
         })
         .collect();
     let book = Book {
-        metadata: Metadata {
-            title,
-            author: info.author,
-            language: info.language,
-            identifier: info.identifier,
-            modified: info.modified,
-        },
+        metadata: Metadata { title, ..metadata },
         description,
         chapters,
     };

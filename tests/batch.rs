@@ -21,7 +21,7 @@ fn one_job_and_two_jobs_give_identical_books() {
     write_corpus(&dir.path().join("in"), 200, 3_000);
     for jobs in ["1", "2"] {
         let output = run(ficbind(dir.path())
-            .args(["build", "in", "--jobs", jobs, "-o"])
+            .args(["build", "in", "--no-generated-cover", "--jobs", jobs, "-o"])
             .arg(format!("out-{jobs}")));
         assert!(output.status.success(), "{}", stderr(&output));
         assert!(
@@ -65,7 +65,15 @@ fn a_killed_run_leaves_only_whole_books() {
     write_corpus(&dir.path().join("in"), 400, 30_000);
     let out = dir.path().join("out");
     let mut child = ficbind(dir.path())
-        .args(["build", "in", "--jobs", "2", "-o", "out"])
+        .args([
+            "build",
+            "in",
+            "--no-generated-cover",
+            "--jobs",
+            "2",
+            "-o",
+            "out",
+        ])
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -101,7 +109,8 @@ fn a_killed_run_leaves_only_whole_books() {
     }
 
     // The next run into the folder finishes the job and clears what the killed one left.
-    let output = run(ficbind(dir.path()).args(["build", "in", "-o", "out"]));
+    let output =
+        run(ficbind(dir.path()).args(["build", "in", "--no-generated-cover", "-o", "out"]));
     assert!(output.status.success(), "{}", stderr(&output));
     let leftovers: Vec<_> = files_in(&out)
         .into_iter()

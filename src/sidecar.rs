@@ -1,0 +1,199 @@
+//! The metadata sidecar: `<story>.toml` next to a story file.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The keys a sidecar may hold; any other key is an error.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sidecar {
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub language: Option<String>,
+    pub description: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub series: Option<String>,
+    pub series_index: Option<Number>,
+    pub published: Option<DateValue>,
+    pub identifier: Option<String>,
+    pub publisher: Option<String>,
+    pub rights: Option<String>,
+    pub source: Option<String>,
+    pub cover: Option<PathBuf>,
+    pub trailing_note: Option<bool>,
+}
+
+/// A series index, written `3` or `2.5`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Number {
+    Integer(i64),
+    Float(f64),
+}
+
+impl Number {
+    pub fn value(self) -> f64 {
+        match self {
+            Number::Integer(n) => n as f64,
+            Number::Float(n) => n,
+        }
+    }
+}
+
+/// A date, as a TOML date (`published = 2024-05-01`) or a string.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum DateValue {
+    Toml(toml::value::Datetime),
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SidecarError {
+    pub message: String,
+}
+
+/// The sidecar that belongs to a story, if there is one.
+pub fn sidecar_path(story: &Path) -> PathBuf {
+    story.with_extension("toml")
+}
+
+/// Reads and checks a sidecar.
+pub fn parse_sidecar(text: &str) -> Result<Sidecar, SidecarError> {
+    let sidecar: Sidecar = toml::from_str(text).map_err(|e| SidecarError {
+        message: describe_toml_error(text, &e),
+    })?;
+    if let Some(date) = &sidecar.published {
+        published_date(date)?;
+    }
+    if let Some(index) = sidecar.series_index {
+        if !index.value().is_finite() || index.value() < 0.0 {
+            return Err(SidecarError {
+                message: "key `series_index`: expected a number of 0 or more, such as 2 or 2.5"
+                    .to_string(),
+            });
+        }
+    }
+    Ok(sidecar)
+}
+
+/// toml's message, with the key it is about named first.
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().trim_end_matches('.').to_string();
+    if message.starts_with("unknown field") {
+        let key = message.split('`').nth(1).unwrap_or("?");
+        return format!(
+            "unknown key `{key}`; the keys are title, author, language, description, tags, \
+             series, series_index, published, identifier, publisher, rights, source, cover, \
+             trailing_note"
+        );
+    }
+    // The key is on the line the error points at.
+    let key = error.span().and_then(|span| {
+        let line_start = text[..span.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = text[line_start..].lines().next()?;
+        let key = line.split('=').next()?.trim();
+        (!key.is_empty() && line.contains('=')).then(|| key.to_string())
+    });
+    let line = text[..error.span().map_or(0, |s| s.start.min(text.len()))]
+        .lines()
+        .count()
+        .max(1);
+    match key {
+        Some(key) => format!("key `{key}` (line {line}): {message}"),
+        None => format!("line {line}: {message}"),
+    }
+}
+
+/// The publication date as a moment: a date alone is midnight UTC.
+pub fn published_date(value: &DateValue) -> Result<DateTime<Utc>, SidecarError> {
+    let text = match value {
+        DateValue::Toml(date) => date.to_string(),
+        DateValue::Text(text) => text.trim().to_string(),
+    };
+    if let Ok(date) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+        if let Some(moment) = date.and_hms_opt(0, 0, 0) {
+            return Ok(moment.and_utc());
+        }
+    }
+    if let Ok(moment) = DateTime::parse_from_rfc3339(&text) {
+        return Ok(moment.with_timezone(&Utc));
+    }
+    Err(SidecarError {
+        message: format!(
+            "key `published`: expected an ISO 8601 date such as 2024-05-01 or \
+             2024-05-01T12:00:00Z, found {text:?}"
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_sidecar_reads() {
+        let sidecar = parse_sidecar(
+            r#"
+            title = "Fire & Ice"
+            author = "A. Writer"
+            language = "fr"
+            description = "A story."
+            tags = ["Romance", "Drama"]
+            series = "Seasons < Storms"
+            series_index = 2
+            published = 2024-05-01
+            identifier = "urn:isbn:9780000000000"
+            publisher = "Self"
+            rights = "CC BY 4.0"
+            source = "https://example.org/s/1"
+            cover = "art.png"
+            trailing_note = false
+            "#,
+        )
+        .unwrap();
+        assert_eq!(sidecar.title.as_deref(), Some("Fire & Ice"));
+        assert_eq!(sidecar.tags.unwrap(), ["Romance", "Drama"]);
+        assert_eq!(sidecar.series_index.unwrap().value(), 2.0);
+        assert_eq!(sidecar.trailing_note, Some(false));
+        let published = published_date(&sidecar.published.unwrap()).unwrap();
+        assert_eq!(published.to_rfc3339(), "2024-05-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn mistakes_name_the_key_and_what_was_expected() {
+        for (text, expected) in [
+            ("colour = \"red\"", "unknown key `colour`"),
+            ("title = 3", "title"),
+            ("tags = \"one\"", "tags"),
+            ("trailing_note = \"no\"", "trailing_note"),
+            (
+                "published = \"last May\"",
+                "key `published`: expected an ISO 8601 date",
+            ),
+            ("published = \"2024-13-45\"", "key `published`"),
+            ("series_index = -1", "key `series_index`"),
+        ] {
+            let error = parse_sidecar(text).unwrap_err().message;
+            assert!(error.contains(expected), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn dates_in_every_accepted_form() {
+        for text in [
+            "2024-05-01",
+            "2024-05-01T10:00:00Z",
+            "2024-05-01T10:00:00+02:00",
+        ] {
+            assert!(
+                published_date(&DateValue::Text(text.into())).is_ok(),
+                "{text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Sidecar metadata and covers: what reaches the package document, and the mistakes that
+//! stop a book.
+
+mod common;
+
+use common::*;
+use std::fs;
+use std::path::Path;
+
+fn entry(book: &Path, suffix: &str) -> Vec<u8> {
+    epub_entries(book)
+        .into_iter()
+        .find(|(name, _)| name.ends_with(suffix))
+        .unwrap_or_else(|| panic!("{} has no {suffix}", book.display()))
+        .1
+}
+
+/// `content.opf` of the fixture with every sidecar key, against the committed snapshot.
+/// Run with `UPDATE_SNAPSHOTS=1` to accept a deliberate change.
+#[test]
+fn package_document_of_a_full_sidecar_matches_the_snapshot() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(ficbind(&project_dir())
+        .args(["build", "tests/fixtures/full-sidecar.txt", "-o"])
+        .arg(out.path()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let opf = String::from_utf8(entry(
+        &out.path().join("fire-ice-winter.epub"),
+        "content.opf",
+    ))
+    .unwrap();
+    let snapshot = project_dir().join("tests/snapshots/full-sidecar.content.opf");
+    if std::env::var("UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        fs::write(&snapshot, &opf).unwrap();
+    }
+    let expected = fs::read_to_string(&snapshot).expect("the snapshot exists");
+    assert!(opf == expected, "content.opf changed; got:\n{opf}");
+}
+
+#[test]
+fn title_page_shows_series_tags_and_colophon() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(ficbind(&project_dir())
+        .args(["build", "tests/fixtures/full-sidecar.txt", "-o"])
+        .arg(out.path()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = String::from_utf8(entry(
+        &out.path().join("fire-ice-winter.epub"),
+        "title.xhtml",
+    ))
+    .unwrap();
+    for expected in [
+        "Fire &amp; Ice: &lt;Winter&gt;",
+        "Book 2.5 of Seasons &lt; Storms &amp; Sun",
+        "Romance · Hurt/Comfort · &lt;Angst&gt; &amp; more",
+        "Published by Small &amp; Sons &lt;Press&gt;",
+        "Source: https://example.org/s/123?a=1&amp;b=2",
+        "A story of “snow” &amp; storms…",
+        "lang=\"fr\"",
+    ] {
+        assert!(page.contains(expected), "missing {expected:?} in:\n{page}");
+    }
+}
+
+#[test]
+fn samples_get_a_supplied_and_a_generated_cover() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(ficbind(&project_dir())
+        .args(["build", "stories", "-o"])
+        .arg(out.path()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let supplied = entry(&out.path().join("let-it-go.epub"), "cover.jpg");
+    assert_eq!(
+        supplied,
+        fs::read(project_dir().join("covers/let-it-go.jpg")).unwrap()
+    );
+    let generated = entry(&out.path().join("dont-leave.epub"), "cover.png");
+    let size = imagesize::blob_size(&generated).unwrap();
+    assert_eq!((size.width, size.height), (1600, 2400));
+    let page =
+        String::from_utf8(entry(&out.path().join("dont-leave.epub"), "cover.xhtml")).unwrap();
+    assert!(
+        page.contains("alt=\"Cover: Don’t Leave! by Unknown\""),
+        "{page}"
+    );
+    let opf = String::from_utf8(entry(&out.path().join("dont-leave.epub"), "content.opf")).unwrap();
+    assert!(
+        opf.contains("<dc:subject>Romance</dc:subject>"),
+        "the sample sidecar is read"
+    );
+    assert!(opf.contains("<meta name=\"cover\" content=\"cover-image\"/>"));
+}
+
+#[test]
+fn no_generated_cover_leaves_the_book_without_one() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(ficbind(&project_dir())
+        .args([
+            "build",
+            "stories/dont-leave.txt",
+            "--no-generated-cover",
+            "-o",
+        ])
+        .arg(out.path()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let names: Vec<String> = epub_entries(&out.path().join("dont-leave.epub"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("cover")), "{names:?}");
+}
+
+/// Each mistake: its own message naming the file, exit status 1, and no book.
+#[test]
+fn sidecar_and_cover_mistakes_stop_only_their_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let story = " A Story\n\nSome text.\n";
+    let cases = [
+        ("unknown-key", "colour = \"red\"\n", "unknown key `colour`"),
+        ("wrong-type", "title = 42\n", "key `title`"),
+        (
+            "bad-date",
+            "published = \"next Tuesday\"\n",
+            "key `published`: expected an ISO 8601 date",
+        ),
+        (
+            "missing-cover",
+            "cover = \"nowhere.png\"\n",
+            "cannot read it",
+        ),
+        (
+            "text-as-png",
+            "cover = \"fake.png\"\n",
+            "not a JPEG, PNG, GIF or WebP image",
+        ),
+        (
+            "jpeg-as-png",
+            "cover = \"photo.png\"\n",
+            "the name says png but the file is a jpg image",
+        ),
+    ];
+    fs::write(dir.path().join("fake.png"), "just text, not a picture").unwrap();
+    fs::copy(
+        project_dir().join("tests/fixtures/covers/cover-jpeg.jpg"),
+        dir.path().join("photo.png"),
+    )
+    .unwrap();
+    for (name, sidecar, _) in &cases {
+        fs::write(dir.path().join(format!("{name}.txt")), story).unwrap();
+        fs::write(dir.path().join(format!("{name}.toml")), sidecar).unwrap();
+    }
+    fs::write(dir.path().join("fine.txt"), " Fine\n\nAll good.\n").unwrap();
+
+    let output = run(ficbind(dir.path()).args(["build", ".", "-o", "out"]));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    for (name, _, problem) in &cases {
+        let line = message
+            .lines()
+            .find(|l| l.contains(&format!("{name}.t")))
+            .unwrap_or_else(|| panic!("no error names {name}:\n{message}"));
+        assert!(line.contains(problem), "{name}: {line}");
+    }
+    let books: Vec<_> = files_in(&dir.path().join("out"))
+        .into_iter()
+        .map(|p| p.file_name().unwrap().to_owned())
+        .collect();
+    assert_eq!(books, ["fine.epub"]);
+}
