@@ -164,8 +164,6 @@ pub struct Report {
 /// Turns a parsed story into a book, normalizing every text a reader sees. The book gets
 /// `metadata` with its title normalized too.
 pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Book, Report) {
-    use rayon::prelude::*;
-
     let mut normalizer = Normalizer {
         rules,
         report: Report::default(),
@@ -177,36 +175,18 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
         .enumerate()
         .map(|(i, text)| normalizer.paragraph(text, Place::Description { paragraph: i + 1 }))
         .collect();
-    // Chapters are independent, so they are normalized in parallel; reports are merged in
-    // chapter order so that the result never depends on the schedule.
-    let chapters: Vec<(Chapter, Report)> = story
+    let chapters = story
         .chapters
-        .par_iter()
+        .iter()
         .enumerate()
-        .map(|(index, raw)| {
-            let mut normalizer = Normalizer {
-                rules,
-                report: Report::default(),
-            };
-            let chapter = normalizer.chapter(index + 1, raw);
-            (chapter, normalizer.report)
-        })
-        .collect();
-    let mut report = normalizer.report;
-    let chapters = chapters
-        .into_iter()
-        .map(|(chapter, chapter_report)| {
-            report.counts.merge(&chapter_report.counts);
-            report.ambiguous.extend(chapter_report.ambiguous);
-            chapter
-        })
+        .map(|(index, raw)| normalizer.chapter(index + 1, raw))
         .collect();
     let book = Book {
         metadata: Metadata { title, ..metadata },
         description,
         chapters,
     };
-    (book, report)
+    (book, normalizer.report)
 }
 
 struct Normalizer<'a> {
