@@ -74,7 +74,7 @@ fn main() {
             times[3].push(t.elapsed());
 
             let t = Instant::now();
-            let epub = package(&book, &pages).expect("it packages");
+            let epub = package(&book, pages).expect("it packages");
             times[4].push(t.elapsed());
             black_box(epub);
         }

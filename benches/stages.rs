@@ -65,5 +65,6 @@ fn package_epub(bencher: divan::Bencher, bytes: usize) {
     let pages = render(&book).expect("it renders");
     bencher
         .counter(divan::counter::BytesCount::new(bytes))
-        .bench(|| package(divan::black_box(&book), &pages));
+        .with_inputs(|| pages.clone())
+        .bench_values(|pages| package(divan::black_box(&book), pages));
 }

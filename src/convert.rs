@@ -73,6 +73,8 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
         path: path.to_owned(),
         source,
     })?;
+    // The text is a copy; the bytes need not stay while the story is parsed.
+    drop(bytes);
     let parse_options = ParseOptions {
         trailing_note: options.parse.trailing_note && sidecar.trailing_note != Some(false),
     };

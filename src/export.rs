@@ -36,12 +36,18 @@ pub struct Page {
 
 /// Builds the whole EPUB in memory.
 pub fn export_epub(book: &Book) -> Result<Vec<u8>, ExportError> {
-    let pages = render(book)?;
-    package(book, &pages)
+    // Each page is compressed as soon as it is rendered, so that a long book never holds
+    // all of its XHTML at once.
+    package(book, pages(book)?)
 }
 
 /// Renders every page of the book, in reading order.
 pub fn render(book: &Book) -> Result<Vec<Page>, ExportError> {
+    Ok(pages(book)?.collect())
+}
+
+/// The pages of the book, in reading order, each rendered when it is asked for.
+fn pages(book: &Book) -> Result<impl Iterator<Item = Page> + '_, ExportError> {
     let language = &book.metadata.language;
     if !is_language_tag(language) {
         return Err(ExportError::Language(language.clone()));
@@ -53,49 +59,51 @@ pub fn render(book: &Book) -> Result<Vec<Page>, ExportError> {
         landmark,
         xhtml,
     };
-    let mut out = Vec::with_capacity(book.chapters.len() + 4);
-    if let Some(cover) = &book.metadata.cover {
-        out.push(page(
+    let cover = book.metadata.cover.iter().map(move |cover| {
+        page(
             COVER_PAGE,
             "Cover",
             Some(ReferenceType::Cover),
             pages.cover_page(cover),
-        ));
-    }
-    out.extend([
+        )
+    });
+    let front = [
+        (TITLE_PAGE, "Title Page", ReferenceType::TitlePage),
+        (CONTENTS_PAGE, "Contents", ReferenceType::Toc),
+    ]
+    .into_iter()
+    .map(move |(file, title, landmark)| {
+        let xhtml = if file == TITLE_PAGE {
+            pages.title_page()
+        } else {
+            pages.contents_page()
+        };
+        page(file, title, Some(landmark), xhtml)
+    });
+    let chapters = book
+        .chapters
+        .iter()
+        .enumerate()
+        .map(move |(index, chapter)| {
+            // The first chapter is where reading starts.
+            let landmark = (index == 0).then_some(ReferenceType::Text);
+            let xhtml = pages.chapter_page(index, chapter);
+            page(&chapter_file(index), &chapter.title, landmark, xhtml)
+        });
+    let notes = book.notes().next().map(move |_| {
         page(
-            TITLE_PAGE,
-            "Title Page",
-            Some(ReferenceType::TitlePage),
-            pages.title_page(),
-        ),
-        page(
-            CONTENTS_PAGE,
-            "Contents",
-            Some(ReferenceType::Toc),
-            pages.contents_page(),
-        ),
-    ]);
-    for (index, chapter) in book.chapters.iter().enumerate() {
-        // The first chapter is where reading starts.
-        let landmark = (index == 0).then_some(ReferenceType::Text);
-        let xhtml = pages.chapter_page(index, chapter);
-        out.push(page(&chapter_file(index), &chapter.title, landmark, xhtml));
-    }
-    if book.notes().next().is_some() {
-        out.push(page(
             NOTES_PAGE,
             NOTES_TITLE,
             Some(ReferenceType::Notes),
             pages.notes_page(),
-        ));
-    }
-    Ok(out)
+        )
+    });
+    Ok(cover.chain(front).chain(chapters).chain(notes))
 }
 
 /// Packages rendered pages with the package document, navigation and stylesheet into a
 /// zip. Nearly all of its time is compression.
-pub fn package(book: &Book, pages: &[Page]) -> Result<Vec<u8>, ExportError> {
+pub fn package(book: &Book, pages: impl IntoIterator<Item = Page>) -> Result<Vec<u8>, ExportError> {
     let mut builder = EpubBuilder::new(ZipLibrary::new()?)?;
     builder.epub_version(EpubVersion::V33);
     set_metadata(&mut builder, book);
@@ -285,6 +293,7 @@ fn note_ref_id(chapter: usize, note: usize) -> String {
 }
 
 /// Renders the XHTML pages of one book.
+#[derive(Clone, Copy)]
 struct Pages<'a> {
     book: &'a Book,
 }
