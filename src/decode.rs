@@ -27,32 +27,34 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         return Err(DecodeError::Empty);
     }
     let mut warnings = Vec::new();
-    let (text, encoding): (String, &'static Encoding) = if let Some((encoding, bom_len)) =
-        Encoding::for_bom(bytes)
-    {
-        // A BOM is an explicit statement; malformed sequences after it become U+FFFD.
-        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-        if had_errors {
-            warnings.push(format!(
-                "some bytes are not valid {}; they were replaced with \u{FFFD}",
-                encoding.name()
-            ));
-        }
-        (text.into_owned(), encoding)
-    } else {
-        if bytes.contains(&0) {
-            return Err(DecodeError::NulBytes);
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => (text.to_owned(), UTF_8),
-            Err(_) => {
-                let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
-                warnings
-                    .push("the file is not valid UTF-8; it was read as Windows-1252".to_string());
-                (text.into_owned(), WINDOWS_1252)
+    let (text, encoding): (String, &'static Encoding) =
+        if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+            // A BOM is an explicit statement; malformed sequences after it become U+FFFD.
+            let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+            if had_errors {
+                warnings.push(format!(
+                    "some bytes are not valid {}; they were replaced with \u{FFFD}",
+                    encoding.name()
+                ));
             }
-        }
-    };
+            (text.into_owned(), encoding)
+        } else {
+            if bytes.contains(&0) {
+                return Err(DecodeError::NulBytes);
+            }
+            match std::str::from_utf8(bytes) {
+                Ok(text) => (text.to_owned(), UTF_8),
+                Err(_) => {
+                    let encoding = guess_legacy_encoding(bytes);
+                    let (text, _) = encoding.decode_without_bom_handling(bytes);
+                    warnings.push(format!(
+                        "the file is not valid UTF-8; it was read as {}",
+                        encoding.name()
+                    ));
+                    (text.into_owned(), encoding)
+                }
+            }
+        };
     if (encoding == UTF_16LE || encoding == UTF_16BE) && text.contains('\0') {
         return Err(DecodeError::NulBytes);
     }
@@ -62,6 +64,18 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         encoding: encoding.name(),
         warnings,
     })
+}
+
+/// Old exports are nearly always Windows-1252, but Cyrillic, Greek or Japanese ones come in
+/// their own code pages, which chardetng tells apart from the bytes.
+fn guess_legacy_encoding(bytes: &[u8]) -> &'static Encoding {
+    use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    match detector.guess(None, Utf8Detection::Deny) {
+        guess if guess == UTF_8 => WINDOWS_1252,
+        guess => guess,
+    }
 }
 
 /// Refuses text in which control characters are common: that is a binary file that happened
@@ -127,10 +141,20 @@ mod tests {
     }
 
     #[test]
+    fn other_code_pages_are_recognized() {
+        // "Привет, как дела? Это старый файл." in windows-1251.
+        let cyrillic: &[u8] = b"\xcf\xf0\xe8\xe2\xe5\xf2, \xea\xe0\xea \xe4\xe5\xeb\xe0? \xdd\xf2\xee \xf1\xf2\xe0\xf0\xfb\xe9 \xf4\xe0\xe9\xeb.";
+        let decoded = decode(cyrillic).unwrap();
+        assert_eq!(decoded.text, "Привет, как дела? Это старый файл.");
+        assert_eq!(decoded.encoding, "windows-1251");
+        assert!(decoded.warnings[0].contains("windows-1251"));
+    }
+
+    #[test]
     fn windows_1252_gives_a_warning() {
         let decoded = decode(b"caf\xE9").unwrap();
         assert_eq!(decoded.warnings.len(), 1);
-        assert!(decoded.warnings[0].contains("Windows-1252"));
+        assert!(decoded.warnings[0].contains("windows-1252"));
         assert!(decode(b"cafe").unwrap().warnings.is_empty());
     }
 
