@@ -307,6 +307,10 @@ fn encodings_and_line_ends_decode_to_the_right_characters() {
             "This story is stored as UTF-16 with a byte-order mark: naïve café.",
         ),
         ("cr-only.txt", "“Like a Mac from 1999,” she said."),
+        (
+            "windows-1251.txt",
+            "Привет, как дела? Это старый файл из архива.",
+        ),
         ("crlf.txt", "“Carriage returns,” he said, “everywhere.”"),
     ] {
         let output = run(ficbind(&project)
