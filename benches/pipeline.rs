@@ -7,7 +7,7 @@
 use ficbind::book::Metadata;
 use ficbind::corpus;
 use ficbind::decode::decode;
-use ficbind::export::{package, render};
+use ficbind::export::{package, render, ExportOptions};
 use ficbind::normalize::{normalize_story, Rules};
 use ficbind::parse::{parse, ParseOptions};
 use std::hint::black_box;
@@ -70,11 +70,11 @@ fn main() {
             drop(story);
 
             let t = Instant::now();
-            let pages = render(black_box(&book)).expect("it renders");
+            let pages = render(black_box(&book), &ExportOptions::default()).expect("it renders");
             times[3].push(t.elapsed());
 
             let t = Instant::now();
-            let epub = package(&book, pages).expect("it packages");
+            let epub = package(&book, &ExportOptions::default(), pages).expect("it packages");
             times[4].push(t.elapsed());
             black_box(epub);
         }

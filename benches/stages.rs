@@ -4,7 +4,7 @@
 
 use ficbind::book::{Book, Metadata};
 use ficbind::corpus;
-use ficbind::export::{package, render};
+use ficbind::export::{package, render, ExportOptions};
 use ficbind::normalize::{normalize_story, Rules};
 use ficbind::parse::{parse, ParseOptions, Story};
 
@@ -56,15 +56,15 @@ fn render_xhtml(bencher: divan::Bencher, bytes: usize) {
     let book = book(bytes);
     bencher
         .counter(divan::counter::BytesCount::new(bytes))
-        .bench(|| render(divan::black_box(&book)));
+        .bench(|| render(divan::black_box(&book), &ExportOptions::default()));
 }
 
 #[divan::bench(args = SIZES)]
 fn package_epub(bencher: divan::Bencher, bytes: usize) {
     let book = book(bytes);
-    let pages = render(&book).expect("it renders");
+    let pages = render(&book, &ExportOptions::default()).expect("it renders");
     bencher
         .counter(divan::counter::BytesCount::new(bytes))
         .with_inputs(|| pages.clone())
-        .bench_values(|pages| package(divan::black_box(&book), pages));
+        .bench_values(|pages| package(divan::black_box(&book), &ExportOptions::default(), pages));
 }

@@ -3,7 +3,7 @@
 
 use crate::convert::{self, load, normalize_loaded, title_for};
 use crate::error::Error;
-use crate::export::export_epub;
+use crate::export::{export_epub, ExportOptions, NotePlacement};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -19,6 +19,7 @@ pub struct BatchOptions {
     /// Stories converted at once; 0 means one per core.
     pub jobs: usize,
     pub convert: convert::Options,
+    pub export: ExportOptions,
 }
 
 /// What happened to one story: the JSON report has one of these per story.
@@ -33,6 +34,8 @@ pub struct StoryReport {
     pub chapters: usize,
     pub words: usize,
     pub notes: usize,
+    /// Notes left out of the book by `--notes drop`.
+    pub notes_dropped: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -54,6 +57,7 @@ impl StoryReport {
             chapters: 0,
             words: 0,
             notes: 0,
+            notes_dropped: 0,
         }
     }
 }
@@ -141,7 +145,7 @@ pub fn build_all(
             .map(|((input, title), output)| {
                 let report = match (title, output) {
                     (Err(error), _) => StoryReport::failed(input, error),
-                    (Ok(_), Some(output)) => build_one(input, output, &options.convert),
+                    (Ok(_), Some(output)) => build_one(input, output, options),
                     (Ok(_), None) => StoryReport::failed(
                         input,
                         &Error::Input {
@@ -205,13 +209,14 @@ fn assign_outputs(
         .collect()
 }
 
-fn build_one(input: &Path, output: &Path, options: &convert::Options) -> StoryReport {
-    let result = load(input, options).and_then(|loaded| {
-        let converted = normalize_loaded(input, loaded, options)?;
-        let bytes = export_epub(&converted.book).map_err(|source| Error::Export {
-            path: input.to_owned(),
-            source,
-        })?;
+fn build_one(input: &Path, output: &Path, options: &BatchOptions) -> StoryReport {
+    let result = load(input, &options.convert).and_then(|loaded| {
+        let converted = normalize_loaded(input, loaded, &options.convert)?;
+        let bytes =
+            export_epub(&converted.book, &options.export).map_err(|source| Error::Export {
+                path: input.to_owned(),
+                source,
+            })?;
         write_atomically(output, &bytes)?;
         Ok(converted)
     });
@@ -228,6 +233,10 @@ fn build_one(input: &Path, output: &Path, options: &convert::Options) -> StoryRe
                 chapters: book.chapters.len(),
                 words: book.word_count(),
                 notes: book.notes().count(),
+                notes_dropped: match options.export.notes {
+                    NotePlacement::Drop => book.notes().count(),
+                    _ => 0,
+                },
             }
         }
         Err(error) => StoryReport::failed(input, &error),

@@ -15,12 +15,45 @@ const READING_SPEED: usize = 250;
 
 const STYLESHEET: &str = include_str!("stylesheet.css");
 
+/// Added to the stylesheet for `--paragraphs spaced`.
+const SPACED_PARAGRAPHS: &str =
+    "/* Spaced paragraphs. */\np {\n  text-indent: 0;\n  margin: 0 0 0.9em;\n}\n";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("could not package the EPUB: {0}")]
     Package(#[from] epub_builder::Error),
     #[error("the language {0:?} is not a BCP 47 tag such as \"en\" or \"pt-BR\"")]
     Language(String),
+}
+
+/// How paragraphs are set apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+pub enum ParagraphStyle {
+    /// Book style: first lines indented, no space between paragraphs.
+    #[default]
+    Indented,
+    /// Web style: a blank line between paragraphs, no indent.
+    Spaced,
+}
+
+/// Where author's notes go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+pub enum NotePlacement {
+    /// In an appendix at the end, linked from each chapter and back.
+    #[default]
+    Appendix,
+    /// In a framed box at the end of their chapter.
+    Inline,
+    /// Left out of the book.
+    Drop,
+}
+
+/// Choices about how the book looks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    pub paragraphs: ParagraphStyle,
+    pub notes: NotePlacement,
 }
 
 /// One XHTML page of the book, rendered and ready to be packaged.
@@ -35,24 +68,30 @@ pub struct Page {
 }
 
 /// Builds the whole EPUB in memory.
-pub fn export_epub(book: &Book) -> Result<Vec<u8>, ExportError> {
+pub fn export_epub(book: &Book, options: &ExportOptions) -> Result<Vec<u8>, ExportError> {
     // Each page is compressed as soon as it is rendered, so that a long book never holds
     // all of its XHTML at once.
-    package(book, pages(book)?)
+    package(book, options, pages(book, options)?)
 }
 
 /// Renders every page of the book, in reading order.
-pub fn render(book: &Book) -> Result<Vec<Page>, ExportError> {
-    Ok(pages(book)?.collect())
+pub fn render(book: &Book, options: &ExportOptions) -> Result<Vec<Page>, ExportError> {
+    Ok(pages(book, options)?.collect())
 }
 
 /// The pages of the book, in reading order, each rendered when it is asked for.
-fn pages(book: &Book) -> Result<impl Iterator<Item = Page> + '_, ExportError> {
+fn pages<'a>(
+    book: &'a Book,
+    options: &ExportOptions,
+) -> Result<impl Iterator<Item = Page> + 'a, ExportError> {
     let language = &book.metadata.language;
     if !is_language_tag(language) {
         return Err(ExportError::Language(language.clone()));
     }
-    let pages = Pages::new(book);
+    let pages = Pages {
+        book,
+        notes: options.notes,
+    };
     let page = |file: &str, title: &str, landmark, xhtml| Page {
         file: file.to_string(),
         title: title.to_string(),
@@ -90,7 +129,7 @@ fn pages(book: &Book) -> Result<impl Iterator<Item = Page> + '_, ExportError> {
             let xhtml = pages.chapter_page(index, chapter);
             page(&chapter_file(index), &chapter.title, landmark, xhtml)
         });
-    let notes = book.notes().next().map(move |_| {
+    let notes = pages.has_appendix().then(move || {
         page(
             NOTES_PAGE,
             NOTES_TITLE,
@@ -103,11 +142,19 @@ fn pages(book: &Book) -> Result<impl Iterator<Item = Page> + '_, ExportError> {
 
 /// Packages rendered pages with the package document, navigation and stylesheet into a
 /// zip. Nearly all of its time is compression.
-pub fn package(book: &Book, pages: impl IntoIterator<Item = Page>) -> Result<Vec<u8>, ExportError> {
+pub fn package(
+    book: &Book,
+    options: &ExportOptions,
+    pages: impl IntoIterator<Item = Page>,
+) -> Result<Vec<u8>, ExportError> {
     let mut builder = EpubBuilder::new(ZipLibrary::new()?)?;
     builder.epub_version(EpubVersion::V33);
     set_metadata(&mut builder, book);
-    builder.stylesheet(STYLESHEET.as_bytes())?;
+    let stylesheet = match options.paragraphs {
+        ParagraphStyle::Indented => STYLESHEET.to_string(),
+        ParagraphStyle::Spaced => format!("{STYLESHEET}\n{SPACED_PARAGRAPHS}"),
+    };
+    builder.stylesheet(stylesheet.as_bytes())?;
     if let Some(cover) = &book.metadata.cover {
         builder.add_cover_image(
             cover_file(cover),
@@ -296,11 +343,12 @@ fn note_ref_id(chapter: usize, note: usize) -> String {
 #[derive(Clone, Copy)]
 struct Pages<'a> {
     book: &'a Book,
+    notes: NotePlacement,
 }
 
-impl<'a> Pages<'a> {
-    fn new(book: &'a Book) -> Self {
-        Pages { book }
+impl Pages<'_> {
+    fn has_appendix(&self) -> bool {
+        self.notes == NotePlacement::Appendix && self.book.notes().next().is_some()
     }
 
     fn page(&self, title: &str, body: &str) -> String {
@@ -398,7 +446,7 @@ impl<'a> Pages<'a> {
                 plural(chapter.word_count(), "word")
             );
         }
-        if self.book.notes().next().is_some() {
+        if self.has_appendix() {
             let _ = writeln!(
                 body,
                 "<li class=\"appendix\"><a href=\"{NOTES_PAGE}\">{}</a></li>",
@@ -421,13 +469,25 @@ impl<'a> Pages<'a> {
                 Block::SceneBreak => body.push_str("<hr class=\"scene-break\"/>\n"),
             }
         }
-        for (n, _) in chapter.notes.iter().enumerate() {
-            let _ = writeln!(
-                body,
-                "<p class=\"note-link\"><a id=\"{}\" href=\"{NOTES_PAGE}#{}\">Author’s note</a></p>",
-                note_ref_id(index, n),
-                note_id(index, n)
-            );
+        for (n, note) in chapter.notes.iter().enumerate() {
+            match self.notes {
+                NotePlacement::Appendix => {
+                    let _ = writeln!(
+                        body,
+                        "<p class=\"note-link\"><a id=\"{}\" href=\"{NOTES_PAGE}#{}\">Author’s note</a></p>",
+                        note_ref_id(index, n),
+                        note_id(index, n)
+                    );
+                }
+                NotePlacement::Inline => {
+                    body.push_str("<aside class=\"author-note\">\n<h2>Author’s note</h2>\n");
+                    for paragraph in &note.paragraphs {
+                        push_paragraph(&mut body, paragraph);
+                    }
+                    body.push_str("</aside>\n");
+                }
+                NotePlacement::Drop => {}
+            }
         }
         body.push_str("</section>\n");
         self.page(&chapter.title, &body)

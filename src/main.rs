@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use ficbind::batch::{self, BatchOptions, Status, StoryReport};
 use ficbind::book::Book;
 use ficbind::convert::{self, Options};
+use ficbind::export::{ExportOptions, NotePlacement, ParagraphStyle};
 use ficbind::normalize::{Report, Rule, Rules};
 use ficbind::parse::ParseOptions;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -61,6 +62,12 @@ struct BuildArgs {
     /// Leave books without a cover of their own coverless instead of drawing one
     #[arg(long)]
     no_generated_cover: bool,
+    /// How paragraphs are set apart
+    #[arg(long, value_enum, default_value_t = ParagraphStyle::Indented)]
+    paragraphs: ParagraphStyle,
+    /// Where author's notes go
+    #[arg(long, value_enum, default_value_t = NotePlacement::Appendix)]
+    notes: NotePlacement,
     #[command(flatten)]
     text: TextArgs,
 }
@@ -154,6 +161,10 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             no_generated_cover: args.no_generated_cover,
             ..args.text.options()
         },
+        export: ExportOptions {
+            paragraphs: args.paragraphs,
+            notes: args.notes,
+        },
     };
     let progress = Progress::new(inputs.len(), args.json);
     let reports = batch::build_all(&inputs, &options, |report| progress.story_done(report));
@@ -171,6 +182,12 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         )?;
         writeln!(out)?;
     } else {
+        if summary.notes_dropped > 0 {
+            eprintln!(
+                "{} left out (--notes drop)",
+                plural(summary.notes_dropped, "author's note")
+            );
+        }
         eprintln!(
             "{} written, {}, {} failed",
             plural(summary.written, "book"),
@@ -251,6 +268,7 @@ struct Summary {
     written: usize,
     failed: usize,
     warnings: usize,
+    notes_dropped: usize,
 }
 
 impl Summary {
@@ -265,6 +283,7 @@ impl Summary {
                 .filter(|r| r.status == Status::Failed)
                 .count(),
             warnings: reports.iter().map(|r| r.warnings.len()).sum(),
+            notes_dropped: reports.iter().map(|r| r.notes_dropped).sum(),
         }
     }
 }

@@ -125,3 +125,33 @@ fn rewrite_epub(
     }
     writer.finish().unwrap();
 }
+
+#[test]
+fn every_paragraph_style_and_note_placement_passes_epubcheck() {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let mut books = Vec::new();
+    for paragraphs in ["indented", "spaced"] {
+        for notes in ["appendix", "inline", "drop"] {
+            let folder = out.path().join(format!("{paragraphs}-{notes}"));
+            let output = run(ficbind(&project_dir())
+                .args(["build", "stories", "tests/fixtures/markup-and-notes.txt"])
+                .args([
+                    "--no-generated-cover",
+                    "--paragraphs",
+                    paragraphs,
+                    "--notes",
+                    notes,
+                    "-o",
+                ])
+                .arg(&folder));
+            assert!(
+                output.status.success(),
+                "{paragraphs} {notes}: {}",
+                stderr(&output)
+            );
+            books.extend(files_in(&folder));
+        }
+    }
+    assert_eq!(books.len(), 18);
+    assert_epubcheck_clean(&books);
+}

@@ -167,3 +167,67 @@ fn sidecar_and_cover_mistakes_stop_only_their_book() {
         .collect();
     assert_eq!(books, ["fine.epub"]);
 }
+
+#[test]
+fn notes_go_inline_or_are_dropped_on_request() {
+    let out = tempfile::tempdir().unwrap();
+    let build = |notes: &str| {
+        let folder = out.path().join(notes);
+        let output = run(ficbind(&project_dir())
+            .args([
+                "build",
+                "stories/let-it-go.txt",
+                "--no-generated-cover",
+                "--notes",
+                notes,
+                "-o",
+            ])
+            .arg(&folder));
+        assert!(output.status.success(), "{}", stderr(&output));
+        (folder.join("let-it-go.epub"), stderr(&output))
+    };
+    let (inline, _) = build("inline");
+    let chapter = String::from_utf8(entry(&inline, "chapter-003.xhtml")).unwrap();
+    assert!(
+        chapter.contains("<aside class=\"author-note\">"),
+        "{chapter}"
+    );
+    assert!(chapter.contains("Thanks for all of the views"));
+    assert!(epub_entries(&inline)
+        .iter()
+        .all(|(n, _)| !n.ends_with("notes.xhtml")));
+
+    let (dropped, message) = build("drop");
+    assert!(
+        message.contains("1 author's note left out (--notes drop)"),
+        "{message}"
+    );
+    let chapter = String::from_utf8(entry(&dropped, "chapter-003.xhtml")).unwrap();
+    assert!(!chapter.contains("Thanks for all of the views"));
+    assert!(epub_entries(&dropped)
+        .iter()
+        .all(|(n, _)| !n.ends_with("notes.xhtml")));
+
+    let (appendix, _) = build("appendix");
+    let notes = String::from_utf8(entry(&appendix, "notes.xhtml")).unwrap();
+    assert!(notes.contains("Thanks for all of the views"));
+}
+
+#[test]
+fn spaced_paragraphs_change_the_stylesheet() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(ficbind(&project_dir())
+        .args([
+            "build",
+            "stories/dont-leave.txt",
+            "--no-generated-cover",
+            "--paragraphs",
+            "spaced",
+            "-o",
+        ])
+        .arg(out.path()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let css =
+        String::from_utf8(entry(&out.path().join("dont-leave.epub"), "stylesheet.css")).unwrap();
+    assert!(css.contains("/* Spaced paragraphs. */"), "{css}");
+}
