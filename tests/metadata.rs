@@ -19,11 +19,7 @@ fn entry(book: &Path, suffix: &str) -> Vec<u8> {
 /// Run with `UPDATE_SNAPSHOTS=1` to accept a deliberate change.
 #[test]
 fn package_document_of_a_full_sidecar_matches_the_snapshot() {
-    let out = tempfile::tempdir().unwrap();
-    let output = run(ficbind(&project_dir())
-        .args(["build", "tests/fixtures/full-sidecar.txt", "-o"])
-        .arg(out.path()));
-    assert!(output.status.success(), "{}", stderr(&output));
+    let out = build_ok(&["tests/fixtures/full-sidecar.txt"]);
     let opf = String::from_utf8(entry(
         &out.path().join("fire-ice-winter.epub"),
         "content.opf",
@@ -39,11 +35,7 @@ fn package_document_of_a_full_sidecar_matches_the_snapshot() {
 
 #[test]
 fn title_page_shows_series_tags_and_colophon() {
-    let out = tempfile::tempdir().unwrap();
-    let output = run(ficbind(&project_dir())
-        .args(["build", "tests/fixtures/full-sidecar.txt", "-o"])
-        .arg(out.path()));
-    assert!(output.status.success(), "{}", stderr(&output));
+    let out = build_ok(&["tests/fixtures/full-sidecar.txt"]);
     let page = String::from_utf8(entry(
         &out.path().join("fire-ice-winter.epub"),
         "title.xhtml",
@@ -64,11 +56,7 @@ fn title_page_shows_series_tags_and_colophon() {
 
 #[test]
 fn samples_get_a_supplied_and_a_generated_cover() {
-    let out = tempfile::tempdir().unwrap();
-    let output = run(ficbind(&project_dir())
-        .args(["build", "stories", "-o"])
-        .arg(out.path()));
-    assert!(output.status.success(), "{}", stderr(&output));
+    let out = build_ok(&["stories"]);
     let supplied = entry(&out.path().join("let-it-go.epub"), "cover.jpg");
     assert_eq!(
         supplied,
@@ -93,16 +81,7 @@ fn samples_get_a_supplied_and_a_generated_cover() {
 
 #[test]
 fn no_generated_cover_leaves_the_book_without_one() {
-    let out = tempfile::tempdir().unwrap();
-    let output = run(ficbind(&project_dir())
-        .args([
-            "build",
-            "stories/dont-leave.txt",
-            "--no-generated-cover",
-            "-o",
-        ])
-        .arg(out.path()));
-    assert!(output.status.success(), "{}", stderr(&output));
+    let out = build_ok(&["stories/dont-leave.txt", "--no-generated-cover"]);
     let names: Vec<String> = epub_entries(&out.path().join("dont-leave.epub"))
         .into_iter()
         .map(|(n, _)| n)
@@ -215,18 +194,12 @@ fn notes_go_inline_or_are_dropped_on_request() {
 
 #[test]
 fn spaced_paragraphs_change_the_stylesheet() {
-    let out = tempfile::tempdir().unwrap();
-    let output = run(ficbind(&project_dir())
-        .args([
-            "build",
-            "stories/dont-leave.txt",
-            "--no-generated-cover",
-            "--paragraphs",
-            "spaced",
-            "-o",
-        ])
-        .arg(out.path()));
-    assert!(output.status.success(), "{}", stderr(&output));
+    let out = build_ok(&[
+        "stories/dont-leave.txt",
+        "--no-generated-cover",
+        "--paragraphs",
+        "spaced",
+    ]);
     let css =
         String::from_utf8(entry(&out.path().join("dont-leave.epub"), "stylesheet.css")).unwrap();
     assert!(css.contains("/* Spaced paragraphs. */"), "{css}");

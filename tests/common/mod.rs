@@ -19,6 +19,23 @@ pub fn ficbind(dir: &Path) -> Command {
     command
 }
 
+/// Runs `ficbind build ARGS -o <a new temporary folder>` in the project folder, fails the
+/// test if the build fails, and returns the folder.
+pub fn build_ok(args: &[&str]) -> tempfile::TempDir {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let output = run(ficbind(&project_dir())
+        .arg("build")
+        .args(args)
+        .arg("-o")
+        .arg(out.path()));
+    assert!(
+        output.status.success(),
+        "build {args:?} failed:\n{}",
+        stderr(&output)
+    );
+    out
+}
+
 pub fn run(command: &mut Command) -> Output {
     command.output().expect("the ficbind binary runs")
 }
