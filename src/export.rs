@@ -106,18 +106,22 @@ fn pages<'a>(
             pages.cover_page(cover),
         )
     });
-    let front = [
-        (TITLE_PAGE, "Title Page", ReferenceType::TitlePage),
-        (CONTENTS_PAGE, "Contents", ReferenceType::Toc),
-    ]
-    .into_iter()
-    .map(move |(file, title, landmark)| {
-        let xhtml = if file == TITLE_PAGE {
-            pages.title_page()
-        } else {
-            pages.contents_page()
-        };
-        page(file, title, Some(landmark), xhtml)
+    // Rendered lazily, like the chapters, in reading order.
+    let title_page = std::iter::once_with(move || {
+        page(
+            TITLE_PAGE,
+            "Title Page",
+            Some(ReferenceType::TitlePage),
+            pages.title_page(),
+        )
+    });
+    let contents_page = std::iter::once_with(move || {
+        page(
+            CONTENTS_PAGE,
+            "Contents",
+            Some(ReferenceType::Toc),
+            pages.contents_page(),
+        )
     });
     let chapters = book
         .chapters
@@ -137,7 +141,11 @@ fn pages<'a>(
             pages.notes_page(),
         )
     });
-    Ok(cover.chain(front).chain(chapters).chain(notes))
+    Ok(cover
+        .chain(title_page)
+        .chain(contents_page)
+        .chain(chapters)
+        .chain(notes))
 }
 
 /// Packages rendered pages with the package document, navigation and stylesheet into a
