@@ -11,6 +11,7 @@
 
 pub mod batch;
 pub mod book;
+pub mod check;
 pub mod convert;
 #[doc(hidden)]
 pub mod corpus;

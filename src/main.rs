@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use ficbind::batch::{self, BatchOptions, Status, StoryReport};
 use ficbind::book::Book;
+use ficbind::check;
 use ficbind::convert::{self, Options};
 use ficbind::export::{ExportOptions, NotePlacement, ParagraphStyle};
 use ficbind::normalize::{Report, Rule, Rules};
@@ -31,6 +32,19 @@ enum Command {
     Build(BuildArgs),
     /// Show what the parser found in a story and what normalization changed
     Inspect(InspectArgs),
+    /// Check built books (from any tool) for what a reading system needs
+    Check(CheckArgs),
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or write one page per command into a folder
+    Man {
+        /// Folder for ficbind.1, ficbind-build.1 and the others
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -83,6 +97,19 @@ struct InspectArgs {
     text: TextArgs,
 }
 
+#[derive(Args)]
+struct CheckArgs {
+    /// Books, or folders whose .epub files are checked
+    #[arg(required = true)]
+    books: Vec<PathBuf>,
+    /// Do not run EPUBCheck even when it is found
+    #[arg(long)]
+    no_epubcheck: bool,
+    /// EPUBCheck's jar (default: $EPUBCHECK_JAR, else an `epubcheck` command on the PATH)
+    #[arg(long, value_name = "JAR")]
+    epubcheck: Option<PathBuf>,
+}
+
 /// Options for reading and normalizing story text.
 #[derive(Args)]
 struct TextArgs {
@@ -112,6 +139,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => build(args),
         Command::Inspect(args) => inspect(args),
+        Command::Check(args) => check(args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "ficbind", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir } => man(dir),
     };
     match result {
         Ok(code) => code,
@@ -292,6 +326,98 @@ impl Summary {
 struct JsonReport<'a> {
     summary: &'a Summary,
     stories: &'a [StoryReport],
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let mut books = Vec::new();
+    for path in &args.books {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("{}: cannot list the folder", path.display()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("epub"))
+                })
+                .collect();
+            found.sort();
+            books.extend(found);
+        } else {
+            books.push(path.clone());
+        }
+    }
+    let epubcheck = if args.no_epubcheck {
+        None
+    } else {
+        let found = check::find_epubcheck(args.epubcheck.as_deref());
+        if found.is_none() {
+            eprintln!(
+                "note: EPUBCheck was not found, so only ficbind's own checks ran; set \
+                 EPUBCHECK_JAR or pass --epubcheck JAR to run it too"
+            );
+        }
+        found
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut with_problems = 0;
+    for book in &books {
+        let mut lines = Vec::new();
+        match check::check_file(book) {
+            Err(error) => lines.push(format!("cannot open the file: {error}")),
+            Ok(problems) => {
+                let refused = problems.iter().any(|p| p.refused);
+                lines.extend(problems.iter().map(ToString::to_string));
+                // EPUBCheck would unpack what was refused as unsafe.
+                if let (Some(epubcheck), false) = (&epubcheck, refused) {
+                    match check::run_epubcheck(epubcheck, book) {
+                        Ok(findings) => lines.extend(findings),
+                        Err(error) => lines.push(error),
+                    }
+                }
+            }
+        }
+        if !lines.is_empty() {
+            with_problems += 1;
+        }
+        for line in lines {
+            writeln!(stdout, "{}: {line}", book.display())?;
+        }
+    }
+    let clean = books.len() - with_problems;
+    eprintln!(
+        "{} checked: {clean} clean, {with_problems} with problems",
+        plural(books.len(), "book")
+    );
+    Ok(if with_problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn man(dir: Option<PathBuf>) -> Result<ExitCode> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let Some(dir) = dir else {
+        clap_mangen::Man::new(command).render(&mut std::io::stdout().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let mut pages = vec![command.clone()];
+    pages.extend(
+        command
+            .get_subcommands()
+            .filter(|sub| sub.get_name() != "help")
+            .map(|sub| sub.clone().name(format!("ficbind-{}", sub.get_name()))),
+    );
+    for page in pages {
+        let path = dir.join(format!("{}.1", page.get_name()));
+        let mut bytes = Vec::new();
+        clap_mangen::Man::new(page).render(&mut bytes)?;
+        std::fs::write(&path, bytes)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn inspect(args: InspectArgs) -> Result<ExitCode> {

@@ -1,0 +1,239 @@
+//! `ficbind check`: it passes ficbind's books and finds what is broken in damaged ones.
+
+mod common;
+
+use common::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use zip::write::SimpleFileOptions;
+use zip::CompressionMethod;
+
+/// Writes a book with the given entries, each stored or deflated as asked.
+fn write_book(path: &Path, entries: &[(String, Vec<u8>, CompressionMethod)]) {
+    let file = std::fs::File::create(path).expect("the book file is created");
+    let mut zip = zip::ZipWriter::new(file);
+    for (name, bytes, method) in entries {
+        let options = SimpleFileOptions::default().compression_method(*method);
+        zip.start_file(name.as_str(), options)
+            .expect("the entry starts");
+        zip.write_all(bytes).expect("the entry is written");
+    }
+    zip.finish().expect("the archive is finished");
+}
+
+/// A good book's entries with the compression each should have.
+fn good_entries(book: &Path) -> Vec<(String, Vec<u8>, CompressionMethod)> {
+    epub_entries(book)
+        .into_iter()
+        .map(|(name, bytes)| {
+            let method = if name == "mimetype" {
+                CompressionMethod::Stored
+            } else {
+                CompressionMethod::Deflated
+            };
+            (name, bytes, method)
+        })
+        .collect()
+}
+
+fn check(dir: &Path, books: &[&Path]) -> (bool, String) {
+    let output = run(ficbind(dir).arg("check").arg("--no-epubcheck").args(books));
+    (output.status.success(), stdout(&output))
+}
+
+fn built_book() -> (tempfile::TempDir, PathBuf) {
+    let out = build_ok(&["stories/let-it-go.txt", "--no-generated-cover"]);
+    let book = out.path().join("let-it-go.epub");
+    assert!(book.is_file());
+    (out, book)
+}
+
+#[test]
+fn passes_books_made_by_ficbind() {
+    let out = build_ok(&["stories"]);
+    let output = run(ficbind(out.path())
+        .arg("check")
+        .arg(".")
+        .arg("--no-epubcheck"));
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    assert!(stderr(&output).contains("2 books checked: 2 clean"));
+}
+
+#[test]
+fn runs_epubcheck_when_it_is_found() {
+    let Some(jar) = require_epubcheck() else {
+        return;
+    };
+    let (out, book) = built_book();
+    let output = run(ficbind(out.path())
+        .arg("check")
+        .arg("--epubcheck")
+        .arg(&jar)
+        .arg(&book));
+    assert!(output.status.success(), "{}", stdout(&output));
+
+    // A book that only EPUBCheck faults: a chapter with an unknown element.
+    let mut entries = good_entries(&book);
+    for (name, bytes, _) in &mut entries {
+        if name.ends_with("chapter-001.xhtml") {
+            let text = String::from_utf8_lossy(bytes).replace("<h1>", "<blink/><h1>");
+            *bytes = text.into_bytes();
+        }
+    }
+    let bad = out.path().join("blink.epub");
+    write_book(&bad, &entries);
+    let output = run(ficbind(out.path())
+        .arg("check")
+        .arg("--epubcheck")
+        .arg(&jar)
+        .arg(&bad));
+    assert!(!output.status.success());
+    assert!(
+        stdout(&output).contains("ERROR(RSC-005)"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn finds_a_file_missing_from_the_archive() {
+    let (out, book) = built_book();
+    let entries: Vec<_> = good_entries(&book)
+        .into_iter()
+        .filter(|(name, _, _)| !name.ends_with("chapter-002.xhtml"))
+        .collect();
+    let bad = out.path().join("missing.epub");
+    write_book(&bad, &entries);
+    let (ok, report) = check(out.path(), &[&bad]);
+    assert!(!ok);
+    assert!(
+        report.contains("the manifest lists \"chapter-002.xhtml\"")
+            && report.contains("which is not in the archive"),
+        "{report}"
+    );
+}
+
+#[test]
+fn finds_a_file_missing_from_the_manifest() {
+    let (out, book) = built_book();
+    let mut entries = good_entries(&book);
+    entries.push((
+        "OEBPS/stray.xhtml".into(),
+        b"<html/>".to_vec(),
+        CompressionMethod::Deflated,
+    ));
+    let bad = out.path().join("stray.epub");
+    write_book(&bad, &entries);
+    let (ok, report) = check(out.path(), &[&bad]);
+    assert!(!ok);
+    assert!(
+        report.contains("OEBPS/stray.xhtml: is in the archive but not in the manifest"),
+        "{report}"
+    );
+}
+
+#[test]
+fn finds_malformed_xhtml() {
+    let (out, book) = built_book();
+    let mut entries = good_entries(&book);
+    for (name, bytes, _) in &mut entries {
+        if name.ends_with("chapter-001.xhtml") {
+            let text = String::from_utf8_lossy(bytes).replacen("</p>", "", 1);
+            *bytes = text.into_bytes();
+        }
+    }
+    let bad = out.path().join("malformed.epub");
+    write_book(&bad, &entries);
+    let (ok, report) = check(out.path(), &[&bad]);
+    assert!(!ok);
+    assert!(report.contains("chapter-001.xhtml: line "), "{report}");
+    assert_eq!(report.lines().count(), 1, "{report}");
+}
+
+#[test]
+fn finds_a_mimetype_that_is_not_first_or_compressed() {
+    let (out, book) = built_book();
+    let mut entries = good_entries(&book);
+    let mimetype = entries.remove(0);
+    entries.push((mimetype.0, mimetype.1, CompressionMethod::Deflated));
+    let bad = out.path().join("mimetype.epub");
+    write_book(&bad, &entries);
+    let (ok, report) = check(out.path(), &[&bad]);
+    assert!(!ok);
+    assert!(
+        report.contains("mimetype: is not the first entry"),
+        "{report}"
+    );
+    assert!(report.contains("mimetype: is compressed"), "{report}");
+}
+
+#[test]
+fn refuses_entries_that_leave_the_book() {
+    let (out, book) = built_book();
+    let mut entries = good_entries(&book);
+    entries.push((
+        "../escape.txt".into(),
+        b"gotcha".to_vec(),
+        CompressionMethod::Deflated,
+    ));
+    let bad = out.path().join("escape.epub");
+    write_book(&bad, &entries);
+    let (ok, report) = check(out.path(), &[&bad]);
+    assert!(!ok);
+    assert!(
+        report.contains("\"../escape.txt\" points outside the book")
+            && report.contains("refusing to read it"),
+        "{report}"
+    );
+}
+
+#[test]
+fn reports_files_that_are_not_books() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let text = dir.path().join("notes.epub");
+    std::fs::write(&text, "just some text").expect("written");
+    let (ok, report) = check(dir.path(), &[&text]);
+    assert!(!ok);
+    assert!(report.contains("not a readable zip archive"), "{report}");
+
+    let missing = dir.path().join("nowhere.epub");
+    let (ok, report) = check(dir.path(), &[&missing]);
+    assert!(!ok);
+    assert!(report.contains("cannot open the file"), "{report}");
+}
+
+#[test]
+fn finds_an_empty_table_of_contents_and_a_fake_cover() {
+    let out = build_ok(&["stories/dont-leave.txt"]);
+    let book = out.path().join("dont-leave.epub");
+    let mut entries = good_entries(&book);
+    for (name, bytes, _) in &mut entries {
+        if name.ends_with("nav.xhtml") {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let start = text.find("<ol>").expect("the toc has a list");
+            let end = text.find("</ol>").expect("the list ends");
+            *bytes = format!(
+                "{}<ol><li><span>-</span></li>{}",
+                &text[..start],
+                &text[end..]
+            )
+            .into_bytes();
+        }
+        if name.ends_with("cover.png") {
+            *bytes = b"not a picture".to_vec();
+        }
+    }
+    let bad = out.path().join("hollow.epub");
+    write_book(&bad, &entries);
+    let (ok, report) = check(out.path(), &[&bad]);
+    assert!(!ok);
+    assert!(
+        report.contains("the table of contents is empty"),
+        "{report}"
+    );
+    assert!(
+        report.contains("the cover is not a JPEG, PNG, GIF or WebP image"),
+        "{report}"
+    );
+}
