@@ -137,7 +137,8 @@ pub fn build_all(
                 load(input, &options.convert).map(|l| title_for(input, &l, &options.convert))
             })
             .collect();
-        let outputs = assign_outputs(inputs, &titles, &options.output);
+        let extension = options.export.format.extension();
+        let outputs = assign_outputs(inputs, &titles, &options.output, extension);
         inputs
             .par_iter()
             .zip(titles.par_iter())
@@ -167,6 +168,7 @@ fn assign_outputs(
     inputs: &[PathBuf],
     titles: &[Result<String, Error>],
     output_dir: &Path,
+    extension: &str,
 ) -> Vec<Option<PathBuf>> {
     // Inputs usually share a folder or two: resolve each folder once, not each file.
     let mut folders: std::collections::HashMap<&Path, PathBuf> = std::collections::HashMap::new();
@@ -195,9 +197,9 @@ fn assign_outputs(
             let slug = slugify(title);
             (1..10_000).find_map(|n| {
                 let name = if n == 1 {
-                    format!("{slug}.epub")
+                    format!("{slug}.{extension}")
                 } else {
-                    format!("{slug}-{n}.epub")
+                    format!("{slug}-{n}.{extension}")
                 };
                 let clashes_with_input = input_paths.contains(&canonical_dir.join(&name));
                 if clashes_with_input || !taken.insert(name.clone()) {
@@ -372,7 +374,7 @@ mod tests {
             Ok("Same".to_string()),
             Ok("Other".to_string()),
         ];
-        let outputs = assign_outputs(&inputs, &titles, Path::new("out"));
+        let outputs = assign_outputs(&inputs, &titles, Path::new("out"), "epub");
         assert_eq!(
             outputs,
             [

@@ -110,12 +110,29 @@ pub struct Chapter {
     pub titled: bool,
     pub blocks: Vec<Block>,
     pub notes: Vec<Note>,
+    /// Footnotes first referred to in this chapter (Markdown stories only).
+    pub footnotes: Vec<Footnote>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Block {
     Paragraph(Paragraph),
     SceneBreak,
+    /// A heading below the chapter's own.
+    Heading(Paragraph),
+    Quote(Vec<Block>),
+    /// A list; `start` is the first number of a numbered list.
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
+}
+
+/// A footnote, numbered across the whole book.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Footnote {
+    pub number: usize,
+    pub blocks: Vec<Block>,
 }
 
 /// A paragraph of inline content.
@@ -127,6 +144,9 @@ pub enum Inline {
     Text(String),
     Emphasis(Vec<Inline>),
     Strong(Vec<Inline>),
+    LineBreak,
+    /// A reference to the footnote with this number.
+    FootnoteRef(usize),
 }
 
 /// An author's note, taken out of its chapter and printed in the appendix.
@@ -175,11 +195,12 @@ impl Paragraph {
                 .map(|inline| match inline {
                     Inline::Text(text) => count_words(text),
                     Inline::Emphasis(inner) | Inline::Strong(inner) => count(inner),
+                    Inline::LineBreak | Inline::FootnoteRef(_) => 0,
                 })
                 .sum()
         }
         // Emphasis can split a word ("*un*believable"); counting the plain text avoids that.
-        if self.0.iter().all(|i| matches!(i, Inline::Text(_))) {
+        if self.0.len() == 1 {
             count(&self.0)
         } else {
             count_words(&self.plain_text())
@@ -192,19 +213,27 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
         match inline {
             Inline::Text(text) => out.push_str(text),
             Inline::Emphasis(inner) | Inline::Strong(inner) => push_plain(inner, out),
+            Inline::LineBreak => out.push(' '),
+            Inline::FootnoteRef(_) => {}
+        }
+    }
+}
+
+impl Block {
+    pub fn word_count(&self) -> usize {
+        match self {
+            Block::Paragraph(p) | Block::Heading(p) => p.word_count(),
+            Block::SceneBreak => 0,
+            Block::Quote(blocks) => blocks.iter().map(Block::word_count).sum(),
+            Block::List { items, .. } => items.iter().flatten().map(Block::word_count).sum(),
         }
     }
 }
 
 impl Chapter {
+    /// Words of the chapter's text; notes and footnotes are not counted.
     pub fn word_count(&self) -> usize {
-        self.blocks
-            .iter()
-            .map(|block| match block {
-                Block::Paragraph(p) => p.word_count(),
-                Block::SceneBreak => 0,
-            })
-            .sum()
+        self.blocks.iter().map(Block::word_count).sum()
     }
 
     pub fn scene_breaks(&self) -> usize {

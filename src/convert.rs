@@ -6,6 +6,7 @@ use crate::book::{Book, Cover, Metadata, Series};
 use crate::cover::{find_cover, generate_cover, read_cover};
 use crate::decode::decode;
 use crate::error::Error;
+use crate::markdown::parse_markdown;
 use crate::normalize::{normalize_story, Report, Rules};
 use crate::parse::{parse, ParseOptions, Story};
 use crate::sidecar::{parse_sidecar, published_date, sidecar_path, Sidecar};
@@ -67,7 +68,6 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
             ),
         });
     }
-    let sidecar = load_sidecar(path)?;
     let bytes = std::fs::read(path).map_err(read_error)?;
     let decoded = decode(&bytes).map_err(|source| Error::Decode {
         path: path.to_owned(),
@@ -75,13 +75,29 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
     })?;
     // The text is a copy; the bytes need not stay while the story is parsed.
     drop(bytes);
-    let parse_options = ParseOptions {
-        trailing_note: options.parse.trailing_note && sidecar.trailing_note != Some(false),
-    };
-    let story = parse(&decoded.text, parse_options).map_err(|source| Error::Parse {
+    let parse_error = |source| Error::Parse {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let (story, sidecar) = if is_markdown(path) {
+        let markdown = parse_markdown(&decoded.text).map_err(parse_error)?;
+        // Front matter takes the place of a sidecar file.
+        let sidecar = match &markdown.front_matter {
+            Some(toml) => parse_sidecar(toml).map_err(|error| Error::Sidecar {
+                path: path.to_owned(),
+                message: format!("front matter: {}", error.message),
+            })?,
+            None => load_sidecar(path)?,
+        };
+        (markdown.story, sidecar)
+    } else {
+        let sidecar = load_sidecar(path)?;
+        let parse_options = ParseOptions {
+            trailing_note: options.parse.trailing_note && sidecar.trailing_note != Some(false),
+        };
+        let story = parse(&decoded.text, parse_options).map_err(parse_error)?;
+        (story, sidecar)
+    };
     let modified = match options.modified {
         Some(date) => date,
         None => metadata
@@ -96,6 +112,13 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
         warnings: decoded.warnings,
         modified,
     })
+}
+
+/// Markdown stories are told by their extension, `.md` or `.markdown`.
+pub fn is_markdown(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
 }
 
 /// The story's sidecar, or an empty one when it has none.

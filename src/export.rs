@@ -3,12 +3,13 @@
 //! epub-builder writes the package document, `nav.xhtml`, `toc.ncx` and the zip; this module
 //! writes every XHTML page itself, so that all text is escaped in one place.
 
-use crate::book::Cover;
-use crate::book::{Block, Book, Chapter, Inline, Note, Paragraph};
+use crate::book::{Block, Book, Chapter, Cover, Footnote, Inline, Paragraph};
 use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpf, MetadataOpfV3, ReferenceType, ZipLibrary,
 };
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 /// Words a minute used for the reading time on the title page.
 const READING_SPEED: usize = 250;
@@ -49,9 +50,33 @@ pub enum NotePlacement {
     Drop,
 }
 
+/// Which kind of EPUB is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// EPUB 3.3, which EPUB 2 reading systems can also open
+    #[default]
+    Epub3,
+    /// EPUB 2.0.1, for old reading systems
+    Epub2,
+    /// EPUB 3 for Kobo readers, with Kobo's sentence spans (.kepub.epub)
+    Kepub,
+}
+
+impl Format {
+    /// The file name extension, without the leading dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Epub3 | Format::Epub2 => "epub",
+            Format::Kepub => "kepub.epub",
+        }
+    }
+}
+
 /// Choices about how the book looks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExportOptions {
+    pub format: Format,
     pub paragraphs: ParagraphStyle,
     pub notes: NotePlacement,
 }
@@ -88,41 +113,42 @@ fn pages<'a>(
     if !is_language_tag(language) {
         return Err(ExportError::Language(language.clone()));
     }
-    let pages = Pages {
-        book,
-        notes: options.notes,
-    };
+    let pages = Rc::new(Pages::new(book, options));
     let page = |file: &str, title: &str, landmark, xhtml| Page {
         file: file.to_string(),
         title: title.to_string(),
         landmark,
         xhtml,
     };
+    let for_cover = Rc::clone(&pages);
     let cover = book.metadata.cover.iter().map(move |cover| {
         page(
             COVER_PAGE,
             "Cover",
             Some(ReferenceType::Cover),
-            pages.cover_page(cover),
+            for_cover.cover_page(cover),
         )
     });
     // Rendered lazily, like the chapters, in reading order.
+    let for_title = Rc::clone(&pages);
     let title_page = std::iter::once_with(move || {
         page(
             TITLE_PAGE,
             "Title Page",
             Some(ReferenceType::TitlePage),
-            pages.title_page(),
+            for_title.title_page(),
         )
     });
+    let for_contents = Rc::clone(&pages);
     let contents_page = std::iter::once_with(move || {
         page(
             CONTENTS_PAGE,
             "Contents",
             Some(ReferenceType::Toc),
-            pages.contents_page(),
+            for_contents.contents_page(),
         )
     });
+    let for_chapters = Rc::clone(&pages);
     let chapters = book
         .chapters
         .iter()
@@ -130,10 +156,11 @@ fn pages<'a>(
         .map(move |(index, chapter)| {
             // The first chapter is where reading starts.
             let landmark = (index == 0).then_some(ReferenceType::Text);
-            let xhtml = pages.chapter_page(index, chapter);
+            let xhtml = for_chapters.chapter_page(index, chapter);
             page(&chapter_file(index), &chapter.title, landmark, xhtml)
         });
-    let notes = pages.has_appendix().then(move || {
+    let appendix = pages.has_appendix().then_some(());
+    let notes = appendix.into_iter().map(move |()| {
         page(
             NOTES_PAGE,
             NOTES_TITLE,
@@ -156,8 +183,13 @@ pub fn package(
     pages: impl IntoIterator<Item = Page>,
 ) -> Result<Vec<u8>, ExportError> {
     let mut builder = EpubBuilder::new(ZipLibrary::new()?)?;
-    builder.epub_version(EpubVersion::V33);
-    set_metadata(&mut builder, book);
+    let epub2 = options.format == Format::Epub2;
+    builder.epub_version(if epub2 {
+        EpubVersion::V20
+    } else {
+        EpubVersion::V33
+    });
+    set_metadata(&mut builder, book, epub2);
     let stylesheet = match options.paragraphs {
         ParagraphStyle::Indented => STYLESHEET.to_string(),
         ParagraphStyle::Spaced => format!("{STYLESHEET}\n{SPACED_PARAGRAPHS}"),
@@ -183,7 +215,8 @@ pub fn package(
     Ok(bytes)
 }
 
-fn set_metadata(builder: &mut EpubBuilder<ZipLibrary>, book: &Book) {
+/// `epub2` leaves out the EPUB 3 `meta` elements, which an EPUB 2 package cannot hold.
+fn set_metadata(builder: &mut EpubBuilder<ZipLibrary>, book: &Book, epub2: bool) {
     let meta = &book.metadata;
     builder.set_title(meta.title.as_str());
     builder.add_author(meta.author.as_str());
@@ -236,6 +269,9 @@ fn set_metadata(builder: &mut EpubBuilder<ZipLibrary>, book: &Book) {
                 content: format_index(index),
             }));
         }
+    }
+    if epub2 {
+        return;
     }
     let has_cover = meta.cover.is_some();
     meta3.push(meta_v3("schema:accessMode", "textual"));
@@ -348,40 +384,112 @@ fn note_ref_id(chapter: usize, note: usize) -> String {
 }
 
 /// Renders the XHTML pages of one book.
-#[derive(Clone, Copy)]
 struct Pages<'a> {
     book: &'a Book,
     notes: NotePlacement,
+    format: Format,
+    /// The chapter each footnote is printed in, by footnote number.
+    footnote_chapters: HashMap<usize, usize>,
 }
 
-impl Pages<'_> {
+impl<'a> Pages<'a> {
+    fn new(book: &'a Book, options: &ExportOptions) -> Self {
+        let footnote_chapters = book
+            .chapters
+            .iter()
+            .enumerate()
+            .flat_map(|(index, chapter)| chapter.footnotes.iter().map(move |f| (f.number, index)))
+            .collect();
+        Pages {
+            book,
+            notes: options.notes,
+            format: options.format,
+            footnote_chapters,
+        }
+    }
+
     fn has_appendix(&self) -> bool {
         self.notes == NotePlacement::Appendix && self.book.notes().next().is_some()
     }
 
+    fn epub2(&self) -> bool {
+        self.format == Format::Epub2
+    }
+
+    /// A new page body; `chapter` is the chapter the page shows, if any.
+    fn body(&self, chapter: Option<usize>) -> Body<'_> {
+        Body {
+            out: String::new(),
+            pages: self,
+            chapter,
+            kobo: (self.format == Format::Kepub).then_some((0, 0)),
+            referenced: HashSet::new(),
+        }
+    }
+
     fn page(&self, title: &str, body: &str) -> String {
         let lang = escape_attr(&self.book.metadata.language);
+        let title = escape_text(title);
+        if self.epub2() {
+            // XHTML 1.1 knows neither `lang` nor `meta charset`.
+            return format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+                 <!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.1//EN\" \"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd\">\n\
+                 <html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"{lang}\">\n\
+                 <head>\n<meta http-equiv=\"Content-Type\" content=\"application/xhtml+xml; charset=utf-8\"/>\n\
+                 <title>{title}</title>\n\
+                 <link rel=\"stylesheet\" type=\"text/css\" href=\"stylesheet.css\"/>\n</head>\n\
+                 <body>\n{body}</body>\n</html>\n"
+            );
+        }
+        let (open, close) = if self.format == Format::Kepub {
+            // Kobo's reader lays its pages out inside these two.
+            (
+                "<div id=\"book-columns\"><div id=\"book-inner\">\n",
+                "</div></div>\n",
+            )
+        } else {
+            ("", "")
+        };
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <!DOCTYPE html>\n\
              <html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{lang}\" xml:lang=\"{lang}\">\n\
              <head>\n<meta charset=\"utf-8\"/>\n<title>{title}</title>\n\
              <link rel=\"stylesheet\" type=\"text/css\" href=\"stylesheet.css\"/>\n</head>\n\
-             <body>\n{body}</body>\n</html>\n",
-            title = escape_text(title),
+             <body>\n{open}{body}{close}</body>\n</html>\n"
         )
+    }
+
+    /// The opening tag of a section: `<section>` with its semantics in EPUB 3, a `<div>` in
+    /// EPUB 2.
+    fn open_section(&self, element: &str, class: &str, kind: &str, id: Option<&str>) -> String {
+        let id = id.map(|id| format!(" id=\"{id}\"")).unwrap_or_default();
+        if self.epub2() {
+            format!("<div class=\"{class}\"{id}>\n")
+        } else if kind.is_empty() {
+            format!("<{element} class=\"{class}\"{id}>\n")
+        } else {
+            format!("<{element} class=\"{class}\" epub:type=\"{kind}\"{id}>\n")
+        }
+    }
+
+    fn close_section(&self, element: &str) -> String {
+        let element = if self.epub2() { "div" } else { element };
+        format!("</{element}>\n")
     }
 
     fn cover_page(&self, cover: &Cover) -> String {
         let meta = &self.book.metadata;
         let alt = format!("Cover: {} by {}", meta.title, meta.author);
         let body = format!(
-            "<section class=\"cover\" epub:type=\"cover\">\n\
-             <img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"/>\n</section>\n",
+            "{}<img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"/>\n{}",
+            self.open_section("section", "cover", "cover", None),
             cover_file(cover),
             escape_attr(&alt),
             cover.width,
-            cover.height
+            cover.height,
+            self.close_section("section")
         );
         self.page("Cover", &body)
     }
@@ -389,7 +497,7 @@ impl Pages<'_> {
     fn title_page(&self) -> String {
         let book = self.book;
         let meta = &book.metadata;
-        let mut body = String::from("<section class=\"titlepage\" epub:type=\"titlepage\">\n");
+        let mut body = self.open_section("section", "titlepage", "titlepage", None);
         let _ = writeln!(
             body,
             "<h1 class=\"book-title\">{}</h1>",
@@ -409,9 +517,11 @@ impl Pages<'_> {
         }
         if !book.description.is_empty() {
             body.push_str("<div class=\"description\">\n");
+            let mut description = self.body(None);
             for paragraph in &book.description {
-                push_paragraph(&mut body, paragraph);
+                description.paragraph("p", paragraph);
             }
+            body.push_str(&description.out);
             body.push_str("</div>\n");
         }
         let words = book.word_count();
@@ -437,14 +547,13 @@ impl Pages<'_> {
                 let _ = writeln!(body, "<p class=\"colophon\">{label} {text}</p>");
             }
         }
-        body.push_str("</section>\n");
+        body.push_str(&self.close_section("section"));
         self.page(&meta.title, &body)
     }
 
     fn contents_page(&self) -> String {
-        let mut body = String::from(
-            "<section class=\"contents\" epub:type=\"toc\">\n<h1>Contents</h1>\n<ol class=\"toc\">\n",
-        );
+        let mut body = self.open_section("section", "contents", "toc", None);
+        body.push_str("<h1>Contents</h1>\n<ol class=\"toc\">\n");
         for (index, chapter) in self.book.chapters.iter().enumerate() {
             let _ = writeln!(
                 body,
@@ -461,102 +570,271 @@ impl Pages<'_> {
                 escape_text(NOTES_TITLE)
             );
         }
-        body.push_str("</ol>\n</section>\n");
+        body.push_str("</ol>\n");
+        body.push_str(&self.close_section("section"));
         self.page("Contents", &body)
     }
 
     fn chapter_page(&self, index: usize, chapter: &Chapter) -> String {
-        let mut body = format!(
-            "<section class=\"chapter\" epub:type=\"chapter\" id=\"chapter-{}\">\n<h1>{}</h1>\n",
-            index + 1,
-            escape_text(&chapter.title)
-        );
-        for block in &chapter.blocks {
-            match block {
-                Block::Paragraph(paragraph) => push_paragraph(&mut body, paragraph),
-                Block::SceneBreak => body.push_str("<hr class=\"scene-break\"/>\n"),
-            }
-        }
+        let id = format!("chapter-{}", index + 1);
+        let mut body = self.body(Some(index));
+        body.out = self.open_section("section", "chapter", "chapter", Some(&id));
+        body.paragraph("h1", &plain_paragraph(&chapter.title));
+        body.blocks(&chapter.blocks);
         for (n, note) in chapter.notes.iter().enumerate() {
             match self.notes {
                 NotePlacement::Appendix => {
                     let _ = writeln!(
-                        body,
+                        body.out,
                         "<p class=\"note-link\"><a id=\"{}\" href=\"{NOTES_PAGE}#{}\">Author’s note</a></p>",
                         note_ref_id(index, n),
                         note_id(index, n)
                     );
                 }
                 NotePlacement::Inline => {
-                    body.push_str("<aside class=\"author-note\">\n<h2>Author’s note</h2>\n");
+                    body.out
+                        .push_str(&self.open_section("aside", "author-note", "", None));
+                    body.paragraph("h2", &plain_paragraph("Author’s note"));
                     for paragraph in &note.paragraphs {
-                        push_paragraph(&mut body, paragraph);
+                        body.paragraph("p", paragraph);
                     }
-                    body.push_str("</aside>\n");
+                    body.out.push_str(&self.close_section("aside"));
                 }
                 NotePlacement::Drop => {}
             }
         }
-        body.push_str("</section>\n");
-        self.page(&chapter.title, &body)
+        for footnote in &chapter.footnotes {
+            body.footnote(footnote);
+        }
+        body.out.push_str(&self.close_section("section"));
+        self.page(&chapter.title, &body.out)
     }
 
     fn notes_page(&self) -> String {
-        let mut body = format!(
-            "<section class=\"notes\" epub:type=\"appendix\">\n<h1>{}</h1>\n",
-            escape_text(NOTES_TITLE)
-        );
+        let mut body = self.body(None);
+        body.out = self.open_section("section", "notes", "appendix", None);
+        body.paragraph("h1", &plain_paragraph(NOTES_TITLE));
         for (index, chapter) in self.book.chapters.iter().enumerate() {
             for (n, note) in chapter.notes.iter().enumerate() {
-                push_note(&mut body, index, n, chapter, note);
+                let _ = writeln!(
+                    body.out,
+                    "{}",
+                    self.open_section("section", "note", "", Some(&note_id(index, n)))
+                        .trim_end()
+                );
+                body.paragraph("h2", &plain_paragraph(&chapter.title));
+                for paragraph in &note.paragraphs {
+                    body.paragraph("p", paragraph);
+                }
+                let _ = writeln!(
+                    body.out,
+                    "<p class=\"back\"><a href=\"{}#{}\">Back to {}</a></p>",
+                    chapter_file(index),
+                    note_ref_id(index, n),
+                    escape_text(&chapter.title)
+                );
+                body.out.push_str(&self.close_section("section"));
             }
         }
-        body.push_str("</section>\n");
-        self.page(NOTES_TITLE, &body)
+        body.out.push_str(&self.close_section("section"));
+        self.page(NOTES_TITLE, &body.out)
     }
 }
 
-fn push_note(body: &mut String, chapter_index: usize, n: usize, chapter: &Chapter, note: &Note) {
-    let _ = writeln!(
-        body,
-        "<section class=\"note\" id=\"{}\">\n<h2>{}</h2>",
-        note_id(chapter_index, n),
-        escape_text(&chapter.title)
-    );
-    for paragraph in &note.paragraphs {
-        push_paragraph(body, paragraph);
+fn plain_paragraph(text: &str) -> Paragraph {
+    Paragraph(vec![Inline::Text(text.to_string())])
+}
+
+/// The body of one page as it is written.
+struct Body<'p> {
+    out: String,
+    pages: &'p Pages<'p>,
+    /// The chapter this page shows, for links to footnotes.
+    chapter: Option<usize>,
+    /// For Kobo books: the number of the current paragraph and of its last sentence span.
+    kobo: Option<(usize, usize)>,
+    /// Footnotes already referred to on this page; only the first reference gets an id.
+    referenced: HashSet<usize>,
+}
+
+impl Body<'_> {
+    /// A block element holding inline content, such as `p` or `h2`.
+    fn paragraph(&mut self, element: &str, paragraph: &Paragraph) {
+        if let Some((number, sentence)) = &mut self.kobo {
+            *number += 1;
+            *sentence = 0;
+        }
+        let _ = write!(self.out, "<{element}>");
+        self.inlines(&paragraph.0);
+        let _ = writeln!(self.out, "</{element}>");
     }
-    let _ = writeln!(
-        body,
-        "<p class=\"back\"><a href=\"{}#{}\">Back to {}</a></p>\n</section>",
-        chapter_file(chapter_index),
-        note_ref_id(chapter_index, n),
-        escape_text(&chapter.title)
-    );
-}
 
-fn push_paragraph(out: &mut String, paragraph: &Paragraph) {
-    out.push_str("<p>");
-    push_inlines(out, &paragraph.0);
-    out.push_str("</p>\n");
-}
-
-fn push_inlines(out: &mut String, inlines: &[Inline]) {
-    for inline in inlines {
-        match inline {
-            Inline::Text(text) => out.push_str(&escape_text(text)),
-            Inline::Emphasis(inner) => {
-                out.push_str("<em>");
-                push_inlines(out, inner);
-                out.push_str("</em>");
-            }
-            Inline::Strong(inner) => {
-                out.push_str("<strong>");
-                push_inlines(out, inner);
-                out.push_str("</strong>");
+    fn blocks(&mut self, blocks: &[Block]) {
+        for block in blocks {
+            match block {
+                Block::Paragraph(paragraph) => self.paragraph("p", paragraph),
+                Block::SceneBreak => self.out.push_str("<hr class=\"scene-break\"/>\n"),
+                Block::Heading(paragraph) => self.paragraph("h2", paragraph),
+                Block::Quote(inner) => {
+                    self.out.push_str("<blockquote>\n");
+                    self.blocks(inner);
+                    self.out.push_str("</blockquote>\n");
+                }
+                Block::List { start, items } => {
+                    let element = if start.is_some() { "ol" } else { "ul" };
+                    match start {
+                        // XHTML 1.1 has no `start`.
+                        Some(n) if *n != 1 && !self.pages.epub2() => {
+                            let _ = writeln!(self.out, "<ol start=\"{n}\">");
+                        }
+                        _ => {
+                            let _ = writeln!(self.out, "<{element}>");
+                        }
+                    }
+                    for item in items {
+                        self.out.push_str("<li>");
+                        if let [Block::Paragraph(paragraph)] = item.as_slice() {
+                            // A tight item: its text without a paragraph around it.
+                            self.paragraph_inline(paragraph);
+                        } else {
+                            self.out.push('\n');
+                            self.blocks(item);
+                        }
+                        self.out.push_str("</li>\n");
+                    }
+                    let _ = writeln!(self.out, "</{element}>");
+                }
             }
         }
     }
+
+    fn paragraph_inline(&mut self, paragraph: &Paragraph) {
+        if let Some((number, sentence)) = &mut self.kobo {
+            *number += 1;
+            *sentence = 0;
+        }
+        self.inlines(&paragraph.0);
+    }
+
+    fn footnote(&mut self, footnote: &Footnote) {
+        let number = footnote.number;
+        let id = format!("fn-{number}");
+        let pages = self.pages;
+        self.out
+            .push_str(&pages.open_section("aside", "footnote", "footnote", Some(&id)));
+        let _ = writeln!(
+            self.out,
+            "<p class=\"footnote-number\"><a href=\"#fnref-{number}\">{number}</a></p>"
+        );
+        self.blocks(&footnote.blocks);
+        self.out.push_str(&pages.close_section("aside"));
+    }
+
+    fn inlines(&mut self, inlines: &[Inline]) {
+        for inline in inlines {
+            match inline {
+                Inline::Text(text) => self.text(text),
+                Inline::Emphasis(inner) => {
+                    self.out.push_str("<em>");
+                    self.inlines(inner);
+                    self.out.push_str("</em>");
+                }
+                Inline::Strong(inner) => {
+                    self.out.push_str("<strong>");
+                    self.inlines(inner);
+                    self.out.push_str("</strong>");
+                }
+                Inline::LineBreak => self.out.push_str("<br/>"),
+                Inline::FootnoteRef(number) => self.footnote_ref(*number),
+            }
+        }
+    }
+
+    fn footnote_ref(&mut self, number: usize) {
+        let Some(&chapter) = self.pages.footnote_chapters.get(&number) else {
+            return;
+        };
+        let file = if Some(chapter) == self.chapter {
+            String::new()
+        } else {
+            chapter_file(chapter)
+        };
+        let id = if Some(chapter) == self.chapter && self.referenced.insert(number) {
+            format!(" id=\"fnref-{number}\"")
+        } else {
+            String::new()
+        };
+        let kind = if self.pages.epub2() {
+            ""
+        } else {
+            " epub:type=\"noteref\""
+        };
+        let _ = write!(
+            self.out,
+            "<sup><a class=\"noteref\"{kind} href=\"{file}#fn-{number}\"{id}>{number}</a></sup>"
+        );
+    }
+
+    fn text(&mut self, text: &str) {
+        let Some((number, sentence)) = &mut self.kobo else {
+            push_escaped(&mut self.out, text);
+            return;
+        };
+        for piece in sentences(text) {
+            *sentence += 1;
+            let _ = write!(
+                self.out,
+                "<span class=\"koboSpan\" id=\"kobo.{number}.{sentence}\">"
+            );
+            push_escaped(&mut self.out, piece);
+            self.out.push_str("</span>");
+        }
+    }
+}
+
+/// Splits text after each sentence end (`.`, `!`, `?` or `…`, with any closing quotes or
+/// brackets, then a space), keeping every character: Kobo readers count and highlight
+/// these pieces.
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut chars = rest.char_indices().peekable();
+        let mut end = rest.len();
+        while let Some((_, c)) = chars.next() {
+            if !matches!(c, '.' | '!' | '?' | '…') {
+                continue;
+            }
+            while let Some(&(_, next)) = chars.peek() {
+                if matches!(
+                    next,
+                    '.' | '!' | '?' | '…' | '”' | '’' | '"' | '\'' | ')' | ']'
+                ) {
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let mut after_space = None;
+            while let Some(&(i, next)) = chars.peek() {
+                if next.is_whitespace() {
+                    chars.next();
+                    after_space = Some(i + next.len_utf8());
+                } else {
+                    break;
+                }
+            }
+            if let Some(after) = after_space {
+                end = after;
+                break;
+            }
+        }
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some(piece)
+    })
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -595,15 +873,30 @@ fn reading_time(words: usize) -> String {
 /// Escapes text for XHTML content.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    push_escaped(&mut out, text);
+    out
+}
+
+/// Appends text escaped for XHTML content. Characters XML forbids are left out: the
+/// normalize stage removes them, but not when its clean-up rule is switched off.
+fn push_escaped(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(|c: char| matches!(c, '&' | '<' | '>') || !is_xml_char(c)) {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or(' ');
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            c => out.push(c),
+            _ => {}
         }
+        rest = &rest[at + c.len_utf8()..];
     }
-    out
+    out.push_str(rest);
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// Escapes text for a double-quoted XHTML attribute.

@@ -19,6 +19,7 @@ pub mod cover;
 pub mod decode;
 pub mod error;
 pub mod export;
+pub mod markdown;
 pub mod normalize;
 pub mod parse;
 pub mod sidecar;

@@ -6,7 +6,7 @@ use ficbind::batch::{self, BatchOptions, Status, StoryReport};
 use ficbind::book::Book;
 use ficbind::check;
 use ficbind::convert::{self, Options};
-use ficbind::export::{ExportOptions, NotePlacement, ParagraphStyle};
+use ficbind::export::{ExportOptions, Format, NotePlacement, ParagraphStyle};
 use ficbind::normalize::{Report, Rule, Rules};
 use ficbind::parse::ParseOptions;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -76,6 +76,9 @@ struct BuildArgs {
     /// Leave books without a cover of their own coverless instead of drawing one
     #[arg(long)]
     no_generated_cover: bool,
+    /// Kind of book to write
+    #[arg(long, value_enum, default_value_t = Format::Epub3)]
+    format: Format,
     /// How paragraphs are set apart
     #[arg(long, value_enum, default_value_t = ParagraphStyle::Indented)]
     paragraphs: ParagraphStyle,
@@ -196,6 +199,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             ..args.text.options()
         },
         export: ExportOptions {
+            format: args.format,
             paragraphs: args.paragraphs,
             notes: args.notes,
         },

@@ -1,12 +1,12 @@
 //! Typography: the rules of `docs/typography.md`, applied to every piece of text a reader
 //! sees, and the step that turns a parsed [`Story`] into a [`Book`].
 //!
-//! Text is handled as a vector of [`Ch`]: a character plus flags that one rule leaves for a
-//! later one (a URL to leave alone, an apostrophe that can close a quotation). Each rule is
-//! one pass over that vector, so the whole stage stays linear in the length of the text.
+//! Each rule is one pass over a paragraph's text (driven by memchr where it can be), so the
+//! whole stage stays linear in the length of the text. URLs and comments are found once and
+//! left alone by every rule.
 
-use crate::book::{Block, Book, Chapter, Inline, Metadata, Note, Paragraph};
-use crate::parse::{RawBlock, RawChapter, Story};
+use crate::book::{Block, Book, Chapter, Footnote, Inline, Metadata, Note, Paragraph};
+use crate::parse::{placeholders, RawBlock, RawChapter, Story};
 use rules::Protected;
 use serde::Serialize;
 
@@ -167,6 +167,7 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
     let mut normalizer = Normalizer {
         rules,
         report: Report::default(),
+        placeholders: story.placeholders,
     };
     let title = normalizer.plain(&metadata.title, Place::Title);
     let description = story
@@ -192,6 +193,8 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
 struct Normalizer<'a> {
     rules: &'a Rules,
     report: Report,
+    /// The story's text carries placeholders to turn back into what they stand for.
+    placeholders: bool,
 }
 
 impl Normalizer<'_> {
@@ -202,15 +205,13 @@ impl Normalizer<'_> {
             None => (format!("Chapter {chapter}"), false),
         };
         let mut paragraph = 0;
-        let blocks = raw
-            .blocks
+        let blocks = self.blocks(&raw.blocks, chapter, &mut paragraph);
+        let footnotes = raw
+            .footnotes
             .iter()
-            .map(|block| match block {
-                RawBlock::SceneBreak => Block::SceneBreak,
-                RawBlock::Paragraph(text) => {
-                    paragraph += 1;
-                    Block::Paragraph(self.paragraph(text, Place::Chapter { chapter, paragraph }))
-                }
+            .map(|(number, blocks)| Footnote {
+                number: *number,
+                blocks: self.blocks(blocks, chapter, &mut paragraph),
             })
             .collect();
         let mut note_paragraph = 0;
@@ -238,13 +239,47 @@ impl Normalizer<'_> {
             titled,
             blocks,
             notes,
+            footnotes,
         }
+    }
+
+    /// `paragraph` counts the chapter's paragraphs so far, for reports.
+    fn blocks(&mut self, raw: &[RawBlock], chapter: usize, paragraph: &mut usize) -> Vec<Block> {
+        let mut blocks = Vec::with_capacity(raw.len());
+        for block in raw {
+            let mut text = |this: &mut Self, text: &str| {
+                *paragraph += 1;
+                let place = Place::Chapter {
+                    chapter,
+                    paragraph: *paragraph,
+                };
+                this.paragraph(text, place)
+            };
+            blocks.push(match block {
+                RawBlock::SceneBreak => Block::SceneBreak,
+                RawBlock::Paragraph(raw) => Block::Paragraph(text(self, raw)),
+                RawBlock::Heading(raw) => Block::Heading(text(self, raw)),
+                RawBlock::Quote(inner) => Block::Quote(self.blocks(inner, chapter, paragraph)),
+                RawBlock::List { start, items } => Block::List {
+                    start: *start,
+                    items: items
+                        .iter()
+                        .map(|item| self.blocks(item, chapter, paragraph))
+                        .collect(),
+                },
+            });
+        }
+        blocks
     }
 
     fn paragraph(&mut self, text: &str, place: Place) -> Paragraph {
         let outcome = normalize_paragraph(text, self.rules);
         self.record(outcome.counts, outcome.ambiguous, place);
-        outcome.paragraph
+        if self.placeholders {
+            Paragraph(restore_placeholders(outcome.paragraph.0))
+        } else {
+            outcome.paragraph
+        }
     }
 
     /// Titles are plain text: emphasis markers in them are dropped, not shown.
@@ -315,6 +350,50 @@ pub fn normalize_paragraph(text: &str, rules: &Rules) -> Outcome {
         counts,
         ambiguous,
     }
+}
+
+/// Turns the Markdown reader's placeholders back into literal `*` and `_`, line breaks and
+/// footnote references.
+fn restore_placeholders(inlines: Vec<Inline>) -> Vec<Inline> {
+    let mut out = Vec::with_capacity(inlines.len());
+    for inline in inlines {
+        match inline {
+            Inline::Text(text) if placeholders::contains_any(&text) => {
+                let mut current = String::new();
+                for c in text.chars() {
+                    let special = match c {
+                        placeholders::LITERAL_STAR => {
+                            current.push('*');
+                            continue;
+                        }
+                        placeholders::LITERAL_UNDERSCORE => {
+                            current.push('_');
+                            continue;
+                        }
+                        placeholders::LINE_BREAK => Inline::LineBreak,
+                        c => match placeholders::footnote_number(c) {
+                            Some(number) => Inline::FootnoteRef(number),
+                            None => {
+                                current.push(c);
+                                continue;
+                            }
+                        },
+                    };
+                    if !current.is_empty() {
+                        out.push(Inline::Text(std::mem::take(&mut current)));
+                    }
+                    out.push(special);
+                }
+                if !current.is_empty() {
+                    out.push(Inline::Text(current));
+                }
+            }
+            Inline::Emphasis(inner) => out.push(Inline::Emphasis(restore_placeholders(inner))),
+            Inline::Strong(inner) => out.push(Inline::Strong(restore_placeholders(inner))),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Which rules a paragraph can need at all.

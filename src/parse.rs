@@ -13,6 +13,8 @@ pub struct Story {
     /// Scene-break lines that were dropped because they stood first or last in a chapter or
     /// repeated another break.
     pub dropped_breaks: usize,
+    /// The text carries [`placeholders`] (Markdown stories do; raw stories never).
+    pub placeholders: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -21,12 +23,22 @@ pub struct RawChapter {
     pub title: Option<String>,
     pub blocks: Vec<RawBlock>,
     pub notes: Vec<RawNote>,
+    /// Footnotes, each with its number in the book (Markdown stories only).
+    pub footnotes: Vec<(usize, Vec<RawBlock>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawBlock {
     Paragraph(String),
     SceneBreak,
+    /// A heading inside a chapter (Markdown stories only, like the blocks below).
+    Heading(String),
+    Quote(Vec<RawBlock>),
+    /// A list; `start` is the first number of a numbered list.
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<RawBlock>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +70,10 @@ pub enum ParseError {
          with exactly one space"
     )]
     DescriptionOnly,
+    #[error(
+        "the front matter that opens with `+++` on line 1 is never closed by another `+++` line"
+    )]
+    UnclosedFrontMatter,
 }
 
 /// A title line longer than this is read as the chapter's first paragraph.
@@ -129,6 +145,7 @@ fn parse_segments(lines: &[&str], body_start: usize, starts: &[usize]) -> Story 
         description,
         chapters,
         dropped_breaks: 0,
+        placeholders: false,
     }
 }
 
@@ -197,9 +214,9 @@ fn chapter_from_lines<'a>(
 
 /// Moves `A/N` paragraphs standing at the very top or bottom of a chapter into its notes,
 /// unless that would leave the chapter without text.
-fn take_edge_notes(chapter: &mut RawChapter) {
+pub(crate) fn take_edge_notes(chapter: &mut RawChapter) {
     let is_note = |b: &RawBlock| matches!(b, RawBlock::Paragraph(p) if is_note_paragraph(p));
-    let is_text = |b: &RawBlock| matches!(b, RawBlock::Paragraph(_));
+    let is_text = |b: &RawBlock| !matches!(b, RawBlock::SceneBreak);
     let top = chapter.blocks.iter().take_while(|b| is_note(b)).count();
     let bottom = chapter.blocks[top..]
         .iter()
@@ -247,8 +264,8 @@ fn take_edge_notes(chapter: &mut RawChapter) {
 
 fn paragraph_text(block: RawBlock) -> Option<String> {
     match block {
-        RawBlock::Paragraph(text) => Some(text),
-        RawBlock::SceneBreak => None,
+        RawBlock::Paragraph(text) | RawBlock::Heading(text) => Some(text),
+        _ => None,
     }
 }
 
@@ -411,7 +428,7 @@ fn is_break_marker(line: &str) -> bool {
 }
 
 /// Collapses runs of breaks and drops breaks at either end; returns how many were dropped.
-fn tidy_scene_breaks(blocks: &mut Vec<RawBlock>) -> usize {
+pub(crate) fn tidy_scene_breaks(blocks: &mut Vec<RawBlock>) -> usize {
     let before = blocks.len();
     let mut previous_was_break = true; // a break at the start is dropped
     blocks.retain(|b| {
@@ -429,14 +446,16 @@ fn tidy_scene_breaks(blocks: &mut Vec<RawBlock>) -> usize {
 }
 
 fn chapter_words(chapter: &RawChapter) -> usize {
-    chapter
-        .blocks
-        .iter()
-        .map(|b| match b {
-            RawBlock::Paragraph(p) => count_words(p),
-            RawBlock::SceneBreak => 0,
-        })
-        .sum()
+    chapter.blocks.iter().map(block_words).sum()
+}
+
+fn block_words(block: &RawBlock) -> usize {
+    match block {
+        RawBlock::Paragraph(p) | RawBlock::Heading(p) => count_words(p),
+        RawBlock::SceneBreak => 0,
+        RawBlock::Quote(blocks) => blocks.iter().map(block_words).sum(),
+        RawBlock::List { items, .. } => items.iter().flatten().map(block_words).sum(),
+    }
 }
 
 /// A short untitled last segment is the author's note of the chapter before it.
@@ -467,6 +486,64 @@ fn fold_trailing_note(chapters: &mut Vec<RawChapter>) {
                 paragraphs,
             });
         }
+    }
+}
+
+/// Characters that carry what the raw paragraph dialect cannot say, from the Markdown
+/// reader to the normalize stage. They are Unicode noncharacters and private-use code points,
+/// which the typography rules leave alone; the reader removes any that the story itself holds.
+pub mod placeholders {
+    use std::borrow::Cow;
+
+    /// A `*` that is text, not emphasis.
+    pub const LITERAL_STAR: char = '\u{FDD0}';
+    /// A `_` that is text, not emphasis.
+    pub const LITERAL_UNDERSCORE: char = '\u{FDD1}';
+    /// A line break inside a paragraph.
+    pub const LINE_BREAK: char = '\u{FDD2}';
+    /// Footnote `n` is the private-use code point `FOOTNOTE_BASE + n`.
+    const FOOTNOTE_BASE: u32 = 0xF0000;
+    const FOOTNOTE_LAST: u32 = 0xFFFFD;
+
+    fn is_placeholder(c: char) -> bool {
+        matches!(c, '\u{FDD0}'..='\u{FDD2}')
+            || (FOOTNOTE_BASE..=FOOTNOTE_LAST).contains(&(c as u32))
+    }
+
+    /// The marker of footnote `number`, or `None` past the last one there is room for.
+    pub fn footnote(number: usize) -> Option<char> {
+        let code = FOOTNOTE_BASE.checked_add(u32::try_from(number).ok()?)?;
+        (code <= FOOTNOTE_LAST)
+            .then(|| char::from_u32(code))
+            .flatten()
+    }
+
+    pub fn footnote_number(c: char) -> Option<usize> {
+        let code = c as u32;
+        (FOOTNOTE_BASE < code && code <= FOOTNOTE_LAST).then(|| (code - FOOTNOTE_BASE) as usize)
+    }
+
+    /// The story's text with placeholder characters of its own replaced by U+FFFD.
+    pub fn sanitize(text: &str) -> Cow<'_, str> {
+        if text.chars().any(is_placeholder) {
+            Cow::Owned(
+                text.chars()
+                    .map(|c| if is_placeholder(c) { '\u{FFFD}' } else { c })
+                    .collect(),
+            )
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
+    /// Puts literal `*` and `_` back.
+    pub fn restore_literals(text: &str) -> String {
+        text.replace(LITERAL_STAR, "*")
+            .replace(LITERAL_UNDERSCORE, "_")
+    }
+
+    pub fn contains_any(text: &str) -> bool {
+        text.chars().any(is_placeholder)
     }
 }
 
@@ -513,6 +590,7 @@ fn parse_plain(lines: &[&str]) -> Story {
         description: Vec::new(),
         chapters,
         dropped_breaks: 0,
+        placeholders: false,
     }
 }
 
@@ -617,6 +695,7 @@ mod tests {
             .map(|b| match b {
                 RawBlock::Paragraph(p) => p.as_str(),
                 RawBlock::SceneBreak => "<break>",
+                _ => "<markdown block>",
             })
             .collect()
     }

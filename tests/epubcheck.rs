@@ -127,31 +127,40 @@ fn rewrite_epub(
 }
 
 #[test]
-fn every_paragraph_style_and_note_placement_passes_epubcheck() {
+fn every_format_paragraph_style_and_note_placement_passes_epubcheck() {
     let out = tempfile::tempdir().expect("a temporary folder");
     let mut books = Vec::new();
-    for paragraphs in ["indented", "spaced"] {
-        for notes in ["appendix", "inline", "drop"] {
-            let folder = out.path().join(format!("{paragraphs}-{notes}"));
-            let output = run(ficbind(&project_dir())
-                .args(["build", "stories", "tests/fixtures/markup-and-notes.txt"])
-                .args([
-                    "--no-generated-cover",
-                    "--paragraphs",
-                    paragraphs,
-                    "--notes",
-                    notes,
-                    "-o",
-                ])
-                .arg(&folder));
-            assert!(
-                output.status.success(),
-                "{paragraphs} {notes}: {}",
-                stderr(&output)
-            );
-            books.extend(files_in(&folder));
+    for format in ["epub3", "epub2", "kepub"] {
+        for paragraphs in ["indented", "spaced"] {
+            for notes in ["appendix", "inline", "drop"] {
+                let folder = out.path().join(format!("{format}-{paragraphs}-{notes}"));
+                let mut command = ficbind(&project_dir());
+                command
+                    .args(["build", "stories", "tests/fixtures/markup-and-notes.txt"])
+                    .arg("tests/fixtures/markdown/lantern-keeper.md")
+                    .args(["--format", format, "--paragraphs", paragraphs])
+                    .args(["--notes", notes, "-o"])
+                    .arg(&folder);
+                // Drawn covers once per format; they cost time and change nothing else.
+                if (paragraphs, notes) != ("indented", "appendix") {
+                    command.arg("--no-generated-cover");
+                }
+                let output = run(&mut command);
+                assert!(
+                    output.status.success(),
+                    "{format} {paragraphs} {notes}: {}",
+                    stderr(&output)
+                );
+                let built = files_in(&folder);
+                let extension = if format == "kepub" { ".kepub.epub" } else { ".epub" };
+                assert_eq!(built.len(), 4, "{built:?}");
+                assert!(built
+                    .iter()
+                    .all(|b| b.to_string_lossy().ends_with(extension)));
+                books.extend(built);
+            }
         }
     }
-    assert_eq!(books.len(), 18);
+    assert_eq!(books.len(), 72);
     assert_epubcheck_clean(&books);
 }

@@ -88,7 +88,9 @@ impl Protected {
         let maybe_url = (memchr(b':', bytes).is_some() && (has(&SCHEME) || has(&MAILTO)))
             || has(&WWW)
             || text.contains("WWW.");
-        let maybe_comment = memchr2(b'<', b'>', bytes).is_some() && (has(&OPEN) || has(&CLOSE));
+        let has_angle = memchr(b'<', bytes).is_some();
+        let maybe_comment = has_angle && (has(&OPEN) || has(&CLOSE))
+            || memchr(b'>', bytes).is_some() && has(&CLOSE);
         let mut ranges = Vec::new();
         if maybe_url {
             find_urls(text, &mut ranges);
@@ -99,13 +101,18 @@ impl Protected {
                     memmem::find_iter(bytes, marker.as_bytes()).map(|i| i..i + marker.len()),
                 );
             }
-            ranges.sort_by_key(|r| r.start);
         }
-        Protected(ranges)
+        if has_angle {
+            find_tags(bytes, &mut ranges);
+        }
+        Protected(merge(ranges))
     }
 
+    /// Ranges are sorted and apart, so a lookup is a binary search: a paragraph full of
+    /// URLs or tags stays linear.
     pub(super) fn contains(&self, i: usize) -> bool {
-        self.0.iter().any(|r| r.contains(&i))
+        let after = self.0.partition_point(|r| r.start <= i);
+        after > 0 && self.0[after - 1].contains(&i)
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -114,7 +121,46 @@ impl Protected {
 
     /// The end of the last protected range that ends at or before `i`.
     fn last_end_before(&self, i: usize) -> Option<usize> {
-        self.0.iter().map(|r| r.end).filter(|&end| end <= i).max()
+        let ending = self.0.partition_point(|r| r.end <= i);
+        ending.checked_sub(1).map(|last| self.0[last].end)
+    }
+}
+
+/// Sorts ranges and joins those that overlap or touch.
+fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
+}
+
+/// Longer than this, a `<…>` is not a tag but text between two comparisons.
+const MAX_TAG_BYTES: usize = 300;
+
+/// HTML-looking tags, such as `<b>` or `<span class="x">`: markup shown as text, which the
+/// rules leave as written.
+fn find_tags(bytes: &[u8], ranges: &mut Vec<Range<usize>>) {
+    let mut i = 0;
+    while let Some(offset) = memchr(b'<', &bytes[i..]) {
+        let start = i + offset;
+        let name_at = start + 1 + usize::from(bytes.get(start + 1) == Some(&b'/'));
+        if !bytes.get(name_at).is_some_and(u8::is_ascii_alphabetic) {
+            i = start + 1;
+            continue;
+        }
+        let window = &bytes[name_at..bytes.len().min(name_at + MAX_TAG_BYTES)];
+        match memchr2(b'>', b'<', window) {
+            Some(end) if window[end] == b'>' => {
+                ranges.push(start..name_at + end + 1);
+                i = name_at + end + 1;
+            }
+            _ => i = start + 1,
+        }
     }
 }
 

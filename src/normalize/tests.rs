@@ -18,6 +18,8 @@ fn render(paragraph: &Paragraph) -> String {
                     walk(inner, out);
                     out.push_str("</strong>");
                 }
+                Inline::LineBreak => out.push_str("<br/>"),
+                Inline::FootnoteRef(n) => out.push_str(&format!("[{n}]")),
             }
         }
     }
@@ -299,6 +301,15 @@ const EDGE_CASES: &[(&str, &str)] = &[
     ("`code`", "‘code’"),
     ("a \\ backslash", "a \\ backslash"),
     ("<script>alert(1)</script>", "<script>alert(1)</script>"),
+    // tags are markup shown as text: the rules leave them alone, and only them
+    (
+        "a <span class=\"x_y\" title='it''s'> \"b\"",
+        "a <span class=\"x_y\" title='it''s'> “b”",
+    ),
+    ("<b>don't</b> -- go", "<b>don’t</b>—go"),
+    ("if a < b and c > d, \"ok\"", "if a < b and c > d, “ok”"),
+    ("x <3 y -- z", "x <3 y—z"),
+    ("<a href=\"x\"", "<a href=“x”"),
     ("Tom & Jerry", "Tom & Jerry"),
     ("&#x41;", "&#x41;"),
     ("+ plus", "+ plus"),

@@ -1,0 +1,26 @@
+//! Raw bytes through decoding, parsing and normalization: nothing may panic or hang.
+#![no_main]
+
+use ficbind::book::Metadata;
+use ficbind::normalize::{normalize_story, Rules};
+use ficbind::parse::{parse, ParseOptions};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(decoded) = ficbind::decode::decode(data) else {
+        return;
+    };
+    for trailing_note in [true, false] {
+        let Ok(story) = parse(&decoded.text, ParseOptions { trailing_note }) else {
+            return;
+        };
+        let metadata = Metadata::new(
+            "Title".into(),
+            "Author".into(),
+            "en".into(),
+            chrono::DateTime::UNIX_EPOCH,
+        );
+        let (book, _) = normalize_story(&story, metadata, &Rules::default());
+        assert!(!book.chapters.is_empty(), "a parsed story has a chapter");
+    }
+});

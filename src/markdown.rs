@@ -1,0 +1,511 @@
+//! Reading Markdown stories (`.md`, `.markdown`) into the same [`Story`] the raw format
+//! gives, so that normalization and export treat both alike.
+//!
+//! pulldown-cmark reads the CommonMark. Its inline structure is written back into the raw
+//! format's paragraph dialect (`*emphasis*`, `**strong**`), which the normalize stage already
+//! understands, so that the typography rules see each paragraph whole: a quote mark next to
+//! emphasis is still paired correctly. What that dialect cannot say travels as
+//! [`placeholders`](crate::parse::placeholders).
+
+use crate::book::NoteOrigin;
+use crate::parse::{
+    is_scene_break, placeholders, take_edge_notes, tidy_scene_breaks, ParseError, RawBlock,
+    RawChapter, RawNote, Story,
+};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::HashMap;
+
+/// A Markdown story and its front matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkdownStory {
+    /// The TOML between the `+++` lines, padded with empty lines so that its line numbers
+    /// are the file's.
+    pub front_matter: Option<String>,
+    pub story: Story,
+}
+
+pub fn parse_markdown(text: &str) -> Result<MarkdownStory, ParseError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let (front_matter, body) = split_front_matter(text)?;
+    if body.trim().is_empty() {
+        return Err(ParseError::Blank);
+    }
+    let body = placeholders::sanitize(body);
+    let story = Reader::new(&body).read();
+    Ok(MarkdownStory {
+        front_matter,
+        story,
+    })
+}
+
+/// Splits `+++` front matter from the body.
+fn split_front_matter(text: &str) -> Result<(Option<String>, &str), ParseError> {
+    let mut lines = text.split_inclusive('\n');
+    let Some(first) = lines.next() else {
+        return Ok((None, text));
+    };
+    if first.trim_end() != "+++" {
+        return Ok((None, text));
+    }
+    let mut offset = first.len();
+    // The opening line stays as an empty line, so TOML errors give the file's line numbers.
+    let mut toml = String::from("\n");
+    for line in lines {
+        offset += line.len();
+        if line.trim_end() == "+++" {
+            return Ok((Some(toml), &text[offset..]));
+        }
+        toml.push_str(line);
+    }
+    Err(ParseError::UnclosedFrontMatter)
+}
+
+/// A heading whose text says it is an author's note.
+fn is_note_heading(title: &str) -> bool {
+    let words: String = title
+        .trim()
+        .trim_end_matches(':')
+        .to_lowercase()
+        .replace(['’', '\u{FFFD}'], "'");
+    matches!(
+        words.trim(),
+        "author's note"
+            | "author's notes"
+            | "authors note"
+            | "authors notes"
+            | "a/n"
+            | "note"
+            | "notes"
+    )
+}
+
+/// Blocks being collected: the chapter's own, or those of a container still open.
+enum Open {
+    Quote(Vec<RawBlock>),
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<RawBlock>>,
+    },
+    Item(Vec<RawBlock>),
+    Footnote {
+        label: String,
+        blocks: Vec<RawBlock>,
+    },
+}
+
+/// Where the text being read goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inline {
+    None,
+    Paragraph,
+    Heading(HeadingLevel),
+    /// Code and HTML blocks: their lines are kept.
+    Verbatim,
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    /// The heading level that starts chapters.
+    chapter_level: HeadingLevel,
+    /// The `#` heading that titles the book when chapters are `##`.
+    book_title: Option<String>,
+    chapters: Vec<RawChapter>,
+    chapter: RawChapter,
+    /// Inside an author's note section: the level of its heading.
+    note_level: Option<HeadingLevel>,
+    note: Vec<String>,
+    open: Vec<Open>,
+    inline: Inline,
+    buffer: String,
+    /// Footnote numbers by label, in order of first reference.
+    footnote_numbers: HashMap<String, usize>,
+    /// Chapter index of each footnote's first reference, by number.
+    footnote_chapters: Vec<usize>,
+    footnotes: HashMap<String, Vec<RawBlock>>,
+    dropped_breaks: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(text: &'a str) -> Self {
+        let (chapter_level, book_title) = chapter_level(text);
+        Reader {
+            text,
+            chapter_level,
+            book_title,
+            chapters: Vec::new(),
+            chapter: RawChapter::default(),
+            note_level: None,
+            note: Vec::new(),
+            open: Vec::new(),
+            inline: Inline::None,
+            buffer: String::new(),
+            footnote_numbers: HashMap::new(),
+            footnote_chapters: Vec::new(),
+            footnotes: HashMap::new(),
+            dropped_breaks: 0,
+        }
+    }
+
+    fn read(mut self) -> Story {
+        let options = Options::ENABLE_FOOTNOTES;
+        for event in Parser::new_ext(self.text, options) {
+            self.event(event);
+        }
+        self.end_chapter();
+        let mut chapters = std::mem::take(&mut self.chapters);
+        self.attach_footnotes(&mut chapters);
+        if chapters.is_empty() {
+            chapters.push(RawChapter::default());
+        }
+        // A story of one titled chapter is titled by it, as a raw story is by its first
+        // chapter.
+        let single_title = match chapters.as_slice() {
+            [only] => only.title.as_deref().map(placeholders::restore_literals),
+            _ => None,
+        };
+        Story {
+            title_line: self.book_title.clone().or(single_title),
+            description: Vec::new(),
+            chapters,
+            dropped_breaks: self.dropped_breaks,
+            placeholders: true,
+        }
+    }
+
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Start(tag) => self.start(tag),
+            Event::End(tag) => self.end(tag),
+            Event::Text(text) => match self.inline {
+                Inline::Verbatim => self.push_verbatim(&text),
+                _ => self.push_text(&text),
+            },
+            Event::Code(text) => self.push_text(&text),
+            // Raw HTML is shown as the text it is, never passed through.
+            Event::Html(html) => self.push_verbatim(&html),
+            Event::InlineHtml(html) => self.push_text(&html),
+            Event::SoftBreak => self.push_text(" "),
+            Event::HardBreak => self.ensure_inline().push(placeholders::LINE_BREAK),
+            Event::Rule => self.push_block(RawBlock::SceneBreak),
+            Event::FootnoteReference(label) => self.footnote_reference(&label),
+            Event::TaskListMarker(done) => self.push_text(if done { "☑ " } else { "☐ " }),
+            Event::InlineMath(text) | Event::DisplayMath(text) => self.push_text(&text),
+        }
+    }
+
+    fn start(&mut self, tag: Tag) {
+        match tag {
+            Tag::Paragraph => self.begin_inline(Inline::Paragraph),
+            Tag::Heading { level, .. } => self.begin_inline(Inline::Heading(level)),
+            Tag::CodeBlock(_) | Tag::HtmlBlock => self.begin_inline(Inline::Verbatim),
+            Tag::BlockQuote(_) => {
+                self.flush_inline();
+                self.open.push(Open::Quote(Vec::new()));
+            }
+            Tag::List(start) => {
+                self.flush_inline();
+                self.open.push(Open::List {
+                    start,
+                    items: Vec::new(),
+                });
+            }
+            Tag::Item => {
+                self.flush_inline();
+                self.open.push(Open::Item(Vec::new()));
+            }
+            Tag::FootnoteDefinition(label) => {
+                self.flush_inline();
+                self.open.push(Open::Footnote {
+                    label: label.to_string(),
+                    blocks: Vec::new(),
+                });
+            }
+            Tag::Emphasis => self.ensure_inline().push('*'),
+            Tag::Strong => self.ensure_inline().push_str("**"),
+            // Links and images keep their text; a book of fiction has no business sending
+            // its reader to addresses that will rot.
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::HtmlBlock => self.flush_inline(),
+            TagEnd::Heading(level) => {
+                let title = self.take_inline();
+                self.heading(level, title);
+            }
+            TagEnd::BlockQuote(_) => {
+                self.flush_inline();
+                if let Some(Open::Quote(blocks)) = self.open.pop() {
+                    self.push_block(RawBlock::Quote(blocks));
+                }
+            }
+            TagEnd::List(_) => {
+                self.flush_inline();
+                if let Some(Open::List { start, items }) = self.open.pop() {
+                    self.push_block(RawBlock::List { start, items });
+                }
+            }
+            TagEnd::Item => {
+                self.flush_inline();
+                if let Some(Open::Item(blocks)) = self.open.pop() {
+                    if let Some(Open::List { items, .. }) = self.open.last_mut() {
+                        items.push(blocks);
+                    }
+                }
+            }
+            TagEnd::FootnoteDefinition => {
+                self.flush_inline();
+                if let Some(Open::Footnote { label, blocks }) = self.open.pop() {
+                    self.footnotes.entry(label).or_insert(blocks);
+                }
+            }
+            TagEnd::Emphasis => self.ensure_inline().push('*'),
+            TagEnd::Strong => self.ensure_inline().push_str("**"),
+            _ => {}
+        }
+    }
+
+    fn begin_inline(&mut self, kind: Inline) {
+        self.flush_inline();
+        self.inline = kind;
+    }
+
+    /// The text being collected; in a tight list item, text comes without a paragraph.
+    fn ensure_inline(&mut self) -> &mut String {
+        if self.inline == Inline::None {
+            self.inline = Inline::Paragraph;
+        }
+        &mut self.buffer
+    }
+
+    fn push_text(&mut self, text: &str) {
+        let buffer = self.ensure_inline();
+        for c in text.chars() {
+            match c {
+                '*' => buffer.push(placeholders::LITERAL_STAR),
+                '_' => buffer.push(placeholders::LITERAL_UNDERSCORE),
+                c => buffer.push(c),
+            }
+        }
+    }
+
+    /// Code and HTML blocks keep their line breaks.
+    fn push_verbatim(&mut self, text: &str) {
+        if self.inline == Inline::None {
+            self.inline = Inline::Verbatim;
+        }
+        // Breaks at either end are trimmed when the block ends.
+        for (n, line) in text.split('\n').enumerate() {
+            if n > 0 {
+                self.buffer.push(placeholders::LINE_BREAK);
+            }
+            self.push_text(line);
+        }
+    }
+
+    fn take_inline(&mut self) -> String {
+        self.inline = Inline::None;
+        std::mem::take(&mut self.buffer)
+    }
+
+    /// Ends the paragraph or verbatim block being read, if any.
+    fn flush_inline(&mut self) {
+        let kind = self.inline;
+        let text = self.take_inline();
+        if kind == Inline::None {
+            return;
+        }
+        let trimmed =
+            text.trim_matches(|c: char| c.is_whitespace() || c == placeholders::LINE_BREAK);
+        if trimmed.is_empty() {
+            return;
+        }
+        let literal = placeholders::restore_literals(trimmed);
+        // "o0o" or "~~~" alone in a chapter is a scene break, as in raw stories.
+        if kind == Inline::Paragraph && self.open.is_empty() && is_scene_break(&literal) {
+            self.push_block(RawBlock::SceneBreak);
+            return;
+        }
+        self.push_block(RawBlock::Paragraph(trimmed.to_string()));
+    }
+
+    fn push_block(&mut self, block: RawBlock) {
+        match self.open.last_mut() {
+            Some(Open::Quote(blocks) | Open::Item(blocks) | Open::Footnote { blocks, .. }) => {
+                blocks.push(block)
+            }
+            // A list holds items, so a block can only land here after a broken item.
+            Some(Open::List { items, .. }) => items.push(vec![block]),
+            None if self.note_level.is_some() => {
+                flatten_into(block, &mut self.note);
+            }
+            None => self.chapter.blocks.push(block),
+        }
+    }
+
+    fn heading(&mut self, level: HeadingLevel, title: String) {
+        let title = title.trim().to_string();
+        let plain = placeholders::restore_literals(&title);
+        if !self.open.is_empty() {
+            // A heading inside a quote or list is only emphasis of a kind.
+            self.push_block(RawBlock::Heading(title));
+            return;
+        }
+        if level < self.chapter_level {
+            // The book's own title, already taken.
+            return;
+        }
+        if let Some(note_level) = self.note_level {
+            if level <= note_level || level == self.chapter_level {
+                self.end_note();
+            }
+        }
+        if is_note_heading(&plain) {
+            self.note_level = Some(level);
+            return;
+        }
+        if level == self.chapter_level {
+            self.end_chapter();
+            self.chapter.title = Some(title).filter(|t| !t.is_empty());
+        } else {
+            self.chapter.blocks.push(RawBlock::Heading(title));
+        }
+    }
+
+    fn end_note(&mut self) {
+        self.note_level = None;
+        let paragraphs = std::mem::take(&mut self.note);
+        if paragraphs.is_empty() {
+            return;
+        }
+        let note = RawNote {
+            origin: NoteOrigin::Marker,
+            paragraphs,
+        };
+        // A note before any chapter text belongs to the chapter being read; a note heading
+        // at chapter level, after a chapter, to the chapter before it.
+        self.chapter.notes.push(note);
+    }
+
+    fn end_chapter(&mut self) {
+        self.flush_inline();
+        if self.note_level.is_some() {
+            self.end_note();
+        }
+        let mut chapter = std::mem::take(&mut self.chapter);
+        let empty = chapter.title.is_none() && chapter.blocks.is_empty();
+        if empty {
+            // Notes before the first chapter heading go with the first chapter; after a
+            // chapter, with that chapter.
+            match self.chapters.last_mut() {
+                Some(previous) => previous.notes.append(&mut chapter.notes),
+                None => self.chapter.notes = chapter.notes,
+            }
+            return;
+        }
+        self.dropped_breaks += tidy_scene_breaks(&mut chapter.blocks);
+        take_edge_notes(&mut chapter);
+        self.chapters.push(chapter);
+    }
+
+    fn footnote_reference(&mut self, label: &str) {
+        let next = self.footnote_numbers.len() + 1;
+        let number = *self
+            .footnote_numbers
+            .entry(label.to_string())
+            .or_insert(next);
+        if number == next {
+            self.footnote_chapters.push(self.chapters.len());
+        }
+        match placeholders::footnote(number) {
+            Some(marker) => self.ensure_inline().push(marker),
+            None => {
+                let text = format!("[^{label}]");
+                self.push_text(&text);
+            }
+        }
+    }
+
+    /// Each footnote goes at the end of the chapter that first refers to it.
+    fn attach_footnotes(&mut self, chapters: &mut [RawChapter]) {
+        let mut by_number: Vec<(usize, String)> = self
+            .footnote_numbers
+            .iter()
+            .map(|(label, &number)| (number, label.clone()))
+            .collect();
+        by_number.sort();
+        for (number, label) in by_number {
+            let blocks = self.footnotes.remove(&label).unwrap_or_else(|| {
+                vec![RawBlock::Paragraph(format!(
+                    "(The story refers to a note \u{201C}{label}\u{201D} but does not give it.)"
+                ))]
+            });
+            let chapter = self.footnote_chapters[number - 1].min(chapters.len().saturating_sub(1));
+            if let Some(chapter) = chapters.get_mut(chapter) {
+                chapter.footnotes.push((number, blocks));
+            }
+        }
+    }
+}
+
+/// Which heading level starts chapters: `#`, unless the file opens with its only `#`
+/// heading and a `##` heading follows it at once, as in a file that carries the book's
+/// title above its chapters.
+fn chapter_level(text: &str) -> (HeadingLevel, Option<String>) {
+    let mut events = Parser::new_ext(text, Options::ENABLE_FOOTNOTES);
+    let Some(Event::Start(Tag::Heading {
+        level: HeadingLevel::H1,
+        ..
+    })) = events.next()
+    else {
+        return (HeadingLevel::H1, None);
+    };
+    let mut title = String::new();
+    for event in events.by_ref() {
+        match event {
+            Event::End(TagEnd::Heading(_)) => break,
+            Event::Text(t) | Event::Code(t) => title.push_str(&t),
+            _ => {}
+        }
+    }
+    let chapters_follow = matches!(
+        events.next(),
+        Some(Event::Start(Tag::Heading {
+            level: HeadingLevel::H2,
+            ..
+        }))
+    );
+    let another_h1 = events.any(|e| {
+        matches!(
+            e,
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            })
+        )
+    });
+    if chapters_follow && !another_h1 {
+        let title = placeholders::sanitize(title.trim()).into_owned();
+        (HeadingLevel::H2, Some(title).filter(|t| !t.is_empty()))
+    } else {
+        (HeadingLevel::H1, None)
+    }
+}
+
+/// The paragraphs of a block, for places that hold only paragraphs, such as notes.
+fn flatten_into(block: RawBlock, out: &mut Vec<String>) {
+    match block {
+        RawBlock::Paragraph(text) | RawBlock::Heading(text) => out.push(text),
+        RawBlock::SceneBreak => {}
+        RawBlock::Quote(blocks) => blocks.into_iter().for_each(|b| flatten_into(b, out)),
+        RawBlock::List { items, .. } => items
+            .into_iter()
+            .flatten()
+            .for_each(|b| flatten_into(b, out)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+use super::*;
+
+/// A readable outline of a story: one line per block, nested blocks indented.
+fn outline(story: &Story) -> Vec<String> {
+    fn blocks(blocks: &[RawBlock], depth: usize, out: &mut Vec<String>) {
+        let pad = "  ".repeat(depth);
+        for block in blocks {
+            match block {
+                RawBlock::Paragraph(text) => out.push(format!("{pad}p {}", shown(text))),
+                RawBlock::Heading(text) => out.push(format!("{pad}h {}", shown(text))),
+                RawBlock::SceneBreak => out.push(format!("{pad}break")),
+                RawBlock::Quote(inner) => {
+                    out.push(format!("{pad}quote"));
+                    blocks_of(inner, depth + 1, out);
+                }
+                RawBlock::List { start, items } => {
+                    out.push(format!("{pad}list {start:?}"));
+                    for item in items {
+                        out.push(format!("{pad}- item"));
+                        blocks_of(item, depth + 1, out);
+                    }
+                }
+            }
+        }
+    }
+    fn blocks_of(inner: &[RawBlock], depth: usize, out: &mut Vec<String>) {
+        blocks(inner, depth, out)
+    }
+    let mut out = Vec::new();
+    for chapter in &story.chapters {
+        out.push(format!(
+            "# {}",
+            chapter.title.as_deref().unwrap_or("(untitled)")
+        ));
+        blocks(&chapter.blocks, 0, &mut out);
+        for note in &chapter.notes {
+            out.push(format!("note {:?}", note.paragraphs));
+        }
+        for (number, footnote) in &chapter.footnotes {
+            out.push(format!("footnote {number}"));
+            blocks(footnote, 1, &mut out);
+        }
+    }
+    out
+}
+
+/// Placeholders made visible.
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            placeholders::LITERAL_STAR => "\\*".to_string(),
+            placeholders::LITERAL_UNDERSCORE => "\\_".to_string(),
+            placeholders::LINE_BREAK => "⏎".to_string(),
+            c => match placeholders::footnote_number(c) {
+                Some(n) => format!("[^{n}]"),
+                None => c.to_string(),
+            },
+        })
+        .collect()
+}
+
+fn read(markdown: &str) -> Story {
+    parse_markdown(markdown).expect("the story parses").story
+}
+
+#[test]
+fn structure() {
+    let cases: &[(&str, &[&str])] = &[
+        ("Just text.", &["# (untitled)", "p Just text."]),
+        (
+            "# One\n\nText *em* and **strong**.\n\n# Two\n\nMore.",
+            &["# One", "p Text *em* and **strong**.", "# Two", "p More."],
+        ),
+        // A single `#` heading above `##` chapters is the book's title.
+        (
+            "# The Book\n\n## One\n\nA.\n\n## Two\n\nB.",
+            &["# One", "p A.", "# Two", "p B."],
+        ),
+        (
+            "# One\n\nA.\n\n## Scene\n\nB.",
+            &["# One", "p A.", "h Scene", "p B."],
+        ),
+        (
+            "# One\n\nA.\n\n***\n\n---\n\nB.\n\no0o\n\nC.\n\n* * *",
+            &["# One", "p A.", "break", "p B.", "break", "p C."],
+        ),
+        (
+            "> quoted\n> > deeper\n\n1. a\n2. b\n   - c\n\n3) x",
+            &[
+                "# (untitled)",
+                "quote",
+                "  p quoted",
+                "  quote",
+                "    p deeper",
+                "list Some(1)",
+                "- item",
+                "  p a",
+                "- item",
+                "  p b",
+                "  list None",
+                "  - item",
+                "    p c",
+                "list Some(3)",
+                "- item",
+                "  p x",
+            ],
+        ),
+        (
+            "Raw <b>bold</b> and\n\n<div>\nblock\n</div>",
+            &[
+                "# (untitled)",
+                "p Raw <b>bold</b> and",
+                "p <div>⏎block⏎</div>",
+            ],
+        ),
+        (
+            "A \\*star\\* and snake_case and a\\\nbreak.",
+            &[
+                "# (untitled)",
+                "p A \\*star\\* and snake\\_case and a⏎break.",
+            ],
+        ),
+        (
+            "[link](http://x.org) ![alt](i.png)",
+            &["# (untitled)", "p link alt"],
+        ),
+    ];
+    for (markdown, expected) in cases {
+        assert_eq!(outline(&read(markdown)), *expected, "{markdown:?}");
+    }
+}
+
+#[test]
+fn author_notes() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "# One\n\nText.\n\n## Author's Note\n\nThanks!\n\n# Two\n\nMore.",
+            &["# One", "p Text.", "note [\"Thanks!\"]", "# Two", "p More."],
+        ),
+        (
+            "# One\n\nText.\n\n# Author’s Notes\n\nA.\n\n- b\n\n# Two\n\nMore.",
+            &[
+                "# One",
+                "p Text.",
+                "note [\"A.\", \"b\"]",
+                "# Two",
+                "p More.",
+            ],
+        ),
+        (
+            "# One\n\nA/N: thanks for reading\n\nText.",
+            &["# One", "p Text.", "note [\"A/N: thanks for reading\"]"],
+        ),
+    ];
+    for (markdown, expected) in cases {
+        assert_eq!(outline(&read(markdown)), *expected, "{markdown:?}");
+    }
+}
+
+#[test]
+fn footnotes_are_numbered_across_the_book_and_go_where_first_used() {
+    let story = read(
+        "# One\n\nA[^x] and b[^y].\n\n# Two\n\nC[^y][^z] and [^missing].\n\n\
+         [^y]: Why.\n[^x]: Ex.\n[^z]: Zed.",
+    );
+    assert_eq!(
+        outline(&story),
+        [
+            "# One",
+            "p A[^1] and b[^2].",
+            "footnote 1",
+            "  p Ex.",
+            "footnote 2",
+            "  p Why.",
+            "# Two",
+            "p C[^2][^3] and [^missing].",
+            "footnote 3",
+            "  p Zed.",
+        ]
+    );
+}
+
+#[test]
+fn front_matter() {
+    let story = parse_markdown("+++\ntitle = \"T\"\n+++\n# One\n\nText.").expect("parses");
+    assert_eq!(story.front_matter.as_deref(), Some("\ntitle = \"T\"\n"));
+    assert_eq!(outline(&story.story), ["# One", "p Text."]);
+    assert_eq!(
+        parse_markdown("+++\ntitle = \"T\"\n\n# One"),
+        Err(ParseError::UnclosedFrontMatter)
+    );
+    assert_eq!(parse_markdown("+++\n+++\n  \n"), Err(ParseError::Blank));
+}
+
+#[test]
+fn the_story_cannot_forge_placeholders() {
+    let story = read("a\u{FDD0}b \u{F0001}");
+    assert_eq!(outline(&story), ["# (untitled)", "p a\u{FFFD}b \u{FFFD}"]);
+}
+
+#[test]
+fn titles() {
+    assert_eq!(read("# Only\n\nText.").title_line.as_deref(), Some("Only"));
+    assert_eq!(read("# A\n\nx\n\n# B\n\ny").title_line, None);
+    assert_eq!(
+        read("# Book\n\n## A\n\nx").title_line.as_deref(),
+        Some("Book")
+    );
+}
+
+#[test]
+fn quotes_after_a_line_break_open() {
+    let story = read("He said\\\n\"Go.\"\n\nAnd `--` in *\"quotes\"*.");
+    let (book, _) = crate::normalize::normalize_story(
+        &story,
+        crate::book::Metadata::new(
+            "T".into(),
+            "A".into(),
+            "en".into(),
+            chrono::DateTime::UNIX_EPOCH,
+        ),
+        &crate::normalize::Rules::default(),
+    );
+    let crate::book::Block::Paragraph(first) = &book.chapters[0].blocks[0] else {
+        panic!("a paragraph");
+    };
+    assert_eq!(
+        first.0,
+        [
+            crate::book::Inline::Text("He said".into()),
+            crate::book::Inline::LineBreak,
+            crate::book::Inline::Text("“Go.”".into()),
+        ]
+    );
+    let crate::book::Block::Paragraph(second) = &book.chapters[0].blocks[1] else {
+        panic!("a paragraph");
+    };
+    assert_eq!(second.plain_text(), "And—in “quotes”.");
+}
