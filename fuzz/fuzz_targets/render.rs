@@ -2,14 +2,16 @@
 //! reading mode: every page must be well-formed XML.
 #![no_main]
 
-use ficbind::book::{Block, Book, Chapter, Metadata, Note, NoteOrigin, Series};
-use ficbind::export::{render, ExportOptions, NotePlacement, ParagraphStyle};
+use ficbind::book::{Block, Book, Chapter, Footnote, Inline, Metadata, Note, NoteOrigin, Series};
+use ficbind::export::{render, ExportOptions, Format, NotePlacement, ParagraphStyle};
 use ficbind::normalize::{normalize_paragraph, Rules};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let paragraph = normalize_paragraph(&text, &Rules::default()).paragraph;
+    let mut paragraph = normalize_paragraph(&text, &Rules::default()).paragraph;
+    paragraph.0.push(Inline::LineBreak);
+    paragraph.0.push(Inline::FootnoteRef(1));
     let raw = normalize_paragraph(&text, &Rules::without(&ficbind::normalize::Rule::ALL));
     let mut metadata = Metadata::new(
         text.to_string(),
@@ -32,10 +34,20 @@ fuzz_target!(|data: &[u8]| {
             Block::Paragraph(paragraph.clone()),
             Block::SceneBreak,
             Block::Paragraph(raw.paragraph.clone()),
+            Block::Heading(paragraph.clone()),
+            Block::Quote(vec![Block::Paragraph(paragraph.clone())]),
+            Block::List {
+                start: Some(3),
+                items: vec![vec![Block::Paragraph(raw.paragraph.clone())]],
+            },
         ],
         notes: vec![Note {
             origin: NoteOrigin::Marker,
             paragraphs: vec![paragraph.clone()],
+        }],
+        footnotes: vec![Footnote {
+            number: 1,
+            blocks: vec![Block::Paragraph(paragraph.clone())],
         }],
     };
     let book = Book {
@@ -43,12 +55,28 @@ fuzz_target!(|data: &[u8]| {
         description: vec![paragraph],
         chapters: vec![chapter.clone(), chapter],
     };
+    let format = match data.len() % 3 {
+        0 => Format::Epub3,
+        1 => Format::Epub2,
+        _ => Format::Kepub,
+    };
     for paragraphs in [ParagraphStyle::Indented, ParagraphStyle::Spaced] {
-        for notes in [NotePlacement::Appendix, NotePlacement::Inline, NotePlacement::Drop] {
-            let options = ExportOptions { paragraphs, notes };
+        for notes in [
+            NotePlacement::Appendix,
+            NotePlacement::Inline,
+            NotePlacement::Drop,
+        ] {
+            let options = ExportOptions {
+                format,
+                paragraphs,
+                notes,
+            };
             for page in render(&book, &options).expect("English is a valid language") {
                 if let Err(message) = ficbind::check::well_formed(page.xhtml.as_bytes()) {
-                    panic!("{} is not well-formed: {message}\n{}", page.file, page.xhtml);
+                    panic!(
+                        "{} is not well-formed: {message}\n{}",
+                        page.file, page.xhtml
+                    );
                 }
             }
         }

@@ -1,4 +1,5 @@
-//! Raw bytes through decoding, parsing and normalization: nothing may panic or hang.
+//! Raw bytes through decoding, parsing (as a raw story and as Markdown) and normalization:
+//! nothing may panic or hang.
 #![no_main]
 
 use ficbind::book::Metadata;
@@ -22,5 +23,18 @@ fuzz_target!(|data: &[u8]| {
         );
         let (book, _) = normalize_story(&story, metadata, &Rules::default());
         assert!(!book.chapters.is_empty(), "a parsed story has a chapter");
+    }
+    if let Ok(markdown) = ficbind::markdown::parse_markdown(&decoded.text) {
+        if let Some(toml) = &markdown.front_matter {
+            let _ = ficbind::sidecar::parse_sidecar(toml);
+        }
+        let metadata = Metadata::new(
+            "Title".into(),
+            "Author".into(),
+            "en".into(),
+            chrono::DateTime::UNIX_EPOCH,
+        );
+        let (book, _) = normalize_story(&markdown.story, metadata, &Rules::default());
+        assert!(!book.chapters.is_empty(), "a Markdown story has a chapter");
     }
 });
