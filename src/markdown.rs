@@ -15,6 +15,10 @@ use crate::parse::{
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 
+/// Quotes and lists nested deeper than this (a list and its item count as two) are kept as
+/// their text: nothing real nests so deep, and the book model is walked recursively.
+const MAX_NESTING: usize = 16;
+
 /// A Markdown story and its front matter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarkdownStory {
@@ -115,6 +119,8 @@ struct Reader<'a> {
     note_level: Option<HeadingLevel>,
     note: Vec<String>,
     open: Vec<Open>,
+    /// Containers nested too deep to keep, still open.
+    skipped: usize,
     inline: Inline,
     buffer: String,
     /// Footnote numbers by label, in order of first reference.
@@ -137,6 +143,7 @@ impl<'a> Reader<'a> {
             note_level: None,
             note: Vec::new(),
             open: Vec::new(),
+            skipped: 0,
             inline: Inline::None,
             buffer: String::new(),
             footnote_numbers: HashMap::new(),
@@ -194,6 +201,16 @@ impl<'a> Reader<'a> {
     }
 
     fn start(&mut self, tag: Tag) {
+        let container = matches!(
+            tag,
+            Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_)
+        );
+        if container && (self.skipped > 0 || self.open.len() >= MAX_NESTING) {
+            // Deeper containers add their text to the one they are in.
+            self.flush_inline();
+            self.skipped += 1;
+            return;
+        }
         match tag {
             Tag::Paragraph => self.begin_inline(Inline::Paragraph),
             Tag::Heading { level, .. } => self.begin_inline(Inline::Heading(level)),
@@ -229,6 +246,15 @@ impl<'a> Reader<'a> {
     }
 
     fn end(&mut self, tag: TagEnd) {
+        let container = matches!(
+            tag,
+            TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::FootnoteDefinition
+        );
+        if container && self.skipped > 0 {
+            self.flush_inline();
+            self.skipped -= 1;
+            return;
+        }
         match tag {
             TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::HtmlBlock => self.flush_inline(),
             TagEnd::Heading(level) => {

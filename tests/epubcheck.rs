@@ -152,7 +152,11 @@ fn every_format_paragraph_style_and_note_placement_passes_epubcheck() {
                     stderr(&output)
                 );
                 let built = files_in(&folder);
-                let extension = if format == "kepub" { ".kepub.epub" } else { ".epub" };
+                let extension = if format == "kepub" {
+                    ".kepub.epub"
+                } else {
+                    ".epub"
+                };
                 assert_eq!(built.len(), 4, "{built:?}");
                 assert!(built
                     .iter()

@@ -38,7 +38,10 @@ fn a_markdown_story_becomes_a_book() {
         .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned())
         .expect("a package document");
     // Front matter is metadata, like a sidecar.
-    assert!(opf.contains("<dc:title>The Lantern Keeper</dc:title>"), "{opf}");
+    assert!(
+        opf.contains("<dc:title>The Lantern Keeper</dc:title>"),
+        "{opf}"
+    );
     assert!(opf.contains("Mara Quill"));
     assert!(opf.contains("<dc:subject>Short story</dc:subject>"));
     assert!(opf.contains("Harbor Tales"));
@@ -56,7 +59,10 @@ fn a_markdown_story_becomes_a_book() {
     assert!(first.contains("<em>hundred and twelve</em> steps—slowly—"));
     assert!(first.contains("<strong>always</strong>"));
     // Raw HTML is text, never markup.
-    assert!(first.contains("&lt;span class=\"x\"&gt;not a span&lt;/span&gt;"), "{first}");
+    assert!(
+        first.contains("&lt;span class=\"x\"&gt;not a span&lt;/span&gt;"),
+        "{first}"
+    );
     assert!(first.contains("&lt;div class=\"aside\"&gt;"));
     assert!(!first.contains("<span") && !first.contains("<div"));
     // Structure.
@@ -135,13 +141,19 @@ fn epub2_books_are_epub_2_0_1() {
             .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
             .expect("a package document");
         assert!(opf.contains("<package version=\"2.0\""), "{opf}");
-        assert!(!opf.contains("property="), "EPUB 3 metadata in EPUB 2: {opf}");
+        assert!(
+            !opf.contains("property="),
+            "EPUB 3 metadata in EPUB 2: {opf}"
+        );
         for (name, text) in pages(&book) {
             if name.ends_with("nav.xhtml") {
                 continue;
             }
             assert!(text.contains("XHTML 1.1"), "{name}");
-            assert!(!text.contains("epub:type") && !text.contains("<section"), "{name}");
+            assert!(
+                !text.contains("epub:type") && !text.contains("<section"),
+                "{name}"
+            );
         }
     }
 }
@@ -185,7 +197,10 @@ fn completions_and_man_pages_come_from_the_command_line_definition() {
     let output = run(ficbind(dir.path()).args(["completions", "bash"]));
     assert!(output.status.success());
     let script = stdout(&output);
-    assert!(script.contains("--paragraphs") && script.contains("--format"), "{script}");
+    assert!(
+        script.contains("--paragraphs") && script.contains("--format"),
+        "{script}"
+    );
 
     let output = run(ficbind(dir.path()).args(["man", "--dir", "man"]));
     assert!(output.status.success(), "{}", stderr(&output));
@@ -193,7 +208,12 @@ fn completions_and_man_pages_come_from_the_command_line_definition() {
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
-    for page in ["ficbind.1", "ficbind-build.1", "ficbind-check.1", "ficbind-inspect.1"] {
+    for page in [
+        "ficbind.1",
+        "ficbind-build.1",
+        "ficbind-check.1",
+        "ficbind-inspect.1",
+    ] {
         assert!(names.contains(&page.to_string()), "{names:?}");
     }
     let build = std::fs::read_to_string(dir.path().join("man/ficbind-build.1")).expect("read");

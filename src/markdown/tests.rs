@@ -237,3 +237,27 @@ fn quotes_after_a_line_break_open() {
     };
     assert_eq!(second.plain_text(), "And—in “quotes”.");
 }
+
+#[test]
+fn deep_nesting_is_flattened_not_a_stack_overflow() {
+    let quotes = format!("{} deep\n", ">".repeat(5000));
+    let story = read(&quotes);
+    let depth = |blocks: &[RawBlock]| {
+        let mut depth = 0;
+        let mut level = blocks;
+        while let Some(RawBlock::Quote(inner)) = level.first() {
+            depth += 1;
+            level = inner;
+        }
+        depth
+    };
+    assert_eq!(depth(&story.chapters[0].blocks), MAX_NESTING);
+    let lists: String = (0..500)
+        .map(|i| format!("{}- x{i}\n", "  ".repeat(i)))
+        .collect();
+    let story = read(&lists);
+    assert_eq!(
+        outline(&story).iter().filter(|l| l.contains("p x")).count(),
+        500
+    );
+}

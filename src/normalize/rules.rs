@@ -853,10 +853,31 @@ fn emphasis_in(text: &str, range: Range<usize>, protected: &Protected) -> (Vec<I
     };
     let mut stack: Vec<Open> = vec![open(None, '*')];
     let mut spans = 0;
+    let mut flattened = 0usize;
     for (event, range) in Parser::new_ext(&markdown, Options::empty()).into_offset_iter() {
         let delimiter = markdown[range.start..].chars().next().unwrap_or('*');
         match event {
             Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => {}
+            // Spans nested deeper than this stay text, markers and all: nothing real nests
+            // so deep, and the book model is walked recursively.
+            Event::Start(Tag::Emphasis | Tag::Strong) if stack.len() > MAX_EMPHASIS_DEPTH => {
+                let strong = matches!(event, Event::Start(Tag::Strong));
+                flattened += 1;
+                let marker = delimiter.to_string().repeat(if strong { 2 } else { 1 });
+                match stack.last_mut() {
+                    Some(top) => push_text(&mut top.inlines, &marker),
+                    None => return (plain(), 0),
+                }
+            }
+            Event::End(TagEnd::Emphasis | TagEnd::Strong) if flattened > 0 => {
+                let strong = matches!(event, Event::End(TagEnd::Strong));
+                flattened -= 1;
+                let marker = delimiter.to_string().repeat(if strong { 2 } else { 1 });
+                match stack.last_mut() {
+                    Some(top) => push_text(&mut top.inlines, &marker),
+                    None => return (plain(), 0),
+                }
+            }
             Event::Start(Tag::Emphasis) => stack.push(open(Some(false), delimiter)),
             Event::Start(Tag::Strong) => stack.push(open(Some(true), delimiter)),
             Event::End(TagEnd::Emphasis | TagEnd::Strong) => {
@@ -871,8 +892,7 @@ fn emphasis_in(text: &str, range: Range<usize>, protected: &Protected) -> (Vec<I
                 let Some(parent) = stack.last_mut() else {
                     return (plain(), 0);
                 };
-                let inner_text = crate::book::Paragraph(inlines.clone()).plain_text();
-                if inner_text.chars().any(char::is_alphanumeric) {
+                if has_alphanumeric(&inlines) {
                     spans += 1;
                     parent.inlines.push(if strong {
                         Inline::Strong(inlines)
@@ -882,6 +902,7 @@ fn emphasis_in(text: &str, range: Range<usize>, protected: &Protected) -> (Vec<I
                 } else {
                     // "*~*" is decoration, not emphasis: keep it as written.
                     let marker = delimiter.to_string().repeat(if strong { 2 } else { 1 });
+                    let inner_text = crate::book::Paragraph(inlines).plain_text();
                     push_text(
                         &mut parent.inlines,
                         &format!("{marker}{inner_text}{marker}"),
@@ -908,6 +929,17 @@ fn emphasis_in(text: &str, range: Range<usize>, protected: &Protected) -> (Vec<I
         }) if stack.is_empty() => (inlines, spans),
         _ => (plain(), 0),
     }
+}
+
+/// Emphasis inside strong inside emphasis… at most this deep.
+const MAX_EMPHASIS_DEPTH: usize = 8;
+
+fn has_alphanumeric(inlines: &[Inline]) -> bool {
+    inlines.iter().any(|inline| match inline {
+        Inline::Text(text) => text.chars().any(char::is_alphanumeric),
+        Inline::Emphasis(inner) | Inline::Strong(inner) => has_alphanumeric(inner),
+        Inline::LineBreak | Inline::FootnoteRef(_) => false,
+    })
 }
 
 fn push_text(inlines: &mut Vec<Inline>, text: &str) {

@@ -574,3 +574,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn deep_emphasis_stays_shallow() {
+    fn depth(inlines: &[Inline]) -> usize {
+        inlines
+            .iter()
+            .map(|i| match i {
+                Inline::Emphasis(inner) | Inline::Strong(inner) => 1 + depth(inner),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+    for text in [
+        format!("{}a{}", "*".repeat(20_000), "*".repeat(20_000)),
+        format!("{}b{}", "*a ".repeat(5_000), " c*".repeat(5_000)),
+        format!("{}b{}", "_*".repeat(5_000), "*_".repeat(5_000)),
+    ] {
+        let outcome = normalize_paragraph(&text, &Rules::default());
+        assert!(depth(&outcome.paragraph.0) <= 9, "{}", &text[..20]);
+        assert_eq!(
+            alphanumerics(&outcome.paragraph.plain_text()),
+            alphanumerics(&text)
+        );
+    }
+}
