@@ -266,6 +266,14 @@ fn remove_stale_temporaries(dir: &Path) {
 /// Writes to a temporary file in the same folder and renames it into place, so that a
 /// crash or a full disk never leaves half a book under the final name.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomically_with(path, |file| file.write_all(bytes))
+}
+
+/// [`write_atomically`] with the writing itself given, so that tests can make it fail.
+fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), Error> {
     let write_error = |source| Error::Write {
         path: path.to_owned(),
         source,
@@ -276,7 +284,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(write_error)?;
-    temp.write_all(bytes).map_err(write_error)?;
+    // On failure the temporary file is dropped, which deletes it.
+    write(temp.as_file_mut()).map_err(write_error)?;
     // Temporary files are private; a finished book is as readable as any other file.
     #[cfg(unix)]
     {
@@ -341,6 +350,26 @@ pub fn slugify(title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_write_is_reported_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let book = dir.path().join("book.epub");
+        let full = || Err(std::io::Error::from_raw_os_error(28));
+        let error = write_atomically_with(&book, |file| {
+            file.write_all(b"half a bo")?;
+            full()
+        })
+        .expect_err("the write fails");
+        let message = error.to_string();
+        assert!(
+            message.contains("book.epub: cannot write the book"),
+            "{message}"
+        );
+        assert!(message.contains("has free space"), "{message}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("listed").collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 
     #[test]
     fn slugs() {

@@ -9,8 +9,8 @@
 
 use crate::book::NoteOrigin;
 use crate::parse::{
-    is_scene_break, placeholders, take_edge_notes, tidy_scene_breaks, ParseError, RawBlock,
-    RawChapter, RawNote, Story,
+    ensure_text, is_scene_break, placeholders, take_edge_notes, tidy_scene_breaks, ParseError,
+    RawBlock, RawChapter, RawNote, Story,
 };
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
@@ -36,6 +36,7 @@ pub fn parse_markdown(text: &str) -> Result<MarkdownStory, ParseError> {
     }
     let body = placeholders::sanitize(body);
     let story = Reader::new(&body).read();
+    ensure_text(&story)?;
     Ok(MarkdownStory {
         front_matter,
         story,

@@ -70,6 +70,13 @@ pub enum ParseError {
          with exactly one space"
     )]
     DescriptionOnly,
+    #[error("the file has no story text, only scene breaks or titles")]
+    NoText,
+    #[error(
+        "the story has {found} chapters, more than the {MAX_CHAPTERS} ficbind accepts \
+         (reading systems slow to a crawl on so many files); split it into several stories"
+    )]
+    TooManyChapters { found: usize },
     #[error(
         "the front matter that opens with `+++` on line 1 is never closed by another `+++` line"
     )]
@@ -107,7 +114,33 @@ pub fn parse(text: &str, options: ParseOptions) -> Result<Story, ParseError> {
     for chapter in &mut story.chapters {
         story.dropped_breaks += tidy_scene_breaks(&mut chapter.blocks);
     }
+    ensure_text(&story)?;
     Ok(story)
+}
+
+/// The most chapters a story may have; each becomes a file of the book.
+pub const MAX_CHAPTERS: usize = 5_000;
+
+/// A story must hold some text (a book of nothing but breaks and headings is a mistake) and
+/// at most [`MAX_CHAPTERS`] chapters.
+pub(crate) fn ensure_text(story: &Story) -> Result<(), ParseError> {
+    if story.chapters.len() > MAX_CHAPTERS {
+        return Err(ParseError::TooManyChapters {
+            found: story.chapters.len(),
+        });
+    }
+    let has_text = story.chapters.iter().any(|chapter| {
+        !chapter.notes.is_empty()
+            || chapter
+                .blocks
+                .iter()
+                .any(|block| !matches!(block, RawBlock::SceneBreak))
+    });
+    if has_text {
+        Ok(())
+    } else {
+        Err(ParseError::NoText)
+    }
 }
 
 fn is_blank(line: &str) -> bool {

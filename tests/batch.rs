@@ -119,3 +119,64 @@ fn a_killed_run_leaves_only_whole_books() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     assert_eq!(files_in(&out).len(), 400);
 }
+
+/// Mounts a tmpfs of `size` at `dir`; `None` where mounting is not allowed.
+fn mount_tmpfs(dir: &Path, size: &str) -> Option<()> {
+    let status = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(dir)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    status.success().then_some(())
+}
+
+#[test]
+fn a_full_disk_is_reported_and_leaves_no_temporary_files() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).expect("a mount point");
+    if mount_tmpfs(&disk, "120k").is_none() {
+        // The unit test of write_atomically covers the same path with an injected error.
+        eprintln!("cannot mount a tmpfs here (it needs root); skipping the real full disk");
+        return;
+    }
+    let output = run(ficbind(&project_dir())
+        .args(["build", "stories", "--no-generated-cover", "-o"])
+        .arg(&disk));
+    let books = files_in(&disk);
+    let unmounted = std::process::Command::new("umount").arg(&disk).status();
+    assert!(unmounted.is_ok_and(|s| s.success()), "the tmpfs unmounts");
+
+    // 120 KB holds the small sample book (about 20 KB) but not the one with a photo cover.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("cannot write the book: No space left on device"),
+        "{message}"
+    );
+    assert_eq!(books.len(), 1, "{books:?}");
+    assert!(
+        books[0].extension().is_some_and(|e| e == "epub"),
+        "{books:?}"
+    );
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_made_is_reported_for_every_story() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, "a file where the folder should go").expect("written");
+    let output = run(ficbind(&project_dir())
+        .args(["build", "stories", "-o"])
+        .arg(blocker.join("books")));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(
+        message.matches("cannot write the book").count(),
+        2,
+        "{message}"
+    );
+    assert!(message.contains("check that the folder exists, is writable"));
+    assert_eq!(files_in(dir.path()), [blocker]);
+}
