@@ -880,19 +880,35 @@ pub fn escape_text(text: &str) -> String {
 /// Appends text escaped for XHTML content. Characters XML forbids are left out: the
 /// normalize stage removes them, but not when its clean-up rule is switched off.
 fn push_escaped(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(at) = rest.find(|c: char| matches!(c, '&' | '<' | '>') || !is_xml_char(c)) {
-        out.push_str(&rest[..at]);
-        let c = rest[at..].chars().next().unwrap_or(' ');
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => {}
-        }
-        rest = &rest[at + c.len_utf8()..];
+    let bytes = text.as_bytes();
+    // Byte by byte: every character that needs work starts with an ASCII byte, except
+    // U+FFFE and U+FFFF, which start with 0xEF.
+    let needs_work = |b: u8| {
+        matches!(b, b'&' | b'<' | b'>' | 0xEF) || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    };
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|&b| needs_work(b)) {
+        let at = i + offset;
+        let (replacement, width) = match bytes[at] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            0xEF => match text[at..].chars().next() {
+                Some(c) if !is_xml_char(c) => ("", c.len_utf8()),
+                _ => {
+                    i = at + 1;
+                    continue;
+                }
+            },
+            _ => ("", 1),
+        };
+        out.push_str(&text[copied..at]);
+        out.push_str(replacement);
+        copied = at + width;
+        i = copied;
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
 }
 
 fn is_xml_char(c: char) -> bool {
@@ -919,6 +935,15 @@ mod tests {
             assert_eq!(escape_text(text), expected);
         }
         assert_eq!(escape_attr("a\"b"), "a&quot;b");
+        // Characters XML forbids vanish; their neighbours, multi-byte or not, stay.
+        for (text, expected) in [
+            ("a\u{1}b\u{0}c", "abc"),
+            ("tab\tnew\nline\r", "tab\tnew\nline\r"),
+            ("\u{FFFE}x\u{FFFF}\u{FFFD}\u{EFFF}", "x\u{FFFD}\u{EFFF}"),
+            ("ï»¿ “é” 😀 <&>", "ï»¿ “é” 😀 &lt;&amp;&gt;"),
+        ] {
+            assert_eq!(escape_text(text), expected, "{text:?}");
+        }
     }
 
     #[test]
