@@ -11,6 +11,12 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::rc::Rc;
 
+mod archive;
+
+/// Below this many words a book is compressed on the caller's thread: helper threads cost
+/// more than they save on a short story, and a folder keeps every core busy anyway.
+const THREADED_COMPRESSION_WORDS: usize = 50_000;
+
 /// Words a minute used for the reading time on the title page.
 const READING_SPEED: usize = 250;
 
@@ -26,6 +32,8 @@ pub enum ExportError {
     Package(#[from] epub_builder::Error),
     #[error("the language {0:?} is not a BCP 47 tag such as \"en\" or \"pt-BR\"")]
     Language(String),
+    #[error("could not write the book's archive: {0}")]
+    Archive(#[from] std::io::Error),
 }
 
 /// How paragraphs are set apart.
@@ -182,7 +190,15 @@ pub fn package(
     options: &ExportOptions,
     pages: impl IntoIterator<Item = Page>,
 ) -> Result<Vec<u8>, ExportError> {
+    let workers = if book.word_count() >= THREADED_COMPRESSION_WORDS {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    } else {
+        0
+    };
+    // epub-builder writes the package document and the navigation around empty pages; the
+    // real pages are compressed by `archive`, on several threads for a long book.
     let mut builder = EpubBuilder::new(ZipLibrary::new()?)?;
+    let mut archive = archive::Archive::new(workers);
     let epub2 = options.format == Format::Epub2;
     builder.epub_version(if epub2 {
         EpubVersion::V20
@@ -196,22 +212,53 @@ pub fn package(
     };
     builder.stylesheet(stylesheet.as_bytes())?;
     if let Some(cover) = &book.metadata.cover {
-        builder.add_cover_image(
-            cover_file(cover),
-            cover.bytes.as_slice(),
-            cover.kind.media_type(),
-        )?;
+        builder.add_cover_image(cover_file(cover), &b""[..], cover.kind.media_type())?;
     }
     for page in pages {
-        let mut content =
-            EpubContent::new(page.file.as_str(), page.xhtml.as_bytes()).title(page.title.as_str());
+        let mut content = EpubContent::new(page.file.as_str(), &b""[..]).title(page.title.as_str());
         if let Some(landmark) = page.landmark {
             content = content.reftype(landmark);
         }
         builder.add_content(content)?;
+        archive.add(format!("OEBPS/{}", page.file), page.xhtml.into_bytes())?;
+    }
+    let mut skeleton = Vec::new();
+    builder.generate(&mut skeleton)?;
+    let mut pages = archive.finish()?;
+    let cover_name = book
+        .metadata
+        .cover
+        .as_ref()
+        .map(|cover| (format!("OEBPS/{}", cover_file(cover)), cover));
+    let zip_error = |e: zip::result::ZipError| std::io::Error::other(e.to_string());
+    let mut skeleton = zip::ZipArchive::new(std::io::Cursor::new(skeleton)).map_err(zip_error)?;
+    let mut entries = Vec::with_capacity(skeleton.len());
+    for index in 0..skeleton.len() {
+        let mut file = skeleton.by_index(index).map_err(zip_error)?;
+        let name = file.name().to_string();
+        let entry = match (pages.remove(&name), &cover_name) {
+            (Some(page), _) => page,
+            // Images are compressed already.
+            (None, Some((cover_name, cover))) if *cover_name == name => {
+                archive::stored(name, cover.bytes.clone())?
+            }
+            (None, _) => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut bytes)?;
+                if name == "mimetype" {
+                    archive::stored(name, bytes)?
+                } else {
+                    archive::deflate(name, &bytes)?
+                }
+            }
+        };
+        entries.push(entry);
+    }
+    if let Some(name) = pages.keys().next() {
+        return Err(std::io::Error::other(format!("{name} has no place in the package")).into());
     }
     let mut bytes = Vec::new();
-    builder.generate(&mut bytes)?;
+    archive::write_zip(&entries, &mut bytes)?;
     Ok(bytes)
 }
 

@@ -1,0 +1,259 @@
+//! The zip container of a book: `mimetype` first and stored, every other file deflated, on
+//! helper threads when the book is large enough for that to pay.
+//!
+//! Compression is most of the cost of a book. epub-builder's zip writer compresses each file
+//! on the caller's thread (and its zip trait is private), so the export stage gives it empty
+//! pages and compresses the real ones here, on every core, while the next chapters are still
+//! being rendered. Entries have a fixed date, so books stay byte-identical.
+
+use flate2::write::DeflateEncoder;
+use flate2::Compression;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// 1980-01-01 00:00, the earliest date a zip can hold, in MS-DOS form.
+const DOS_TIME: u16 = 0;
+const DOS_DATE: u16 = (1 << 5) | 1;
+
+/// One file of the archive, ready to be written.
+pub struct Entry {
+    name: String,
+    /// Deflated, or stored as is.
+    deflated: bool,
+    crc: u32,
+    size: u32,
+    data: Vec<u8>,
+}
+
+type Job = (usize, String, Vec<u8>);
+
+pub struct Archive {
+    /// Entries finished on this thread or collected from workers, with their positions.
+    done: Vec<(usize, Entry)>,
+    next: usize,
+    jobs: Option<SyncSender<Job>>,
+    results: Option<Receiver<std::io::Result<(usize, Entry)>>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Archive {
+    /// An archive compressed on `workers` helper threads; with none, on the caller's.
+    pub fn new(workers: usize) -> Archive {
+        let mut archive = Archive {
+            done: Vec::new(),
+            next: 0,
+            jobs: None,
+            results: None,
+            workers: Vec::new(),
+        };
+        if workers == 0 {
+            return archive;
+        }
+        // A short queue keeps only a few uncompressed pages in memory at once.
+        let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(workers * 2);
+        let (result_sender, result_receiver) = mpsc::channel();
+        let job_receiver = Arc::new(Mutex::new(job_receiver));
+        for _ in 0..workers {
+            let jobs = Arc::clone(&job_receiver);
+            let results = result_sender.clone();
+            archive.workers.push(std::thread::spawn(move || loop {
+                let job = match jobs.lock() {
+                    Ok(receiver) => receiver.recv(),
+                    Err(_) => return,
+                };
+                let Ok((index, name, bytes)) = job else {
+                    return;
+                };
+                let entry = deflate(name, &bytes).map(|entry| (index, entry));
+                if results.send(entry).is_err() {
+                    return;
+                }
+            }));
+        }
+        archive.jobs = Some(job_sender);
+        archive.results = Some(result_receiver);
+        archive
+    }
+
+    /// Adds a file, to be deflated.
+    pub fn add(&mut self, name: String, bytes: Vec<u8>) -> std::io::Result<()> {
+        let index = self.next;
+        self.next += 1;
+        match &self.jobs {
+            Some(jobs) => jobs
+                .send((index, name, bytes))
+                .map_err(|_| std::io::Error::other("a compression thread quit")),
+            None => {
+                let entry = deflate(name, &bytes)?;
+                self.done.push((index, entry));
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits for the workers and gives every entry by name.
+    pub fn finish(mut self) -> std::io::Result<HashMap<String, Entry>> {
+        drop(self.jobs.take());
+        for worker in self.workers.drain(..) {
+            worker
+                .join()
+                .map_err(|_| std::io::Error::other("a compression thread failed"))?;
+        }
+        if let Some(results) = self.results.take() {
+            for result in results.try_iter() {
+                self.done.push(result?);
+            }
+        }
+        let done = std::mem::take(&mut self.done);
+        if done.len() != self.next {
+            return Err(std::io::Error::other("a file of the book was lost"));
+        }
+        Ok(done
+            .into_iter()
+            .map(|(_, entry)| (entry.name.clone(), entry))
+            .collect())
+    }
+}
+
+/// An entry kept as it is, such as `mimetype` or an image that is compressed already.
+pub fn stored(name: String, data: Vec<u8>) -> std::io::Result<Entry> {
+    Ok(Entry {
+        crc: crc32fast::hash(&data),
+        size: u32::try_from(data.len())
+            .map_err(|_| std::io::Error::other(format!("{name} is larger than 4 GB")))?,
+        deflated: false,
+        data,
+        name,
+    })
+}
+
+pub fn deflate(name: String, bytes: &[u8]) -> std::io::Result<Entry> {
+    let size = u32::try_from(bytes.len())
+        .map_err(|_| std::io::Error::other(format!("{name} is larger than 4 GB")))?;
+    let mut encoder = DeflateEncoder::new(
+        Vec::with_capacity(bytes.len() / 3 + 64),
+        Compression::default(),
+    );
+    encoder.write_all(bytes)?;
+    Ok(Entry {
+        crc: crc32fast::hash(bytes),
+        size,
+        data: encoder.finish()?,
+        deflated: true,
+        name,
+    })
+}
+
+/// Writes local headers and data, then the central directory. No entry or offset of a
+/// book comes near the 4 GB that would need ZIP64.
+pub fn write_zip(entries: &[Entry], to: &mut impl Write) -> std::io::Result<()> {
+    let too_big = || std::io::Error::other("the book is larger than 4 GB");
+    let mut out = Vec::with_capacity(entries.iter().map(|e| e.data.len() + 80).sum());
+    let mut offsets = Vec::with_capacity(entries.len());
+    for entry in entries {
+        offsets.push(u32::try_from(out.len()).map_err(|_| too_big())?);
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        header_fields(&mut out, entry)?;
+        out.extend_from_slice(&0u16.to_le_bytes()); // no extra field
+        out.extend_from_slice(entry.name.as_bytes());
+        out.extend_from_slice(&entry.data);
+    }
+    let directory_start = u32::try_from(out.len()).map_err(|_| too_big())?;
+    for (entry, offset) in entries.iter().zip(&offsets) {
+        out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        out.extend_from_slice(&20u16.to_le_bytes()); // made by: version 2.0
+        header_fields(&mut out, entry)?;
+        for _ in 0..4 {
+            // extra field, comment, disk number, internal attributes
+            out.extend_from_slice(&0u16.to_le_bytes());
+        }
+        out.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(entry.name.as_bytes());
+    }
+    let directory_size = u32::try_from(out.len()).map_err(|_| too_big())? - directory_start;
+    let count = u16::try_from(entries.len()).map_err(|_| too_big())?;
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // this disk
+    out.extend_from_slice(&0u16.to_le_bytes()); // disk of the directory
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&directory_size.to_le_bytes());
+    out.extend_from_slice(&directory_start.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // no comment
+    to.write_all(&out)
+}
+
+/// The fields local and central headers share, from "version needed" to the name length.
+fn header_fields(out: &mut Vec<u8>, entry: &Entry) -> std::io::Result<()> {
+    let packed = u32::try_from(entry.data.len())
+        .map_err(|_| std::io::Error::other("a file of the book is larger than 4 GB"))?;
+    let name_length = u16::try_from(entry.name.len())
+        .map_err(|_| std::io::Error::other("a file name is too long"))?;
+    // Names are ASCII, which needs no UTF-8 flag.
+    let flags: u16 = if entry.name.is_ascii() { 0 } else { 1 << 11 };
+    let method: u16 = if entry.deflated { 8 } else { 0 };
+    out.extend_from_slice(&20u16.to_le_bytes());
+    out.extend_from_slice(&flags.to_le_bytes());
+    out.extend_from_slice(&method.to_le_bytes());
+    out.extend_from_slice(&DOS_TIME.to_le_bytes());
+    out.extend_from_slice(&DOS_DATE.to_le_bytes());
+    out.extend_from_slice(&entry.crc.to_le_bytes());
+    out.extend_from_slice(&packed.to_le_bytes());
+    out.extend_from_slice(&entry.size.to_le_bytes());
+    out.extend_from_slice(&name_length.to_le_bytes());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn build(workers: usize) -> Vec<u8> {
+        let mut archive = Archive::new(workers);
+        let names: Vec<String> = (0..20).map(|n| format!("OEBPS/page-{n}.xhtml")).collect();
+        for (n, name) in names.iter().enumerate() {
+            let text = format!("<p>page {n}</p>").repeat(500 * n + 1);
+            archive
+                .add(name.clone(), text.into_bytes())
+                .expect("the file is added");
+        }
+        let mut by_name = archive.finish().expect("compressed");
+        let mut entries =
+            vec![stored("mimetype".into(), b"application/epub+zip".to_vec()).expect("stored")];
+        entries.extend(
+            names
+                .iter()
+                .map(|name| by_name.remove(name).expect("an entry")),
+        );
+        let mut bytes = Vec::new();
+        write_zip(&entries, &mut bytes).expect("the archive is written");
+        bytes
+    }
+
+    #[test]
+    fn the_zip_crate_reads_it_back_and_threads_change_nothing() {
+        let bytes = build(0);
+        assert_eq!(bytes, build(2));
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).expect("a zip");
+        assert_eq!(zip.len(), 21);
+        let mut first = zip.by_index(0).expect("the first entry");
+        assert_eq!(first.name(), "mimetype");
+        assert_eq!(first.compression(), zip::CompressionMethod::Stored);
+        let mut text = String::new();
+        first.read_to_string(&mut text).expect("it reads");
+        assert_eq!(text, "application/epub+zip");
+        drop(first);
+        for n in 0..20 {
+            let mut page = zip.by_index(n + 1).expect("an entry");
+            assert_eq!(page.name(), format!("OEBPS/page-{n}.xhtml"));
+            let mut text = String::new();
+            page.read_to_string(&mut text).expect("it decompresses");
+            assert_eq!(text, format!("<p>page {n}</p>").repeat(500 * n + 1));
+        }
+    }
+}
