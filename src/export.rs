@@ -257,9 +257,7 @@ pub fn package(
     if let Some(name) = pages.keys().next() {
         return Err(std::io::Error::other(format!("{name} has no place in the package")).into());
     }
-    let mut bytes = Vec::new();
-    archive::write_zip(&entries, &mut bytes)?;
-    Ok(bytes)
+    Ok(archive::write_zip(entries)?)
 }
 
 /// `epub2` leaves out the EPUB 3 `meta` elements, which an EPUB 2 package cannot hold.

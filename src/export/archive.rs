@@ -6,10 +6,9 @@
 //! pages and compresses the real ones here, on every core, while the next chapters are still
 //! being rendered. Entries have a fixed date, so books stay byte-identical.
 
-use flate2::write::DeflateEncoder;
-use flate2::Compression;
+use flate2::{Compress, Compression, FlushCompress, Status};
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -25,6 +24,8 @@ pub struct Entry {
     deflated: bool,
     crc: u32,
     size: u32,
+    /// The size of `data`, kept once the data has been written out.
+    packed: u32,
     data: Vec<u8>,
 }
 
@@ -53,7 +54,7 @@ impl Archive {
             return archive;
         }
         // A short queue keeps only a few uncompressed pages in memory at once.
-        let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(workers * 2);
+        let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(workers);
         let (result_sender, result_receiver) = mpsc::channel();
         let job_receiver = Arc::new(Mutex::new(job_receiver));
         for _ in 0..workers {
@@ -120,49 +121,87 @@ impl Archive {
 
 /// An entry kept as it is, such as `mimetype` or an image that is compressed already.
 pub fn stored(name: String, data: Vec<u8>) -> std::io::Result<Entry> {
+    let size = u32::try_from(data.len())
+        .map_err(|_| std::io::Error::other(format!("{name} is larger than 4 GB")))?;
     Ok(Entry {
         crc: crc32fast::hash(&data),
-        size: u32::try_from(data.len())
-            .map_err(|_| std::io::Error::other(format!("{name} is larger than 4 GB")))?,
+        size,
+        packed: size,
         deflated: false,
         data,
         name,
     })
 }
 
+/// Files smaller than this are stored: deflating them saves a few bytes at best.
+const STORE_BELOW: usize = 256;
+
 pub fn deflate(name: String, bytes: &[u8]) -> std::io::Result<Entry> {
+    if bytes.len() < STORE_BELOW {
+        return stored(name, bytes.to_vec());
+    }
     let size = u32::try_from(bytes.len())
         .map_err(|_| std::io::Error::other(format!("{name} is larger than 4 GB")))?;
-    let mut encoder = DeflateEncoder::new(
-        Vec::with_capacity(bytes.len() / 3 + 64),
-        Compression::default(),
-    );
-    encoder.write_all(bytes)?;
+    // A compressor's state is a quarter of a megabyte that is zeroed when it is made: one
+    // per thread, reset for each file, instead of one per file.
+    thread_local! {
+        static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Compression::default(), false));
+    }
+    let data = COMPRESSOR.with(|compressor| {
+        let mut compressor = compressor.borrow_mut();
+        compressor.reset();
+        let mut out = Vec::with_capacity(bytes.len() / 3 + 128);
+        let mut input = bytes;
+        loop {
+            if out.len() == out.capacity() {
+                out.reserve(out.capacity().max(4096));
+            }
+            let before = compressor.total_in();
+            let status = compressor
+                .compress_vec(input, &mut out, FlushCompress::Finish)
+                .map_err(std::io::Error::other)?;
+            input = &input[(compressor.total_in() - before) as usize..];
+            if status == Status::StreamEnd {
+                return Ok::<_, std::io::Error>(out);
+            }
+        }
+    })?;
     Ok(Entry {
         crc: crc32fast::hash(bytes),
         size,
-        data: encoder.finish()?,
+        packed: u32::try_from(data.len())
+            .map_err(|_| std::io::Error::other(format!("{name} is larger than 4 GB")))?,
+        data,
         deflated: true,
         name,
     })
 }
 
-/// Writes local headers and data, then the central directory. No entry or offset of a
-/// book comes near the 4 GB that would need ZIP64.
-pub fn write_zip(entries: &[Entry], to: &mut impl Write) -> std::io::Result<()> {
+/// Writes local headers and data, then the central directory. Each entry's data is freed
+/// as soon as it is copied, so the book is held about once. No entry or offset of a book
+/// comes near the 4 GB that would need ZIP64.
+pub fn write_zip(entries: Vec<Entry>) -> std::io::Result<Vec<u8>> {
     let too_big = || std::io::Error::other("the book is larger than 4 GB");
-    let mut out = Vec::with_capacity(entries.iter().map(|e| e.data.len() + 80).sum());
-    let mut offsets = Vec::with_capacity(entries.len());
-    for entry in entries {
-        offsets.push(u32::try_from(out.len()).map_err(|_| too_big())?);
+    let total: usize = entries
+        .iter()
+        .map(|e| e.data.len() + 2 * e.name.len() + 76)
+        .sum::<usize>()
+        + 22;
+    let mut out = Vec::with_capacity(total);
+    let mut directory = Vec::with_capacity(entries.len());
+    for mut entry in entries {
+        let offset = u32::try_from(out.len()).map_err(|_| too_big())?;
         out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        header_fields(&mut out, entry)?;
+        header_fields(&mut out, &entry)?;
         out.extend_from_slice(&0u16.to_le_bytes()); // no extra field
         out.extend_from_slice(entry.name.as_bytes());
         out.extend_from_slice(&entry.data);
+        // The directory needs the sizes, not the data.
+        entry.data = Vec::new();
+        directory.push((entry, offset));
     }
     let directory_start = u32::try_from(out.len()).map_err(|_| too_big())?;
-    for (entry, offset) in entries.iter().zip(&offsets) {
+    for (entry, offset) in &directory {
         out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
         out.extend_from_slice(&20u16.to_le_bytes()); // made by: version 2.0
         header_fields(&mut out, entry)?;
@@ -175,7 +214,7 @@ pub fn write_zip(entries: &[Entry], to: &mut impl Write) -> std::io::Result<()> 
         out.extend_from_slice(entry.name.as_bytes());
     }
     let directory_size = u32::try_from(out.len()).map_err(|_| too_big())? - directory_start;
-    let count = u16::try_from(entries.len()).map_err(|_| too_big())?;
+    let count = u16::try_from(directory.len()).map_err(|_| too_big())?;
     out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes()); // this disk
     out.extend_from_slice(&0u16.to_le_bytes()); // disk of the directory
@@ -184,13 +223,12 @@ pub fn write_zip(entries: &[Entry], to: &mut impl Write) -> std::io::Result<()> 
     out.extend_from_slice(&directory_size.to_le_bytes());
     out.extend_from_slice(&directory_start.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes()); // no comment
-    to.write_all(&out)
+    Ok(out)
 }
 
 /// The fields local and central headers share, from "version needed" to the name length.
 fn header_fields(out: &mut Vec<u8>, entry: &Entry) -> std::io::Result<()> {
-    let packed = u32::try_from(entry.data.len())
-        .map_err(|_| std::io::Error::other("a file of the book is larger than 4 GB"))?;
+    let packed = entry.packed;
     let name_length = u16::try_from(entry.name.len())
         .map_err(|_| std::io::Error::other("a file name is too long"))?;
     // Names are ASCII, which needs no UTF-8 flag.
@@ -230,9 +268,7 @@ mod tests {
                 .iter()
                 .map(|name| by_name.remove(name).expect("an entry")),
         );
-        let mut bytes = Vec::new();
-        write_zip(&entries, &mut bytes).expect("the archive is written");
-        bytes
+        write_zip(entries).expect("the archive is written")
     }
 
     #[test]
