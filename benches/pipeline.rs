@@ -79,7 +79,9 @@ fn main() {
             black_box(epub);
         }
         let [decode_t, parse_t, normalize_t, render_t, package_t] = times.map(median);
-        let ratio = (parse_t + normalize_t).as_secs_f64() / package_t.as_secs_f64();
+        // Everything but compression, against packaging, which is nearly all compression.
+        let ratio = (decode_t + parse_t + normalize_t + render_t).as_secs_f64()
+            / package_t.as_secs_f64();
         println!(
             "{label:>7} {:>7.2}ms {:>7.2}ms {:>8.2}ms {:>7.2}ms {:>8.2}ms {:>12.3}",
             ms(decode_t),
@@ -90,5 +92,8 @@ fn main() {
             ratio
         );
     }
-    println!("text/package = (parse + normalize) / package; the target is under 0.25");
+    println!(
+        "text/package = (decode + parse + normalize + render) / package; the target is under \
+         0.25 (package compresses on every core for books of 50,000 words or more)"
+    );
 }
