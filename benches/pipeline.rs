@@ -80,8 +80,8 @@ fn main() {
         }
         let [decode_t, parse_t, normalize_t, render_t, package_t] = times.map(median);
         // Everything but compression, against packaging, which is nearly all compression.
-        let ratio = (decode_t + parse_t + normalize_t + render_t).as_secs_f64()
-            / package_t.as_secs_f64();
+        let ratio =
+            (decode_t + parse_t + normalize_t + render_t).as_secs_f64() / package_t.as_secs_f64();
         println!(
             "{label:>7} {:>7.2}ms {:>7.2}ms {:>8.2}ms {:>7.2}ms {:>8.2}ms {:>12.3}",
             ms(decode_t),
