@@ -145,6 +145,11 @@ fn a_full_disk_is_reported_and_leaves_no_temporary_files() {
         .args(["build", "stories", "--no-generated-cover", "-o"])
         .arg(&disk));
     let books = files_in(&disk);
+    // Read before unmounting, which takes the books with it.
+    let book_bytes = books
+        .first()
+        .map(|b| std::fs::read(b).expect("the book reads"))
+        .unwrap_or_default();
     let unmounted = std::process::Command::new("umount").arg(&disk).status();
     assert!(unmounted.is_ok_and(|s| s.success()), "the tmpfs unmounts");
 

@@ -58,6 +58,8 @@ fn passes_books_made_by_ficbind() {
     assert!(output.status.success(), "{}", stdout(&output));
     assert!(stdout(&output).is_empty(), "{}", stdout(&output));
     assert!(stderr(&output).contains("2 books checked: 2 clean"));
+    // The checker agrees with EPUBCheck on these books.
+    assert_epubcheck_clean(&files_in(out.path()));
 }
 
 #[test]

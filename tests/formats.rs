@@ -93,6 +93,7 @@ fn a_markdown_story_becomes_a_book() {
             assert!(seen.insert(id.clone()), "{id} appears twice ({name})");
         }
     }
+    assert_epubcheck_clean(&[book]);
 }
 
 #[test]
@@ -189,6 +190,7 @@ fn kobo_books_wrap_every_sentence_in_a_kobo_span() {
         ),
         "{first}"
     );
+    assert_epubcheck_clean(&books);
 }
 
 #[test]

@@ -13,9 +13,10 @@ use ficbind::normalize::{normalize_story, Rules};
 use ficbind::parse::{parse, ParseOptions};
 
 /// Runs one input through the pipeline, in a thread with a small stack like a worker's, so
-/// that deep recursion fails here rather than only in the field.
-fn survives(name: &str, bytes: Vec<u8>) {
+/// that deep recursion fails here rather than only in the field. Books go into `out`.
+fn survives(name: &str, bytes: Vec<u8>, out: &std::path::Path) {
     let name = name.to_string();
+    let out = out.to_owned();
     let worker = std::thread::Builder::new()
         .stack_size(2 * 1024 * 1024)
         .spawn(move || {
@@ -45,6 +46,8 @@ fn survives(name: &str, bytes: Vec<u8>) {
                 let epub = export_epub(&book, &options).expect("the book packages");
                 let problems = ficbind::check::check_bytes(&epub);
                 assert!(problems.is_empty(), "{name} {format:?}: {problems:#?}");
+                let file = out.join(format!("{name}-{format:?}.epub"));
+                std::fs::write(file, epub).expect("the book is written");
             }
         })
         .expect("a thread starts");
@@ -58,6 +61,7 @@ fn every_kept_input_converts_or_is_refused_without_crashing() {
     let dir = common::project_dir().join("tests/fixtures/fuzz");
     let inputs = common::files_in(&dir);
     assert!(!inputs.is_empty());
+    let out = tempfile::tempdir().expect("a temporary folder");
     for path in inputs {
         let bytes = std::fs::read(&path).expect("the input reads");
         let name = path
@@ -65,6 +69,7 @@ fn every_kept_input_converts_or_is_refused_without_crashing() {
             .expect("a name")
             .to_string_lossy()
             .into_owned();
-        survives(&name, bytes);
+        survives(&name, bytes, out.path());
     }
+    common::assert_epubcheck_clean(&common::files_in(out.path()));
 }
