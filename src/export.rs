@@ -234,7 +234,8 @@ pub fn package(
     let mut skeleton = zip::ZipArchive::new(std::io::Cursor::new(skeleton)).map_err(zip_error)?;
     let mut entries = Vec::with_capacity(skeleton.len());
     for index in 0..skeleton.len() {
-        let mut file = skeleton.by_index(index).map_err(zip_error)?;
+        // Raw: epub-builder's own files are copied as it compressed them.
+        let mut file = skeleton.by_index_raw(index).map_err(zip_error)?;
         let name = file.name().to_string();
         let entry = match (pages.remove(&name), &cover_name) {
             (Some(page), _) => page,
@@ -243,13 +244,11 @@ pub fn package(
                 archive::stored(name, cover.bytes.clone())?
             }
             (None, _) => {
-                let mut bytes = Vec::new();
-                std::io::Read::read_to_end(&mut file, &mut bytes)?;
-                if name == "mimetype" {
-                    archive::stored(name, bytes)?
-                } else {
-                    archive::deflate(name, &bytes)?
-                }
+                let deflated = file.compression() == zip::CompressionMethod::Deflated;
+                let (crc, size) = (file.crc32(), file.size());
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut data)?;
+                archive::copied(name, deflated, crc, size, data)?
             }
         };
         entries.push(entry);
@@ -705,12 +704,8 @@ struct Body<'p> {
 impl Body<'_> {
     /// A block element holding inline content, such as `p` or `h2`.
     fn paragraph(&mut self, element: &str, paragraph: &Paragraph) {
-        if let Some((number, sentence)) = &mut self.kobo {
-            *number += 1;
-            *sentence = 0;
-        }
         let _ = write!(self.out, "<{element}>");
-        self.inlines(&paragraph.0);
+        self.paragraph_inline(paragraph);
         let _ = writeln!(self.out, "</{element}>");
     }
 
@@ -753,6 +748,8 @@ impl Body<'_> {
         }
     }
 
+    /// A paragraph's content without an element of its own, as in a tight list item; for
+    /// Kobo books it is still a paragraph of its own.
     fn paragraph_inline(&mut self, paragraph: &Paragraph) {
         if let Some((number, sentence)) = &mut self.kobo {
             *number += 1;

@@ -9,8 +9,8 @@
 
 use crate::book::NoteOrigin;
 use crate::parse::{
-    ensure_text, is_scene_break, placeholders, take_edge_notes, tidy_scene_breaks, ParseError,
-    RawBlock, RawChapter, RawNote, Story,
+    ensure_text, is_note_title, is_scene_break, placeholders, take_edge_notes, tidy_scene_breaks,
+    ParseError, RawBlock, RawChapter, RawNote, Story,
 };
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
@@ -63,25 +63,6 @@ fn split_front_matter(text: &str) -> Result<(Option<String>, &str), ParseError> 
         toml.push_str(line);
     }
     Err(ParseError::UnclosedFrontMatter)
-}
-
-/// A heading whose text says it is an author's note.
-fn is_note_heading(title: &str) -> bool {
-    let words: String = title
-        .trim()
-        .trim_end_matches(':')
-        .to_lowercase()
-        .replace(['’', '\u{FFFD}'], "'");
-    matches!(
-        words.trim(),
-        "author's note"
-            | "author's notes"
-            | "authors note"
-            | "authors notes"
-            | "a/n"
-            | "note"
-            | "notes"
-    )
 }
 
 /// Blocks being collected: the chapter's own, or those of a container still open.
@@ -389,7 +370,7 @@ impl<'a> Reader<'a> {
                 self.end_note();
             }
         }
-        if is_note_heading(&plain) {
+        if is_note_title(&plain) {
             self.note_level = Some(level);
             return;
         }
@@ -504,6 +485,9 @@ fn chapter_level(text: &str) -> (HeadingLevel, Option<String>) {
             ..
         }))
     );
+    if !chapters_follow {
+        return (HeadingLevel::H1, None);
+    }
     let another_h1 = events.any(|e| {
         matches!(
             e,
@@ -513,7 +497,7 @@ fn chapter_level(text: &str) -> (HeadingLevel, Option<String>) {
             })
         )
     });
-    if chapters_follow && !another_h1 {
+    if !another_h1 {
         let title = placeholders::sanitize(title.trim()).into_owned();
         (HeadingLevel::H2, Some(title).filter(|t| !t.is_empty()))
     } else {

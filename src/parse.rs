@@ -314,6 +314,14 @@ fn note_marker(line: &str) -> Option<&str> {
     }
 }
 
+/// A heading that says it is an author's note: "Author's Note" in any of the forms above,
+/// "A/N", "Note" or "Notes", with or without a colon.
+pub(crate) fn is_note_title(title: &str) -> bool {
+    let title = title.trim();
+    let bare = title.trim_end_matches(':').trim().to_lowercase();
+    note_marker(title) == Some("") || matches!(bare.as_str(), "a/n" | "note" | "notes")
+}
+
 /// Strips a leading "author's note" / "authors notes" (any case) from `line`.
 fn strip_note_prefix(line: &str) -> Option<&str> {
     // Most lines are not notes: look at the first letter before anything costs more.

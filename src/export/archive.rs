@@ -119,7 +119,26 @@ impl Archive {
     }
 }
 
-/// An entry kept as it is, such as `mimetype` or an image that is compressed already.
+/// An entry compressed elsewhere (or stored), copied as it is.
+pub fn copied(
+    name: String,
+    deflated: bool,
+    crc: u32,
+    size: u64,
+    data: Vec<u8>,
+) -> std::io::Result<Entry> {
+    let too_big = || std::io::Error::other(format!("{name} is larger than 4 GB"));
+    Ok(Entry {
+        crc,
+        size: u32::try_from(size).map_err(|_| too_big())?,
+        packed: u32::try_from(data.len()).map_err(|_| too_big())?,
+        deflated,
+        data,
+        name,
+    })
+}
+
+/// An entry kept as it is, such as an image that is compressed already.
 pub fn stored(name: String, data: Vec<u8>) -> std::io::Result<Entry> {
     let size = u32::try_from(data.len())
         .map_err(|_| std::io::Error::other(format!("{name} is larger than 4 GB")))?;
@@ -136,7 +155,7 @@ pub fn stored(name: String, data: Vec<u8>) -> std::io::Result<Entry> {
 /// Files smaller than this are stored: deflating them saves a few bytes at best.
 const STORE_BELOW: usize = 256;
 
-pub fn deflate(name: String, bytes: &[u8]) -> std::io::Result<Entry> {
+fn deflate(name: String, bytes: &[u8]) -> std::io::Result<Entry> {
     if bytes.len() < STORE_BELOW {
         return stored(name, bytes.to_vec());
     }
