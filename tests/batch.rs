@@ -165,6 +165,9 @@ fn a_full_disk_is_reported_and_leaves_no_temporary_files() {
         books[0].extension().is_some_and(|e| e == "epub"),
         "{books:?}"
     );
+    let kept = dir.path().join(books[0].file_name().expect("a name"));
+    std::fs::write(&kept, &book_bytes).expect("the book is kept");
+    assert_epubcheck_clean(&[kept]);
 }
 
 #[test]
