@@ -189,22 +189,20 @@ impl Paragraph {
     }
 
     pub fn word_count(&self) -> usize {
-        fn count(inlines: &[Inline]) -> usize {
-            inlines
-                .iter()
-                .map(|inline| match inline {
-                    Inline::Text(text) => count_words(text),
-                    Inline::Emphasis(inner) | Inline::Strong(inner) => count(inner),
-                    Inline::LineBreak | Inline::FootnoteRef(_) => 0,
-                })
-                .sum()
+        // One counter across the pieces: emphasis can split a word ("*un*believable").
+        fn feed(inlines: &[Inline], counter: &mut WordCounter) {
+            for inline in inlines {
+                match inline {
+                    Inline::Text(text) => counter.feed(text),
+                    Inline::Emphasis(inner) | Inline::Strong(inner) => feed(inner, counter),
+                    Inline::LineBreak => counter.space(),
+                    Inline::FootnoteRef(_) => {}
+                }
+            }
         }
-        // Emphasis can split a word ("*un*believable"); counting the plain text avoids that.
-        if self.0.len() == 1 {
-            count(&self.0)
-        } else {
-            count_words(&self.plain_text())
-        }
+        let mut counter = WordCounter::default();
+        feed(&self.0, &mut counter);
+        counter.words
     }
 }
 
@@ -266,10 +264,153 @@ impl Book {
 /// Words are whitespace-separated tokens holding at least one letter or digit, so that a
 /// lone dash or ellipsis is not counted.
 pub fn count_words(text: &str) -> usize {
-    text.split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count()
+    let mut counter = WordCounter::default();
+    counter.feed(text);
+    counter.words
 }
+
+/// Counts words over text that may come in pieces. Every page that shows a count, and every
+/// report, counts a whole book, so this looks at each byte once and decodes only the
+/// non-ASCII characters of a token that has no letter yet, or that might be a space.
+#[derive(Default)]
+struct WordCounter {
+    words: usize,
+    /// The current token already holds a letter or digit and has been counted.
+    counted: bool,
+}
+
+impl WordCounter {
+    fn space(&mut self) {
+        self.counted = false;
+    }
+
+    fn feed(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let mut counted = usize::from(self.counted);
+        let mut i = 0;
+        while i < bytes.len() {
+            if let Some(eight) = bytes.get(i..i + 8) {
+                let word = u64::from_le_bytes(eight.try_into().unwrap_or_default());
+                // The ASCII bytes before the first other one; the rest become NUL, which
+                // neither starts nor ends a word.
+                let ascii = ((word & HIGH_BITS).trailing_zeros() / 8) as usize;
+                if ascii > 0 {
+                    let kept = if ascii == 8 {
+                        word
+                    } else {
+                        word & ((1 << (8 * ascii)) - 1)
+                    };
+                    let (words, now_counted) = count_ascii_eight(kept, counted);
+                    self.words += words;
+                    counted = now_counted;
+                    i += ascii;
+                    continue;
+                }
+            }
+            let class = ASCII_CLASS[usize::from(bytes[i])];
+            if class != NOT_ASCII {
+                // Without branches: word boundaries come every few bytes, too often to
+                // predict.
+                let alnum = usize::from(class == ALNUM);
+                let space = usize::from(class == SPACE);
+                self.words += alnum & !counted & 1;
+                counted = (counted | alnum) & !space & 1;
+                i += 1;
+                continue;
+            }
+            // Every non-ASCII space starts with one of these bytes (U+0085, U+00A0, U+1680,
+            // U+2000 to U+205F, U+3000); inside a counted word nothing else matters.
+            if counted == 1 && !matches!(bytes[i], 0xC2 | 0xE1 | 0xE2 | 0xE3) {
+                i += 1;
+                continue;
+            }
+            // U+2000 to U+203F, the curly quotes, dashes and ellipsis of every normalized
+            // story: spaces or punctuation, never letters.
+            if bytes[i] == 0xE2 && bytes.get(i + 1) == Some(&0x80) {
+                if let Some(&last) = bytes.get(i + 2) {
+                    if matches!(last, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF) {
+                        counted = 0;
+                    }
+                    i += 3;
+                    continue;
+                }
+            }
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                // A continuation byte: part of a character already looked at.
+                i += 1;
+                continue;
+            };
+            if c.is_whitespace() {
+                counted = 0;
+            } else if counted == 0 && c.is_alphanumeric() {
+                self.words += 1;
+                counted = 1;
+            }
+            i += c.len_utf8();
+        }
+        self.counted = counted == 1;
+    }
+}
+
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Counts the words that start in eight ASCII bytes, eight at a time in one `u64`: text is
+/// mostly ASCII, and a byte at a time costs more than the rest of rendering.
+/// `counted` says whether the token running into these bytes has been counted (0 or 1).
+/// Gives the words started and the new `counted`.
+fn count_ascii_eight(word: u64, counted: usize) -> (usize, usize) {
+    // For bytes under 0x80: the high bit of each byte says whether it lies in lo..=hi.
+    // No sum passes 0xFF, so no byte carries into the next.
+    let in_range = |bytes: u64, lo: u8, hi: u8| {
+        let at_least_lo = bytes + LOW_BITS * u64::from(0x80 - lo);
+        let above_hi = bytes + LOW_BITS * u64::from(0x7F - hi);
+        at_least_lo & !above_hi & HIGH_BITS
+    };
+    // One bit a byte, byte k at bit k.
+    let bits = |high: u64| ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
+    let alnum = bits(in_range(word | (LOW_BITS * 0x20), b'a', b'z') | in_range(word, b'0', b'9'));
+    let space = bits(in_range(word, 0x09, 0x0D) | in_range(word, b' ', b' '));
+    let other = !(alnum | space) & 0xFF;
+    // A word starts at the first letter or digit after a space, punctuation in between
+    // ignored. Mark the byte after each space (and the start, if the running token has no
+    // letter yet); adding the punctuation bits carries each mark across the punctuation that
+    // follows it, onto the next letter or space.
+    let marks = (space << 1) | (1 - counted as u32);
+    let landed = (marks + other) & !other;
+    let words = (landed & alnum & 0xFF).count_ones() as usize;
+    let significant = (alnum | space) & 0xFF;
+    let counted = if significant == 0 {
+        counted
+    } else {
+        let last = 31 - significant.leading_zeros();
+        ((alnum >> last) & 1) as usize
+    };
+    (words, counted)
+}
+
+const OTHER: u8 = 0;
+const ALNUM: u8 = 1;
+const SPACE: u8 = 2;
+const NOT_ASCII: u8 = 3;
+
+/// What each byte is, for the ASCII bytes; every other byte needs decoding.
+const ASCII_CLASS: [u8; 256] = {
+    let mut table = [NOT_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_alphanumeric() {
+            ALNUM
+        } else if byte.is_ascii_whitespace() || byte == 0x0B {
+            SPACE
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -284,6 +425,12 @@ mod tests {
             ("wait … what — no", 3),
             ("don’t stop", 2),
             ("— … * ", 0),
+            ("tab\tand\nnew\u{b}line\u{c}feed\r", 5),
+            ("no\u{a0}break\u{2003}em\u{3000}ideographic\u{85}next", 5),
+            ("“Quoted,” she said—softly…", 3),
+            ("café naïve 東京 ١٢٣", 4),
+            ("’’ «» ¿¡", 0),
+            ("«oui»", 1),
         ] {
             assert_eq!(count_words(text), words, "{text:?}");
         }
@@ -297,5 +444,24 @@ mod tests {
         ]);
         assert_eq!(p.word_count(), 2);
         assert_eq!(p.plain_text(), "unbelievable stuff");
+    }
+
+    proptest::proptest! {
+        /// The byte scan agrees with the plain definition, however the text is split.
+        #[test]
+        fn counting_matches_the_definition(text in r"([a-zA-Z0-9 ,.'\-]{1,12}|[\x00-\x7f]|[é \t\n\u{b}\u{c}\r\u{85}\u{a0}\u{1680}\u{2000}-\u{2071}\u{3000}’—…“”東])*", cut in 0usize..100) {
+            let expected = text
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count();
+            proptest::prop_assert_eq!(count_words(&text), expected);
+            let cut = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let (head, tail) = text.split_at(cut);
+            let p = Paragraph(vec![
+                Inline::Emphasis(vec![Inline::Text(head.to_string())]),
+                Inline::Text(tail.to_string()),
+            ]);
+            proptest::prop_assert_eq!(p.word_count(), expected);
+        }
     }
 }

@@ -13,10 +13,6 @@ use std::rc::Rc;
 
 mod archive;
 
-/// Below this many words a book is compressed on the caller's thread: helper threads cost
-/// more than they save on a short story, and a folder keeps every core busy anyway.
-const THREADED_COMPRESSION_WORDS: usize = 50_000;
-
 /// Words a minute used for the reading time on the title page.
 const READING_SPEED: usize = 250;
 
@@ -190,11 +186,7 @@ pub fn package(
     options: &ExportOptions,
     pages: impl IntoIterator<Item = Page>,
 ) -> Result<Vec<u8>, ExportError> {
-    let workers = if book.word_count() >= THREADED_COMPRESSION_WORDS {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-    } else {
-        0
-    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     // epub-builder writes the package document and the navigation around empty pages; the
     // real pages are compressed by `archive`, on several threads for a long book.
     let mut builder = EpubBuilder::new(ZipLibrary::new()?)?;
@@ -434,6 +426,8 @@ struct Pages<'a> {
     format: Format,
     /// The chapter each footnote is printed in, by footnote number.
     footnote_chapters: HashMap<usize, usize>,
+    /// Words of each chapter, counted once for the title and contents pages.
+    chapter_words: Vec<usize>,
 }
 
 impl<'a> Pages<'a> {
@@ -449,6 +443,7 @@ impl<'a> Pages<'a> {
             notes: options.notes,
             format: options.format,
             footnote_chapters,
+            chapter_words: book.chapters.iter().map(Chapter::word_count).collect(),
         }
     }
 
@@ -568,7 +563,7 @@ impl<'a> Pages<'a> {
             body.push_str(&description.out);
             body.push_str("</div>\n");
         }
-        let words = book.word_count();
+        let words = self.chapter_words.iter().sum();
         let chapters = book.chapters.len();
         let _ = writeln!(
             body,
@@ -598,13 +593,19 @@ impl<'a> Pages<'a> {
     fn contents_page(&self) -> String {
         let mut body = self.open_section("section", "contents", "toc", None);
         body.push_str("<h1>Contents</h1>\n<ol class=\"toc\">\n");
-        for (index, chapter) in self.book.chapters.iter().enumerate() {
+        for (index, (chapter, &words)) in self
+            .book
+            .chapters
+            .iter()
+            .zip(&self.chapter_words)
+            .enumerate()
+        {
             let _ = writeln!(
                 body,
                 "<li><a href=\"{}\">{}</a> <span class=\"words\">{}</span></li>",
                 chapter_file(index),
                 escape_text(&chapter.title),
-                plural(chapter.word_count(), "word")
+                plural(words, "word")
             );
         }
         if self.has_appendix() {
@@ -923,6 +924,21 @@ pub fn escape_text(text: &str) -> String {
 /// normalize stage removes them, but not when its clean-up rule is switched off.
 fn push_escaped(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
+    if !has_control_or_ef(bytes) {
+        // The usual case: only `&`, `<` and `>` to replace, found with a vectorized search.
+        let mut copied = 0;
+        for at in memchr::memchr3_iter(b'&', b'<', b'>', bytes) {
+            out.push_str(&text[copied..at]);
+            out.push_str(match bytes[at] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                _ => "&gt;",
+            });
+            copied = at + 1;
+        }
+        out.push_str(&text[copied..]);
+        return;
+    }
     // Byte by byte: every character that needs work starts with an ASCII byte, except
     // U+FFFE and U+FFFF, which start with 0xEF.
     let needs_work = |b: u8| {
@@ -951,6 +967,17 @@ fn push_escaped(out: &mut String, text: &str) {
         i = copied;
     }
     out.push_str(&text[copied..]);
+}
+
+/// Whether the text has an ASCII control byte or a 0xEF byte (which starts U+FFFE and
+/// U+FFFF), written so that it compiles to a vectorized scan.
+fn has_control_or_ef(bytes: &[u8]) -> bool {
+    let suspect = |b: u8| (b < 0x20) | (b == 0xEF);
+    let mut chunks = bytes.chunks_exact(32);
+    let found = chunks
+        .by_ref()
+        .any(|chunk| chunk.iter().fold(false, |seen, &b| seen | suspect(b)));
+    found || chunks.remainder().iter().any(|&b| suspect(b))
 }
 
 fn is_xml_char(c: char) -> bool {

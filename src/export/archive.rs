@@ -31,28 +31,40 @@ pub struct Entry {
 
 type Job = (usize, String, Vec<u8>);
 
+/// Pages are compressed on the caller's thread until this many bytes have gone by: helper
+/// threads cost more than they save on a short story (and a folder keeps every core busy
+/// anyway), while a long book gets them after its first few chapters.
+const THREADED_BYTES: usize = 128 * 1024;
+
 pub struct Archive {
     /// Entries finished on this thread or collected from workers, with their positions.
     done: Vec<(usize, Entry)>,
     next: usize,
+    /// Bytes added so far, before compression.
+    added: usize,
+    max_workers: usize,
     jobs: Option<SyncSender<Job>>,
     results: Option<Receiver<std::io::Result<(usize, Entry)>>>,
     workers: Vec<JoinHandle<()>>,
 }
 
 impl Archive {
-    /// An archive compressed on `workers` helper threads; with none, on the caller's.
-    pub fn new(workers: usize) -> Archive {
-        let mut archive = Archive {
+    /// An archive that compresses on up to `max_workers` helper threads once the book has
+    /// proved long enough; with none, always on the caller's.
+    pub fn new(max_workers: usize) -> Archive {
+        Archive {
             done: Vec::new(),
             next: 0,
+            added: 0,
+            max_workers,
             jobs: None,
             results: None,
             workers: Vec::new(),
-        };
-        if workers == 0 {
-            return archive;
         }
+    }
+
+    fn start_workers(&mut self) {
+        let workers = self.max_workers;
         // A short queue keeps only a few uncompressed pages in memory at once.
         let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(workers);
         let (result_sender, result_receiver) = mpsc::channel();
@@ -60,7 +72,7 @@ impl Archive {
         for _ in 0..workers {
             let jobs = Arc::clone(&job_receiver);
             let results = result_sender.clone();
-            archive.workers.push(std::thread::spawn(move || loop {
+            self.workers.push(std::thread::spawn(move || loop {
                 let job = match jobs.lock() {
                     Ok(receiver) => receiver.recv(),
                     Err(_) => return,
@@ -74,15 +86,18 @@ impl Archive {
                 }
             }));
         }
-        archive.jobs = Some(job_sender);
-        archive.results = Some(result_receiver);
-        archive
+        self.jobs = Some(job_sender);
+        self.results = Some(result_receiver);
     }
 
     /// Adds a file, to be deflated.
     pub fn add(&mut self, name: String, bytes: Vec<u8>) -> std::io::Result<()> {
         let index = self.next;
         self.next += 1;
+        self.added += bytes.len();
+        if self.jobs.is_none() && self.max_workers > 0 && self.added > THREADED_BYTES {
+            self.start_workers();
+        }
         match &self.jobs {
             Some(jobs) => jobs
                 .send((index, name, bytes))

@@ -533,6 +533,16 @@ pub(super) fn ellipses(text: &mut String, protected: &Protected) -> usize {
     let (mut changes, mut copied, mut i) = (0, 0, 0);
     while let Some(offset) = memchr2(b'.', 0xE2, &bytes[i..]) {
         let p = i + offset;
+        // Most stops are a sentence's one period or another character of U+2000 to U+2FFF
+        // (the curly quotes and dashes); pass them over without decoding anything.
+        let lone = match bytes[p] {
+            b'.' => !matches!(bytes.get(p + 1), Some(b'.' | b' ' | 0xE2)),
+            _ => bytes.get(p + 1..p + 3) != Some(&[0x80, 0xA6][..]),
+        };
+        if lone {
+            i = p + 1;
+            continue;
+        }
         let c = char_at(&src, p).unwrap_or('\0');
         if !matches!(c, '.' | '…') || protected.contains(p) {
             i = p + c.len_utf8().max(1);
