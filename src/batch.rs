@@ -1,7 +1,7 @@
 //! Converting many stories at once: finding them, naming their books, converting them in
 //! parallel and writing each book whole or not at all.
 
-use crate::convert::{self, load, normalize_loaded, title_for};
+use crate::convert::{self, load, normalize_loaded, title_for, Loaded};
 use crate::error::Error;
 use crate::export::{export_epub, ExportOptions, NotePlacement};
 use rayon::prelude::*;
@@ -16,7 +16,7 @@ pub const STORY_EXTENSIONS: [&str; 3] = ["txt", "md", "markdown"];
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
     pub output: PathBuf,
-    /// Stories converted at once; 0 means one per core.
+    /// Stories converted at once; 0 means two per core.
     pub jobs: usize,
     pub convert: convert::Options,
     pub export: ExportOptions,
@@ -118,10 +118,13 @@ pub fn build_all(
             .collect();
     }
     remove_stale_temporaries(&options.output);
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
-        .build()
-    {
+    // Twice the cores by default: each book waits for the disk to confirm it is written
+    // (`write_atomically`), and while it waits another story can use the core.
+    let jobs = match options.jobs {
+        0 => std::thread::available_parallelism().map_or(2, |n| 2 * n.get()),
+        jobs => jobs,
+    };
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
         Ok(pool) => pool,
         Err(_) => rayon::ThreadPoolBuilder::new()
             .num_threads(1)
@@ -129,91 +132,136 @@ pub fn build_all(
             .expect("a one-thread pool can always be built"),
     };
     pool.install(|| {
-        // Names are chosen from the titles first, in input order, so that which story gets
-        // the "-2" never depends on which finished first.
-        let titles: Vec<Result<String, Error>> = inputs
-            .par_iter()
-            .map(|input| {
-                load(input, &options.convert).map(|l| title_for(input, &l, &options.convert))
-            })
-            .collect();
         let extension = options.export.format.extension();
-        let outputs = assign_outputs(inputs, &titles, &options.output, extension);
-        inputs
-            .par_iter()
-            .zip(titles.par_iter())
-            .zip(outputs.par_iter())
-            .map(|((input, title), output)| {
-                let report = match (title, output) {
-                    (Err(error), _) => StoryReport::failed(input, error),
-                    (Ok(_), Some(output)) => build_one(input, output, options),
-                    (Ok(_), None) => StoryReport::failed(
-                        input,
-                        &Error::Input {
-                            path: input.clone(),
-                            message: "no free output name was found".to_string(),
-                        },
-                    ),
-                };
-                on_done(&report);
-                report
-            })
-            .collect()
+        let mut names = OutputNames::new(inputs, &options.output, extension);
+        let mut reports = Vec::with_capacity(inputs.len());
+        // A few stories are loaded at a time, all in parallel, and named in input order
+        // before any is built: which story gets the "-2" never depends on which finished
+        // first, each story is read once, and memory holds one group, not the folder.
+        for group in load_groups(inputs, GROUP_STORIES, GROUP_BYTES) {
+            let loaded: Vec<Result<Loaded, Error>> = group
+                .par_iter()
+                .map(|input| load(input, &options.convert))
+                .collect();
+            let outputs: Vec<Option<PathBuf>> = group
+                .iter()
+                .zip(&loaded)
+                .map(|(input, loaded)| {
+                    let loaded = loaded.as_ref().ok()?;
+                    names.next(&title_for(input, loaded, &options.convert))
+                })
+                .collect();
+            let built: Vec<StoryReport> = group
+                .par_iter()
+                .zip(loaded.into_par_iter())
+                .zip(outputs.into_par_iter())
+                .map(|((input, loaded), output)| {
+                    let report = match (loaded, output) {
+                        (Err(error), _) => StoryReport::failed(input, &error),
+                        (Ok(loaded), Some(output)) => build_one(input, loaded, &output, options),
+                        (Ok(_), None) => StoryReport::failed(
+                            input,
+                            &Error::Input {
+                                path: input.clone(),
+                                message: "no free output name was found".to_string(),
+                            },
+                        ),
+                    };
+                    on_done(&report);
+                    report
+                })
+                .collect();
+            reports.extend(built);
+        }
+        reports
     })
 }
 
-/// Output paths in input order: a slug of the title, with `-2`, `-3`… for repeats, never
-/// one of the input files.
-fn assign_outputs(
-    inputs: &[PathBuf],
-    titles: &[Result<String, Error>],
-    output_dir: &Path,
-    extension: &str,
-) -> Vec<Option<PathBuf>> {
-    // Inputs usually share a folder or two: resolve each folder once, not each file.
-    let mut folders: std::collections::HashMap<&Path, PathBuf> = std::collections::HashMap::new();
-    let input_paths: HashSet<PathBuf> = inputs
-        .iter()
-        .map(|p| {
-            let parent = p.parent().unwrap_or(Path::new(""));
-            let folder = folders.entry(parent).or_insert_with(|| {
-                let parent = if parent.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    parent
-                };
-                std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned())
-            });
-            p.file_name()
-                .map_or_else(|| p.clone(), |name| folder.join(name))
-        })
-        .collect();
-    let canonical_dir = std::fs::canonicalize(output_dir).unwrap_or_else(|_| output_dir.to_owned());
-    let mut taken: HashSet<String> = HashSet::new();
-    titles
-        .iter()
-        .map(|title| {
-            let title = title.as_ref().ok()?;
-            let slug = slugify(title);
-            (1..10_000).find_map(|n| {
-                let name = if n == 1 {
-                    format!("{slug}.{extension}")
-                } else {
-                    format!("{slug}-{n}.{extension}")
-                };
-                let clashes_with_input = input_paths.contains(&canonical_dir.join(&name));
-                if clashes_with_input || !taken.insert(name.clone()) {
-                    return None;
-                }
-                Some(output_dir.join(name))
-            })
-        })
-        .collect()
+/// Stories loaded at once: enough to keep every core busy between two groups, few enough
+/// that a folder of long stories does not fill memory.
+const GROUP_STORIES: usize = 64;
+const GROUP_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The inputs in order, cut into groups of at most `stories` stories and, unless a single
+/// story is larger, `max_bytes` bytes.
+fn load_groups(inputs: &[PathBuf], stories: usize, max_bytes: u64) -> Vec<&[PathBuf]> {
+    let mut groups = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, input) in inputs.iter().enumerate() {
+        // A file that cannot be read takes no room; loading it reports why.
+        let size = std::fs::metadata(input).map_or(0, |m| m.len());
+        if i > start && (i - start == stories || bytes + size > max_bytes) {
+            groups.push(&inputs[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < inputs.len() {
+        groups.push(&inputs[start..]);
+    }
+    groups
 }
 
-fn build_one(input: &Path, output: &Path, options: &BatchOptions) -> StoryReport {
-    let result = load(input, &options.convert).and_then(|loaded| {
-        let converted = normalize_loaded(input, loaded, &options.convert)?;
+/// Output paths, given out in input order: a slug of the title, with `-2`, `-3`… for
+/// repeats, never one of the input files.
+struct OutputNames<'a> {
+    dir: &'a Path,
+    canonical_dir: PathBuf,
+    extension: &'a str,
+    inputs: HashSet<PathBuf>,
+    taken: HashSet<String>,
+}
+
+impl<'a> OutputNames<'a> {
+    fn new(inputs: &[PathBuf], dir: &'a Path, extension: &'a str) -> Self {
+        // Inputs usually share a folder or two: resolve each folder once, not each file.
+        let mut folders: std::collections::HashMap<&Path, PathBuf> =
+            std::collections::HashMap::new();
+        let inputs = inputs
+            .iter()
+            .map(|p| {
+                let parent = p.parent().unwrap_or(Path::new(""));
+                let folder = folders.entry(parent).or_insert_with(|| {
+                    let parent = if parent.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        parent
+                    };
+                    std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned())
+                });
+                p.file_name()
+                    .map_or_else(|| p.clone(), |name| folder.join(name))
+            })
+            .collect();
+        OutputNames {
+            dir,
+            canonical_dir: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned()),
+            extension,
+            inputs,
+            taken: HashSet::new(),
+        }
+    }
+
+    fn next(&mut self, title: &str) -> Option<PathBuf> {
+        let slug = slugify(title);
+        let extension = self.extension;
+        (1..10_000).find_map(|n| {
+            let name = if n == 1 {
+                format!("{slug}.{extension}")
+            } else {
+                format!("{slug}-{n}.{extension}")
+            };
+            let clashes_with_input = self.inputs.contains(&self.canonical_dir.join(&name));
+            if clashes_with_input || !self.taken.insert(name.clone()) {
+                return None;
+            }
+            Some(self.dir.join(name))
+        })
+    }
+}
+
+fn build_one(input: &Path, loaded: Loaded, output: &Path, options: &BatchOptions) -> StoryReport {
+    let result = normalize_loaded(input, loaded, &options.convert).and_then(|converted| {
         let bytes =
             export_epub(&converted.book, &options.export).map_err(|source| Error::Export {
                 path: input.to_owned(),
@@ -392,18 +440,40 @@ mod tests {
     }
 
     #[test]
+    fn stories_are_loaded_in_groups_bounded_by_count_and_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs: Vec<PathBuf> = [10, 10, 30, 5, 5, 5, 5, 0]
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| {
+                let path = dir.path().join(format!("{i}.txt"));
+                if size > 0 {
+                    std::fs::write(&path, vec![b'a'; size]).unwrap();
+                }
+                path
+            })
+            .collect();
+        let sizes =
+            |groups: Vec<&[PathBuf]>| -> Vec<usize> { groups.iter().map(|g| g.len()).collect() };
+        // 20 bytes at most: the 30-byte story is a group of its own; a missing file is 0.
+        assert_eq!(sizes(load_groups(&inputs, 3, 20)), [2, 1, 3, 2]);
+        assert_eq!(sizes(load_groups(&inputs, 2, 1000)), [2, 2, 2, 2]);
+        assert_eq!(sizes(load_groups(&inputs, 100, 1000)), [8]);
+        assert!(load_groups(&[], 3, 20).is_empty());
+    }
+
+    #[test]
     fn repeated_titles_get_suffixes_in_input_order() {
         let inputs = vec![
             PathBuf::from("a.txt"),
             PathBuf::from("b.txt"),
             PathBuf::from("c.txt"),
         ];
-        let titles = vec![
-            Ok("Same".to_string()),
-            Ok("Same".to_string()),
-            Ok("Other".to_string()),
-        ];
-        let outputs = assign_outputs(&inputs, &titles, Path::new("out"), "epub");
+        let mut names = OutputNames::new(&inputs, Path::new("out"), "epub");
+        let outputs: Vec<_> = ["Same", "Same", "Other"]
+            .iter()
+            .map(|title| names.next(title))
+            .collect();
         assert_eq!(
             outputs,
             [
