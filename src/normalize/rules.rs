@@ -530,6 +530,8 @@ pub(super) fn ellipses(text: &mut String, protected: &Protected) -> usize {
     let src = std::mem::take(text);
     let bytes = src.as_bytes();
     let mut out = spare_buffer(src.len());
+    // What each replacement removed on its left, to tell whether it changed anything.
+    let mut removed_left = String::new();
     let (mut changes, mut copied, mut i) = (0, 0, 0);
     while let Some(offset) = memchr2(b'.', 0xE2, &bytes[i..]) {
         let p = i + offset;
@@ -564,7 +566,8 @@ pub(super) fn ellipses(text: &mut String, protected: &Protected) -> usize {
         let kept = out.trim_end_matches([',', ' ', '.', '…']).len();
         let leading = kept == 0 || opens_after(out[..kept].chars().next_back());
         let from = if leading { out.len() } else { kept };
-        let removed_left = out[from..].to_string();
+        removed_left.clear();
+        removed_left.push_str(&out[from..]);
         out.truncate(from);
         // On the right, commas and further dots touching the run go too, and spaces are
         // set anew.
@@ -588,8 +591,12 @@ pub(super) fn ellipses(text: &mut String, protected: &Protected) -> usize {
             Some(_) if space_after => out.push(' '),
             Some(_) => {}
         }
-        let before = removed_left + &src[p..j];
-        if before != out[from..] {
+        // Changed unless the new text is exactly what it replaced.
+        let written = &out[from..];
+        let same = written.len() == removed_left.len() + (j - p)
+            && written.starts_with(removed_left.as_str())
+            && written[removed_left.len()..] == src[p..j];
+        if !same {
             changes += 1;
         }
         copied = j;
