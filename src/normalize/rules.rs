@@ -57,11 +57,19 @@ thread_local! {
     static SPARE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
+/// A buffer for at least `capacity` bytes, with room to grow: rules turn one-byte marks
+/// into three-byte curly quotes and ellipses, and growing a buffer costs a copy.
 fn spare_buffer(capacity: usize) -> String {
     let mut buffer = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
     buffer.clear();
-    buffer.reserve(capacity);
+    if buffer.capacity() < capacity {
+        buffer.reserve(roomy(capacity));
+    }
     buffer
+}
+
+fn roomy(capacity: usize) -> usize {
+    capacity + capacity / 4 + 32
 }
 
 fn recycle(buffer: String) {
@@ -81,13 +89,14 @@ impl Protected {
         static SCHEME: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("://"));
         static MAILTO: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("mailto:"));
         static WWW: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("ww."));
+        static UPPER_WWW: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("WWW."));
         static OPEN: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("<!--"));
         static CLOSE: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("-->"));
         let bytes = text.as_bytes();
         let has = |finder: &memmem::Finder| finder.find(bytes).is_some();
         let maybe_url = (memchr(b':', bytes).is_some() && (has(&SCHEME) || has(&MAILTO)))
             || has(&WWW)
-            || text.contains("WWW.");
+            || has(&UPPER_WWW);
         let has_angle = memchr(b'<', bytes).is_some();
         let maybe_comment = has_angle && (has(&OPEN) || has(&CLOSE))
             || memchr(b'>', bytes).is_some() && has(&CLOSE);
@@ -224,7 +233,9 @@ fn is_forbidden_in_xml(c: char) -> bool {
 
 pub(super) fn cleanup(text: &str) -> (String, usize) {
     if is_clean_ascii(text) {
-        return (text.to_owned(), 0);
+        let mut copy = String::with_capacity(roomy(text.len()));
+        copy.push_str(text);
+        return (copy, 0);
     }
     let mut changes = 0;
     let nfc: String;
