@@ -16,9 +16,6 @@ use ficbind::parse::{parse, ParseOptions};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The most 4 MB may take, as a multiple of 1 MB.
 const LIMIT: f64 = 6.0;
 

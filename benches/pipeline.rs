@@ -15,10 +15,6 @@ use ficbind::parse::{parse, ParseOptions};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-// The same allocator as the `ficbind` program, so that the times are the program's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]

@@ -10,10 +10,6 @@ use ficbind::parse::{parse, ParseOptions, Story};
 
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 
-// The same allocator as the `ficbind` program, so that the times are the program's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     divan::main();
 }

@@ -118,8 +118,8 @@ pub fn build_all(
             .collect();
     }
     remove_stale_temporaries(&options.output);
-    // Twice the cores by default: each book waits for the disk to confirm it is written
-    // (`write_atomically`), and while it waits another story can use the core.
+    // Twice the cores by default: books wait for the disk to confirm they are written
+    // (`Unfinished::finish`), and while one waits another story can use the core.
     let jobs = match options.jobs {
         0 => std::thread::available_parallelism().map_or(2, |n| 2 * n.get()),
         jobs => jobs,
@@ -151,27 +151,40 @@ pub fn build_all(
                     names.next(&title_for(input, loaded, &options.convert))
                 })
                 .collect();
-            let built: Vec<StoryReport> = group
+            let built: Vec<(StoryReport, Option<Unfinished>)> = group
                 .par_iter()
                 .zip(loaded.into_par_iter())
                 .zip(outputs.into_par_iter())
-                .map(|((input, loaded), output)| {
-                    let report = match (loaded, output) {
-                        (Err(error), _) => StoryReport::failed(input, &error),
-                        (Ok(loaded), Some(output)) => build_one(input, loaded, &output, options),
-                        (Ok(_), None) => StoryReport::failed(
+                .map(|((input, loaded), output)| match (loaded, output) {
+                    (Err(error), _) => (StoryReport::failed(input, &error), None),
+                    (Ok(loaded), Some(output)) => build_one(input, loaded, &output, options),
+                    (Ok(_), None) => (
+                        StoryReport::failed(
                             input,
                             &Error::Input {
                                 path: input.clone(),
                                 message: "no free output name was found".to_string(),
                             },
                         ),
-                    };
-                    on_done(&report);
-                    report
+                        None,
+                    ),
                 })
                 .collect();
-            reports.extend(built);
+            // The group's books reach the disk together: one flush of the file system
+            // serves many books, where a flush per book left cores waiting.
+            let finished: Vec<StoryReport> = built
+                .into_par_iter()
+                .map(
+                    |(report, unfinished)| match unfinished.map(Unfinished::finish) {
+                        Some(Err(error)) => StoryReport::failed(&report.input, &error),
+                        _ => report,
+                    },
+                )
+                .collect();
+            for report in finished {
+                on_done(&report);
+                reports.push(report);
+            }
         }
         reports
     })
@@ -260,37 +273,44 @@ impl<'a> OutputNames<'a> {
     }
 }
 
-fn build_one(input: &Path, loaded: Loaded, output: &Path, options: &BatchOptions) -> StoryReport {
+/// Converts one story and writes its book to a temporary file; the caller gives the book
+/// its name once it is on the disk.
+fn build_one(
+    input: &Path,
+    loaded: Loaded,
+    output: &Path,
+    options: &BatchOptions,
+) -> (StoryReport, Option<Unfinished>) {
     let result = normalize_loaded(input, loaded, &options.convert).and_then(|converted| {
         let bytes =
             export_epub(&converted.book, &options.export).map_err(|source| Error::Export {
                 path: input.to_owned(),
                 source,
             })?;
-        write_atomically(output, &bytes)?;
-        Ok(converted)
+        let unfinished = write_unfinished(output, |file| file.write_all(&bytes))?;
+        Ok((converted, unfinished))
     });
-    match result {
-        Ok(converted) => {
-            let book = &converted.book;
-            StoryReport {
-                input: input.to_owned(),
-                output: Some(output.to_owned()),
-                status: Status::Written,
-                warnings: converted.warnings,
-                error: None,
-                title: Some(book.metadata.title.clone()),
-                chapters: book.chapters.len(),
-                words: book.word_count(),
-                notes: book.notes().count(),
-                notes_dropped: match options.export.notes {
-                    NotePlacement::Drop => book.notes().count(),
-                    _ => 0,
-                },
-            }
-        }
-        Err(error) => StoryReport::failed(input, &error),
-    }
+    let (converted, unfinished) = match result {
+        Ok(done) => done,
+        Err(error) => return (StoryReport::failed(input, &error), None),
+    };
+    let book = &converted.book;
+    let report = StoryReport {
+        input: input.to_owned(),
+        output: Some(output.to_owned()),
+        status: Status::Written,
+        warnings: converted.warnings,
+        error: None,
+        title: Some(book.metadata.title.clone()),
+        chapters: book.chapters.len(),
+        words: book.word_count(),
+        notes: book.notes().count(),
+        notes_dropped: match options.export.notes {
+            NotePlacement::Drop => book.notes().count(),
+            _ => 0,
+        },
+    };
+    (report, Some(unfinished))
 }
 
 const TEMP_PREFIX: &str = ".ficbind-";
@@ -314,14 +334,37 @@ fn remove_stale_temporaries(dir: &Path) {
 /// Writes to a temporary file in the same folder and renames it into place, so that a
 /// crash or a full disk never leaves half a book under the final name.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_atomically_with(path, |file| file.write_all(bytes))
+    write_unfinished(path, |file| file.write_all(bytes))?.finish()
 }
 
-/// [`write_atomically`] with the writing itself given, so that tests can make it fail.
-fn write_atomically_with(
+/// A book written in full to a temporary file, not yet under its name.
+#[derive(Debug)]
+pub struct Unfinished {
+    temp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl Unfinished {
+    /// Waits until the book is on the disk, then gives it its name.
+    pub fn finish(self) -> Result<(), Error> {
+        let write_error = |source| Error::Write {
+            path: self.path.clone(),
+            source,
+        };
+        self.temp.as_file().sync_all().map_err(write_error)?;
+        self.temp
+            .persist(&self.path)
+            .map_err(|e| write_error(e.error))?;
+        Ok(())
+    }
+}
+
+/// The first half of [`write_atomically`], with the writing itself given, so that tests
+/// can make it fail. If it fails, the temporary file is gone.
+fn write_unfinished(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
-) -> Result<(), Error> {
+) -> Result<Unfinished, Error> {
     let write_error = |source| Error::Write {
         path: path.to_owned(),
         source,
@@ -343,9 +386,10 @@ fn write_atomically_with(
             .set_permissions(readable)
             .map_err(write_error)?;
     }
-    temp.as_file().sync_all().map_err(write_error)?;
-    temp.persist(path).map_err(|e| write_error(e.error))?;
-    Ok(())
+    Ok(Unfinished {
+        temp,
+        path: path.to_owned(),
+    })
 }
 
 /// A file name from a title: lower-case ASCII words joined by hyphens, accents folded.
@@ -404,7 +448,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let book = dir.path().join("book.epub");
         let full = || Err(std::io::Error::from_raw_os_error(28));
-        let error = write_atomically_with(&book, |file| {
+        let error = write_unfinished(&book, |file| {
             file.write_all(b"half a bo")?;
             full()
         })
