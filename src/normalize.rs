@@ -176,18 +176,62 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
         .enumerate()
         .map(|(i, text)| normalizer.paragraph(text, Place::Description { paragraph: i + 1 }))
         .collect();
-    let chapters = story
-        .chapters
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| normalizer.chapter(index + 1, raw))
-        .collect();
+    // Chapters are independent; a long story's are normalized on every core, each with a
+    // report of its own, and the reports are merged in reading order.
+    let chapter = |index: usize, raw: &RawChapter| {
+        let mut normalizer = Normalizer {
+            rules,
+            report: Report::default(),
+            placeholders: story.placeholders,
+        };
+        let chapter = normalizer.chapter(index + 1, raw);
+        (chapter, normalizer.report)
+    };
+    let text_bytes: usize = story.chapters.iter().map(|c| raw_bytes(&c.blocks)).sum();
+    let normalized: Vec<(Chapter, Report)> = if text_bytes >= PARALLEL_BYTES {
+        use rayon::prelude::*;
+        story
+            .chapters
+            .par_iter()
+            .enumerate()
+            .map(|(index, raw)| chapter(index, raw))
+            .collect()
+    } else {
+        story
+            .chapters
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| chapter(index, raw))
+            .collect()
+    };
+    let mut chapters = Vec::with_capacity(normalized.len());
+    for (chapter, report) in normalized {
+        normalizer.report.counts.merge(&report.counts);
+        normalizer.report.ambiguous.extend(report.ambiguous);
+        chapters.push(chapter);
+    }
     let book = Book {
         metadata: Metadata { title, ..metadata },
         description,
         chapters,
     };
     (book, normalizer.report)
+}
+
+/// Below this much chapter text a story is normalized on one thread: handing chapters to
+/// other threads costs more than it saves, and a folder keeps every core busy anyway.
+const PARALLEL_BYTES: usize = 256 * 1024;
+
+fn raw_bytes(blocks: &[RawBlock]) -> usize {
+    blocks
+        .iter()
+        .map(|block| match block {
+            RawBlock::Paragraph(text) | RawBlock::Heading(text) => text.len(),
+            RawBlock::SceneBreak => 0,
+            RawBlock::Quote(inner) => raw_bytes(inner),
+            RawBlock::List { items, .. } => items.iter().map(|item| raw_bytes(item)).sum(),
+        })
+        .sum()
 }
 
 struct Normalizer<'a> {

@@ -462,6 +462,41 @@ fn ambiguous_quotes_are_reported_with_context() {
 }
 
 #[test]
+fn a_long_story_normalized_on_many_threads_matches_one_chapter_at_a_time() {
+    let text = crate::corpus::story(7, 2 * PARALLEL_BYTES);
+    let mut story = crate::parse::parse(&text, Default::default()).expect("it parses");
+    story.description.clear();
+    assert!(story.chapters.len() > 4);
+    let metadata = || {
+        Metadata::new(
+            "Plain".into(),
+            "A".into(),
+            "en".into(),
+            chrono::DateTime::UNIX_EPOCH,
+        )
+    };
+    let (book, report) = normalize_story(&story, metadata(), &Rules::default());
+    // Each chapter alone is far below the size that is split across threads.
+    let mut counts = Counts::default();
+    let mut ambiguous = Vec::new();
+    for (raw, chapter) in story.chapters.iter().zip(&book.chapters) {
+        let alone = Story {
+            chapters: vec![raw.clone()],
+            ..story.clone()
+        };
+        let (one, one_report) = normalize_story(&alone, metadata(), &Rules::default());
+        assert_eq!(one.chapters[0].blocks, chapter.blocks);
+        assert_eq!(one.chapters[0].notes, chapter.notes);
+        counts.merge(&one_report.counts);
+        ambiguous.extend(one_report.ambiguous.into_iter().map(|a| a.context));
+    }
+    assert!(counts.total() > 1000);
+    assert_eq!(report.counts, counts);
+    let in_order: Vec<_> = report.ambiguous.into_iter().map(|a| a.context).collect();
+    assert_eq!(in_order, ambiguous);
+}
+
+#[test]
 fn quotes_never_balance_across_paragraphs() {
     // The first paragraph opens a quote that the second closes: each is decided alone.
     assert_eq!(
@@ -471,7 +506,6 @@ fn quotes_never_balance_across_paragraphs() {
     assert_eq!(normalized("and ends here.''"), "and ends here.”");
 }
 
-/// Letters and digits of a text, in order.
 /// Letters and digits, composed: clean-up composes the text, and taking emphasis markers
 /// out can bring together two characters that compose ("ெ*ா*" shows as "ொ").
 fn alphanumerics(text: &str) -> String {
