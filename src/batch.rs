@@ -339,14 +339,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// A book written in full to a temporary file, not yet under its name.
 #[derive(Debug)]
-pub struct Unfinished {
+struct Unfinished {
     temp: tempfile::NamedTempFile,
     path: PathBuf,
 }
 
 impl Unfinished {
     /// Waits until the book is on the disk, then gives it its name.
-    pub fn finish(self) -> Result<(), Error> {
+    fn finish(self) -> Result<(), Error> {
         let write_error = |source| Error::Write {
             path: self.path.clone(),
             source,

@@ -270,8 +270,8 @@ pub fn count_words(text: &str) -> usize {
 }
 
 /// Counts words over text that may come in pieces. Every page that shows a count, and every
-/// report, counts a whole book, so this looks at each byte once and decodes only the
-/// non-ASCII characters of a token that has no letter yet, or that might be a space.
+/// report, counts a whole book, so this reads ASCII eight bytes at a time and decodes only
+/// the non-ASCII characters of a token that has no letter yet, or that might be a space.
 #[derive(Default)]
 struct WordCounter {
     words: usize,
@@ -289,33 +289,23 @@ impl WordCounter {
         let mut counted = usize::from(self.counted);
         let mut i = 0;
         while i < bytes.len() {
-            if let Some(eight) = bytes.get(i..i + 8) {
-                let word = u64::from_le_bytes(eight.try_into().unwrap_or_default());
-                // The ASCII bytes before the first other one; the rest become NUL, which
-                // neither starts nor ends a word.
-                let ascii = ((word & HIGH_BITS).trailing_zeros() / 8) as usize;
-                if ascii > 0 {
-                    let kept = if ascii == 8 {
-                        word
-                    } else {
-                        word & ((1 << (8 * ascii)) - 1)
-                    };
-                    let (words, now_counted) = count_ascii_eight(kept, counted);
-                    self.words += words;
-                    counted = now_counted;
-                    i += ascii;
-                    continue;
-                }
-            }
-            let class = ASCII_CLASS[usize::from(bytes[i])];
-            if class != NOT_ASCII {
-                // Without branches: word boundaries come every few bytes, too often to
-                // predict.
-                let alnum = usize::from(class == ALNUM);
-                let space = usize::from(class == SPACE);
-                self.words += alnum & !counted & 1;
-                counted = (counted | alnum) & !space & 1;
-                i += 1;
+            // Up to eight bytes, padded with NUL, which neither starts nor ends a word; of
+            // those, the ASCII ones before the first other byte.
+            let available = (bytes.len() - i).min(8);
+            let mut eight = [0; 8];
+            eight[..available].copy_from_slice(&bytes[i..i + available]);
+            let word = u64::from_le_bytes(eight);
+            let ascii = (((word & HIGH_BITS).trailing_zeros() / 8) as usize).min(available);
+            if ascii > 0 {
+                let kept = if ascii == 8 {
+                    word
+                } else {
+                    word & ((1 << (8 * ascii)) - 1)
+                };
+                let (words, now_counted) = count_ascii_eight(kept, counted);
+                self.words += words;
+                counted = now_counted;
+                i += ascii;
                 continue;
             }
             // Every non-ASCII space starts with one of these bytes (U+0085, U+00A0, U+1680,
@@ -388,29 +378,6 @@ fn count_ascii_eight(word: u64, counted: usize) -> (usize, usize) {
     };
     (words, counted)
 }
-
-const OTHER: u8 = 0;
-const ALNUM: u8 = 1;
-const SPACE: u8 = 2;
-const NOT_ASCII: u8 = 3;
-
-/// What each byte is, for the ASCII bytes; every other byte needs decoding.
-const ASCII_CLASS: [u8; 256] = {
-    let mut table = [NOT_ASCII; 256];
-    let mut b = 0;
-    while b < 128 {
-        let byte = b as u8;
-        table[b] = if byte.is_ascii_alphanumeric() {
-            ALNUM
-        } else if byte.is_ascii_whitespace() || byte == 0x0B {
-            SPACE
-        } else {
-            OTHER
-        };
-        b += 1;
-    }
-    table
-};
 
 #[cfg(test)]
 mod tests {
