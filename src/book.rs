@@ -218,6 +218,26 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
 }
 
 impl Block {
+    /// Bytes of text in the block, markup left out: what a page needs room for.
+    pub fn text_bytes(&self) -> usize {
+        fn inline_bytes(inlines: &[Inline]) -> usize {
+            inlines
+                .iter()
+                .map(|inline| match inline {
+                    Inline::Text(text) => text.len(),
+                    Inline::Emphasis(inner) | Inline::Strong(inner) => inline_bytes(inner),
+                    Inline::LineBreak | Inline::FootnoteRef(_) => 0,
+                })
+                .sum()
+        }
+        match self {
+            Block::Paragraph(p) | Block::Heading(p) => inline_bytes(&p.0),
+            Block::SceneBreak => 0,
+            Block::Quote(blocks) => blocks.iter().map(Block::text_bytes).sum(),
+            Block::List { items, .. } => items.iter().flatten().map(Block::text_bytes).sum(),
+        }
+    }
+
     pub fn word_count(&self) -> usize {
         match self {
             Block::Paragraph(p) | Block::Heading(p) => p.word_count(),
@@ -270,14 +290,18 @@ pub fn count_words(text: &str) -> usize {
 }
 
 /// Counts words over text that may come in pieces. Every page that shows a count, and every
-/// report, counts a whole book, so this reads ASCII eight bytes at a time and decodes only
-/// the non-ASCII characters of a token that has no letter yet, or that might be a space.
+/// report, counts a whole book, so this reads 64 bytes at a time as bit masks (which the
+/// compiler builds with vector instructions) and decodes only the rare characters that
+/// might be a letter or a space outside ASCII.
 #[derive(Default)]
 struct WordCounter {
     words: usize,
     /// The current token already holds a letter or digit and has been counted.
     counted: bool,
 }
+
+/// Bytes read at a time: one bit each in a `u64`.
+const BLOCK: usize = 64;
 
 impl WordCounter {
     fn space(&mut self) {
@@ -286,97 +310,129 @@ impl WordCounter {
 
     fn feed(&mut self, text: &str) {
         let bytes = text.as_bytes();
-        let mut counted = usize::from(self.counted);
         let mut i = 0;
         while i < bytes.len() {
-            // Up to eight bytes, padded with NUL, which neither starts nor ends a word; of
-            // those, the ASCII ones before the first other byte.
-            let available = (bytes.len() - i).min(8);
-            let mut eight = [0; 8];
-            eight[..available].copy_from_slice(&bytes[i..i + available]);
-            let word = u64::from_le_bytes(eight);
-            let ascii = (((word & HIGH_BITS).trailing_zeros() / 8) as usize).min(available);
-            if ascii > 0 {
-                let kept = if ascii == 8 {
-                    word
-                } else {
-                    word & ((1 << (8 * ascii)) - 1)
-                };
-                let (words, now_counted) = count_ascii_eight(kept, counted);
-                self.words += words;
-                counted = now_counted;
-                i += ascii;
-                continue;
-            }
-            // Every non-ASCII space starts with one of these bytes (U+0085, U+00A0, U+1680,
-            // U+2000 to U+205F, U+3000); inside a counted word nothing else matters.
-            if counted == 1 && !matches!(bytes[i], 0xC2 | 0xE1 | 0xE2 | 0xE3) {
-                i += 1;
-                continue;
-            }
-            // U+2000 to U+203F, the curly quotes, dashes and ellipsis of every normalized
-            // story: spaces or punctuation, never letters.
-            if bytes[i] == 0xE2 && bytes.get(i + 1) == Some(&0x80) {
-                if let Some(&last) = bytes.get(i + 2) {
-                    if matches!(last, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF) {
-                        counted = 0;
-                    }
-                    i += 3;
-                    continue;
+            let rest = &bytes[i..];
+            let masks = match rest.first_chunk::<BLOCK>() {
+                Some(block) => Masks::of(block),
+                None => {
+                    // The last bytes, padded with NUL, which is neither a letter nor a space.
+                    let mut block = [0; BLOCK];
+                    block[..rest.len()].copy_from_slice(rest);
+                    Masks::of(&block)
                 }
+            };
+            let usable = plain_prefix(bytes, i, masks.leads).min(rest.len());
+            if usable > 0 {
+                self.count_block(&masks, usable);
+                i += usable;
+                continue;
             }
+            // A character that may be a letter or a space: decode it.
             let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
-                // A continuation byte: part of a character already looked at.
                 i += 1;
                 continue;
             };
             if c.is_whitespace() {
-                counted = 0;
-            } else if counted == 0 && c.is_alphanumeric() {
+                self.counted = false;
+            } else if !self.counted && c.is_alphanumeric() {
                 self.words += 1;
-                counted = 1;
+                self.counted = true;
             }
             i += c.len_utf8();
         }
-        self.counted = counted == 1;
+    }
+
+    /// Counts the words that start in the first `usable` bytes of a block.
+    fn count_block(&mut self, masks: &Masks, usable: usize) {
+        let kept = if usable == BLOCK {
+            u64::MAX
+        } else {
+            (1 << usable) - 1
+        };
+        let alnum = masks.alnum & kept;
+        let space = masks.space & kept;
+        let other = !(alnum | space) & kept;
+        // A word starts at the first letter or digit after a space, punctuation in between
+        // ignored. Mark the byte after each space (and the first byte, if the running token
+        // has no letter yet); adding the punctuation bits carries each mark across the
+        // punctuation that follows it, onto the next letter or space.
+        let marks = (space << 1) | u64::from(!self.counted);
+        let landed = marks.wrapping_add(other) & !other;
+        self.words += (landed & alnum).count_ones() as usize;
+        let significant = alnum | space;
+        if significant != 0 {
+            let last = 63 - significant.leading_zeros();
+            self.counted = (alnum >> last) & 1 == 1;
+        }
     }
 }
 
-const LOW_BITS: u64 = 0x0101_0101_0101_0101;
-const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+/// One bit per byte of a block: ASCII letters and digits, ASCII spaces, and the first bytes
+/// of characters outside ASCII.
+struct Masks {
+    alnum: u64,
+    space: u64,
+    leads: u64,
+}
 
-/// Counts the words that start in eight ASCII bytes, eight at a time in one `u64`: text is
-/// mostly ASCII, and a byte at a time costs more than the rest of rendering.
-/// `counted` says whether the token running into these bytes has been counted (0 or 1).
-/// Gives the words started and the new `counted`.
-fn count_ascii_eight(word: u64, counted: usize) -> (usize, usize) {
-    // For bytes under 0x80: the high bit of each byte says whether it lies in lo..=hi.
-    // No sum passes 0xFF, so no byte carries into the next.
-    let in_range = |bytes: u64, lo: u8, hi: u8| {
-        let at_least_lo = bytes + LOW_BITS * u64::from(0x80 - lo);
-        let above_hi = bytes + LOW_BITS * u64::from(0x7F - hi);
-        at_least_lo & !above_hi & HIGH_BITS
-    };
-    // One bit a byte, byte k at bit k.
-    let bits = |high: u64| ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
-    let alnum = bits(in_range(word | (LOW_BITS * 0x20), b'a', b'z') | in_range(word, b'0', b'9'));
-    let space = bits(in_range(word, 0x09, 0x0D) | in_range(word, b' ', b' '));
-    let other = !(alnum | space) & 0xFF;
-    // A word starts at the first letter or digit after a space, punctuation in between
-    // ignored. Mark the byte after each space (and the start, if the running token has no
-    // letter yet); adding the punctuation bits carries each mark across the punctuation that
-    // follows it, onto the next letter or space.
-    let marks = (space << 1) | (1 - counted as u32);
-    let landed = (marks + other) & !other;
-    let words = (landed & alnum & 0xFF).count_ones() as usize;
-    let significant = (alnum | space) & 0xFF;
-    let counted = if significant == 0 {
-        counted
-    } else {
-        let last = 31 - significant.leading_zeros();
-        ((alnum >> last) & 1) as usize
-    };
-    (words, counted)
+impl Masks {
+    fn of(block: &[u8; BLOCK]) -> Masks {
+        const ALNUM: u8 = 1;
+        const SPACE: u8 = 2;
+        const LEAD: u8 = 4;
+        // A byte of flags for each byte, in a loop the compiler turns into vector code...
+        let mut flags = [0u8; BLOCK];
+        for (flag, &b) in flags.iter_mut().zip(block) {
+            let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+            let digit = b.wrapping_sub(b'0') < 10;
+            let blank = (b == b' ') | (b.wrapping_sub(b'\t') < 5);
+            *flag = u8::from(letter | digit) * ALNUM
+                | u8::from(blank) * SPACE
+                | u8::from(b >= 0xC0) * LEAD;
+        }
+        // ...then gathered into bits eight at a time: the multiplication moves bit 0 of each
+        // byte k of `x` to bit 56 + k.
+        let (mut alnum, mut space, mut leads) = (0, 0, 0);
+        let (groups, _) = flags.as_chunks::<8>();
+        for (g, group) in groups.iter().enumerate() {
+            let x = u64::from_le_bytes(*group);
+            let bits = |flag: u8| {
+                let low = (x >> flag.trailing_zeros()) & 0x0101_0101_0101_0101;
+                (low.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * g)
+            };
+            alnum |= bits(ALNUM);
+            space |= bits(SPACE);
+            leads |= bits(LEAD);
+        }
+        Masks {
+            alnum,
+            space,
+            leads,
+        }
+    }
+}
+
+/// How many bytes from `i` the block count can take: all before the first character that
+/// might be a letter or a space. Outside ASCII, it takes the curly quotes, dashes and
+/// ellipsis of every normalized story (U+2000 to U+203F, E2 80 xx), which are punctuation
+/// unless they are one of the spaces among them; the other bytes of a character,
+/// 0b10xxxxxx, are neither letters nor spaces.
+fn plain_prefix(bytes: &[u8], i: usize, mut leads: u64) -> usize {
+    while leads != 0 {
+        let k = leads.trailing_zeros() as usize;
+        let at = i + k;
+        let punctuation = bytes.get(at) == Some(&0xE2)
+            && bytes.get(at + 1) == Some(&0x80)
+            && bytes
+                .get(at + 2)
+                .is_some_and(|&last| !matches!(last, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF));
+        if !punctuation {
+            return k;
+        }
+        leads &= leads - 1;
+    }
+    BLOCK
 }
 
 #[cfg(test)]

@@ -467,37 +467,54 @@ impl<'a> Pages<'a> {
     }
 
     fn page(&self, title: &str, body: &str) -> String {
+        let mut page = self.page_head(title, body.len());
+        page.push_str(body);
+        page.push_str(self.page_tail());
+        page
+    }
+
+    /// A page up to where its body starts, with room for `body_bytes` more.
+    fn page_head(&self, title: &str, body_bytes: usize) -> String {
         let lang = escape_attr(&self.book.metadata.language);
         let title = escape_text(title);
-        if self.epub2() {
+        let mut head = String::with_capacity(body_bytes + 512);
+        let _ = if self.epub2() {
             // XHTML 1.1 knows neither `lang` nor `meta charset`.
-            return format!(
+            write!(
+                head,
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
                  <!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.1//EN\" \"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd\">\n\
                  <html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"{lang}\">\n\
                  <head>\n<meta http-equiv=\"Content-Type\" content=\"application/xhtml+xml; charset=utf-8\"/>\n\
                  <title>{title}</title>\n\
                  <link rel=\"stylesheet\" type=\"text/css\" href=\"stylesheet.css\"/>\n</head>\n\
-                 <body>\n{body}</body>\n</html>\n"
-            );
-        }
-        let (open, close) = if self.format == Format::Kepub {
-            // Kobo's reader lays its pages out inside these two.
-            (
-                "<div id=\"book-columns\"><div id=\"book-inner\">\n",
-                "</div></div>\n",
+                 <body>\n"
             )
         } else {
-            ("", "")
+            write!(
+                head,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+                 <!DOCTYPE html>\n\
+                 <html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{lang}\" xml:lang=\"{lang}\">\n\
+                 <head>\n<meta charset=\"utf-8\"/>\n<title>{title}</title>\n\
+                 <link rel=\"stylesheet\" type=\"text/css\" href=\"stylesheet.css\"/>\n</head>\n\
+                 <body>\n"
+            )
         };
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-             <!DOCTYPE html>\n\
-             <html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{lang}\" xml:lang=\"{lang}\">\n\
-             <head>\n<meta charset=\"utf-8\"/>\n<title>{title}</title>\n\
-             <link rel=\"stylesheet\" type=\"text/css\" href=\"stylesheet.css\"/>\n</head>\n\
-             <body>\n{open}{body}{close}</body>\n</html>\n"
-        )
+        if self.format == Format::Kepub {
+            // Kobo's reader lays its pages out inside these two.
+            head.push_str("<div id=\"book-columns\"><div id=\"book-inner\">\n");
+        }
+        head
+    }
+
+    /// A page after its body.
+    fn page_tail(&self) -> &'static str {
+        if self.format == Format::Kepub {
+            "</div></div>\n</body>\n</html>\n"
+        } else {
+            "</body>\n</html>\n"
+        }
     }
 
     /// The opening tag of a section: `<section>` with its semantics in EPUB 3, a `<div>` in
@@ -623,7 +640,11 @@ impl<'a> Pages<'a> {
     fn chapter_page(&self, index: usize, chapter: &Chapter) -> String {
         let id = format!("chapter-{}", index + 1);
         let mut body = self.body(Some(index));
-        body.out = self.open_section("section", "chapter", "chapter", Some(&id));
+        // The page is written in one string, with room for the chapter and its markup.
+        let text_bytes: usize = chapter.blocks.iter().map(Block::text_bytes).sum();
+        body.out = self.page_head(&chapter.title, text_bytes + text_bytes / 8);
+        body.out
+            .push_str(&self.open_section("section", "chapter", "chapter", Some(&id)));
         body.paragraph("h1", &plain_paragraph(&chapter.title));
         body.blocks(&chapter.blocks);
         for (n, note) in chapter.notes.iter().enumerate() {
@@ -652,7 +673,8 @@ impl<'a> Pages<'a> {
             body.footnote(footnote);
         }
         body.out.push_str(&self.close_section("section"));
-        self.page(&chapter.title, &body.out)
+        body.out.push_str(self.page_tail());
+        body.out
     }
 
     fn notes_page(&self) -> String {
@@ -705,9 +727,13 @@ struct Body<'p> {
 impl Body<'_> {
     /// A block element holding inline content, such as `p` or `h2`.
     fn paragraph(&mut self, element: &str, paragraph: &Paragraph) {
-        let _ = write!(self.out, "<{element}>");
+        for piece in ["<", element, ">"] {
+            self.out.push_str(piece);
+        }
         self.paragraph_inline(paragraph);
-        let _ = writeln!(self.out, "</{element}>");
+        for piece in ["</", element, ">\n"] {
+            self.out.push_str(piece);
+        }
     }
 
     fn blocks(&mut self, blocks: &[Block]) {

@@ -452,37 +452,59 @@ struct Seen {
 }
 
 impl Seen {
-    /// Looks at the raw text's bytes, which is much faster than looking at characters.
-    /// It may say a rule applies when it does not (the rule then changes nothing), never
-    /// the reverse: clean-up can only turn a backtick into an apostrophe and close up
-    /// spaces, and both are allowed for.
+    /// Looks at the raw text's bytes, all at once, which is much faster than looking at
+    /// characters. It may say a rule applies when it does not (the rule then changes
+    /// nothing), never the reverse: clean-up can only turn a backtick into an apostrophe
+    /// and close up spaces, and both are allowed for.
     fn scan(text: &str) -> Seen {
-        use memchr::{memchr, memchr2, memchr3};
+        const QUOTES: u8 = 1;
+        const DASHES: u8 = 2;
+        const DOT_RUNS: u8 = 4;
+        const MARKERS: u8 = 8;
+        // A period before a tab or two spaces: a run is possible, and rare enough to look
+        // at closely.
+        const LOOSE_DOT: u8 = 16;
         let bytes = text.as_bytes();
-        let non_ascii = !text.is_ascii();
-        let has = |c: char| non_ascii && text.contains(c);
-        let quotes =
-            memchr3(b'\'', b'"', b'`', bytes).is_some() || has('‘') || has('’') || has('´');
-        let dashes = memchr(b'-', bytes).is_some() || has('—') || has('–');
-        let dot_runs = has('…')
-            || memchr::memchr_iter(b'.', bytes).any(|i| {
-                // Another period after this one, perhaps past spaces: ". ." or "..".
-                let rest = &bytes[i + 1..];
-                let spaces = rest
-                    .iter()
-                    .take_while(|&&b| b == b' ' || b == b'\t')
-                    .count();
-                rest.get(spaces) == Some(&b'.')
-            });
-        let markers = if memchr2(b'*', b'_', bytes).is_some() {
-            bytes.iter().filter(|&&b| b == b'*' || b == b'_').count()
+        // ‘ ’ – — … are E2 80 xx in UTF-8, and ´ is C2 B4.
+        // Bitwise operators rather than `&&` and `||`, so that there is nothing to branch on.
+        let classes = rules::byte_classes(bytes, |a, b, c| {
+            let wide = (a == 0xE2) & (b == 0x80);
+            let space = |x: u8| (x == b' ') | (x == b'\t');
+            let quotes = (a == b'\'')
+                | (a == b'"')
+                | (a == b'`')
+                | (wide & ((c == 0x98) | (c == 0x99)))
+                | ((a == 0xC2) & (b == 0xB4));
+            let dashes = (a == b'-') | (wide & ((c == 0x93) | (c == 0x94)));
+            let dot = a == b'.';
+            let dot_runs = (dot & ((b == b'.') | ((b == b' ') & (c == b'.')))) | (wide & (c == 0xA6));
+            let loose_dot = dot & ((b == b'\t') | ((b == b' ') & space(c)));
+            u8::from(quotes) * QUOTES
+                | u8::from(dashes) * DASHES
+                | u8::from(dot_runs) * DOT_RUNS
+                | u8::from((a == b'*') | (a == b'_')) * MARKERS
+                | u8::from(loose_dot) * LOOSE_DOT
+        });
+        let dot_runs = classes & DOT_RUNS != 0
+            || (classes & LOOSE_DOT != 0
+                && memchr::memchr_iter(b'.', bytes).any(|i| {
+                    // Another period after this one, past spaces.
+                    let rest = &bytes[i + 1..];
+                    let spaces = rest
+                        .iter()
+                        .take_while(|&&b| b == b' ' || b == b'\t')
+                        .count();
+                    rest.get(spaces) == Some(&b'.')
+                }));
+        let markers = if classes & MARKERS != 0 {
+            memchr::memchr2_iter(b'*', b'_', bytes).count()
         } else {
             0
         };
         Seen {
-            quotes,
+            quotes: classes & QUOTES != 0,
             dot_runs,
-            dashes,
+            dashes: classes & DASHES != 0,
             markers,
         }
     }

@@ -49,6 +49,39 @@ fn is_word_final(s: &str, i: usize, len: usize) -> bool {
         && char_at(s, i + len).is_none_or(|c| !c.is_alphanumeric())
 }
 
+// ---- looking at bytes ----
+
+/// ORs together `class(a, b, c)` for every byte `a` of `bytes` and the two bytes after it
+/// (0 past the end); `class(0, _, _)` must be 0. Sixteen positions are done at a time with no early exit, which the
+/// compiler turns into vector instructions: paragraphs are short, and starting a search
+/// for each character of interest would cost more than the searching.
+pub(super) fn byte_classes(bytes: &[u8], class: impl Fn(u8, u8, u8) -> u8) -> u8 {
+    const LANES: usize = 16;
+    const WINDOW: usize = LANES + 2;
+    let mut lanes = [0u8; LANES];
+    let mut add = |window: &[u8; WINDOW]| {
+        for (k, lane) in lanes.iter_mut().enumerate() {
+            *lane |= class(window[k], window[k + 1], window[k + 2]);
+        }
+    };
+    let mut i = 0;
+    while let Some(window) = bytes.get(i..).and_then(<[u8]>::first_chunk::<WINDOW>) {
+        add(window);
+        i += LANES;
+    }
+    // The last bytes go through the same code, padded with zeros: byte by byte, they
+    // would cost more than all the rest of a short paragraph.
+    let rest = bytes.get(i..).unwrap_or_default();
+    let mut padded = [0u8; LANES + WINDOW];
+    padded[..rest.len()].copy_from_slice(rest);
+    for start in [0, LANES] {
+        if let Some(window) = padded[start..].first_chunk::<WINDOW>() {
+            add(window);
+        }
+    }
+    lanes.iter().fold(0, |all, lane| all | lane)
+}
+
 // ---- buffers ----
 
 thread_local! {
@@ -61,10 +94,11 @@ thread_local! {
 /// into three-byte curly quotes and ellipses, and growing a buffer costs a copy.
 fn spare_buffer(capacity: usize) -> String {
     let mut buffer = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
-    buffer.clear();
     if buffer.capacity() < capacity {
-        buffer.reserve(roomy(capacity));
+        // Growing the old buffer would copy bytes nobody needs.
+        return String::with_capacity(roomy(capacity));
     }
+    buffer.clear();
     buffer
 }
 
@@ -296,8 +330,20 @@ pub(super) fn doubled_quotes(text: &mut String, protected: &Protected) -> usize 
     let bytes = src.as_bytes();
     let mut out = spare_buffer(src.len());
     let (mut changes, mut copied, mut i) = (0, 0, 0);
+    // A single mark at `k`, read from its bytes: ', ‘ or ’.
+    let mark_at = |k: usize| match bytes.get(k) {
+        Some(b'\'') => true,
+        Some(0xE2) => matches!(bytes.get(k + 1..k + 3), Some([0x80, 0x98 | 0x99])),
+        _ => false,
+    };
     while let Some(offset) = memchr2(b'\'', 0xE2, &bytes[i..]) {
         let start = i + offset;
+        // Nearly every mark stands alone: an apostrophe, or a curly quote or dash.
+        let len = if bytes[start] == b'\'' { 1 } else { 3 };
+        if !mark_at(start) || !mark_at(start + len) {
+            i = start + 1;
+            continue;
+        }
         let mut end = start;
         while let Some(c) =
             char_at(&src, end).filter(|&c| is_single_mark(c) && !protected.contains(end))
@@ -538,27 +584,37 @@ fn context_around(done: &str, rest: &str) -> String {
 // ---- rule 5: ellipses ----
 
 pub(super) fn ellipses(text: &mut String, protected: &Protected) -> usize {
+    static ELLIPSIS: std::sync::LazyLock<memmem::Finder> =
+        std::sync::LazyLock::new(|| memmem::Finder::new("…"));
     let src = std::mem::take(text);
     let bytes = src.as_bytes();
-    let mut out = spare_buffer(src.len());
-    // What each replacement removed on its left, to tell whether it changed anything.
-    let mut removed_left = String::new();
+    // Searching for the ellipsis character's first byte would stop at every curly quote
+    // and dash, so it is only searched for when the paragraph has one.
+    let has_ellipsis_char = !src.is_ascii() && ELLIPSIS.find(bytes).is_some();
+    let dot_at = |k: usize| match bytes.get(k) {
+        Some(b'.') => true,
+        Some(0xE2) => bytes.get(k + 1..k + 3) == Some(&[0x80, 0xA6][..]),
+        _ => false,
+    };
+    // A run of two periods becomes three bytes and perhaps a space.
+    let mut out = spare_buffer(src.len() + 16);
     let (mut changes, mut copied, mut i) = (0, 0, 0);
-    while let Some(offset) = memchr2(b'.', 0xE2, &bytes[i..]) {
-        let p = i + offset;
-        // Most stops are a sentence's one period or another character of U+2000 to U+2FFF
-        // (the curly quotes and dashes); pass them over without decoding anything.
-        let lone = match bytes[p] {
-            b'.' => !matches!(bytes.get(p + 1), Some(b'.' | b' ' | 0xE2)),
-            _ => bytes.get(p + 1..p + 3) != Some(&[0x80, 0xA6][..]),
+    loop {
+        let found = if has_ellipsis_char {
+            memchr2(b'.', 0xE2, &bytes[i..])
+        } else {
+            memchr(b'.', &bytes[i..])
         };
-        if lone {
+        let Some(offset) = found else { break };
+        let p = i + offset;
+        // Most stops are a sentence's one period: only a period next to another, perhaps
+        // past one space, can start a run worth an ellipsis.
+        let starts_run = match bytes[p] {
+            b'.' => dot_at(p + 1) || (bytes.get(p + 1) == Some(&b' ') && dot_at(p + 2)),
+            _ => dot_at(p),
+        };
+        if !starts_run || protected.contains(p) {
             i = p + 1;
-            continue;
-        }
-        let c = char_at(&src, p).unwrap_or('\0');
-        if !matches!(c, '.' | '…') || protected.contains(p) {
-            i = p + c.len_utf8().max(1);
             continue;
         }
         let (end, dots, spaced) = dot_run(&src, p, protected);
@@ -577,9 +633,6 @@ pub(super) fn ellipses(text: &mut String, protected: &Protected) -> usize {
         let kept = out.trim_end_matches([',', ' ', '.', '…']).len();
         let leading = kept == 0 || opens_after(out[..kept].chars().next_back());
         let from = if leading { out.len() } else { kept };
-        removed_left.clear();
-        removed_left.push_str(&out[from..]);
-        out.truncate(from);
         // On the right, commas and further dots touching the run go too, and spaces are
         // set anew.
         let mut j = end;
@@ -591,25 +644,27 @@ pub(super) fn ellipses(text: &mut String, protected: &Protected) -> usize {
             space_after |= c == ' ';
             j += c.len_utf8();
         }
-        out.push('…');
-        match char_at(&src, j) {
-            None => {}
-            Some(next) if leading && next.is_alphanumeric() => {}
-            Some(next) if next.is_alphanumeric() || matches!(next, '“' | '‘') => out.push(' '),
+        let spaced_after = match char_at(&src, j) {
+            None => false,
+            // Closing marks first: asking whether a curly quote is alphanumeric is slow.
+            Some('”' | '’' | ')' | ']' | '}' | '?' | '!' | ',' | ';' | ':') => false,
+            Some(next) if leading && next.is_alphanumeric() => false,
+            Some(next) if next.is_alphanumeric() || matches!(next, '“' | '‘') => true,
             // A straight quote (with the quotes rule off) opens when text follows it.
-            Some('"') if char_at(&src, j + 1).is_some_and(|c| !c.is_whitespace()) => out.push(' '),
-            Some('”' | '’' | ')' | ']' | '}' | '?' | '!' | ',' | ';' | ':') => {}
-            Some(_) if space_after => out.push(' '),
-            Some(_) => {}
-        }
-        // Changed unless the new text is exactly what it replaced.
-        let written = &out[from..];
-        let same = written.len() == removed_left.len() + (j - p)
-            && written.starts_with(removed_left.as_str())
-            && written[removed_left.len()..] == src[p..j];
+            Some('"') if char_at(&src, j + 1).is_some_and(|c| !c.is_whitespace()) => true,
+            Some(_) => space_after,
+        };
+        let replacement = if spaced_after { "… " } else { "…" };
+        // Changed unless the new text is exactly what it replaces.
+        let removed_left = &out[from..];
+        let same = removed_left.len() + (j - p) == replacement.len()
+            && replacement.starts_with(removed_left)
+            && replacement[removed_left.len()..] == src[p..j];
         if !same {
             changes += 1;
         }
+        out.truncate(from);
+        out.push_str(replacement);
         copied = j;
         i = j;
     }
