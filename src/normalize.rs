@@ -364,7 +364,11 @@ pub fn normalize_paragraph(text: &str, rules: &Rules) -> Outcome {
     };
     // No rule adds the characters another looks for, so one scan tells which can apply.
     let seen = Seen::scan(&text);
-    let mut protected = Protected::find(&text);
+    let mut protected = if seen.protectable {
+        Protected::find(&text)
+    } else {
+        Protected::default()
+    };
     let mut apply =
         |rule: Rule, applies: bool, pass: &mut dyn FnMut(&mut String, &Protected) -> usize| {
             if rules.is_on(rule) && applies {
@@ -449,6 +453,8 @@ struct Seen {
     dashes: bool,
     /// Emphasis markers: a span needs at least two.
     markers: usize,
+    /// Text no rule may change, such as a web address, can be there.
+    protectable: bool,
 }
 
 impl Seen {
@@ -464,6 +470,8 @@ impl Seen {
         // A period before a tab or two spaces: a run is possible, and rare enough to look
         // at closely.
         const LOOSE_DOT: u8 = 16;
+        // What a web address, comment or tag needs: `:`, `<`, `>` or `www.`.
+        const PROTECTABLE: u8 = 32;
         let bytes = text.as_bytes();
         // ‘ ’ – — … are E2 80 xx in UTF-8, and ´ is C2 B4.
         // Bitwise operators rather than `&&` and `||`, so that there is nothing to branch on.
@@ -479,11 +487,14 @@ impl Seen {
             let dot = a == b'.';
             let dot_runs = (dot & ((b == b'.') | ((b == b' ') & (c == b'.')))) | (wide & (c == 0xA6));
             let loose_dot = dot & ((b == b'\t') | ((b == b' ') & space(c)));
+            let www = ((a | 0x20) == b'w') & ((b | 0x20) == b'w') & (c == b'.');
+            let protectable = (a == b':') | (a == b'<') | (a == b'>') | www;
             u8::from(quotes) * QUOTES
                 | u8::from(dashes) * DASHES
                 | u8::from(dot_runs) * DOT_RUNS
                 | u8::from((a == b'*') | (a == b'_')) * MARKERS
                 | u8::from(loose_dot) * LOOSE_DOT
+                | u8::from(protectable) * PROTECTABLE
         });
         let dot_runs = classes & DOT_RUNS != 0
             || (classes & LOOSE_DOT != 0
@@ -506,6 +517,7 @@ impl Seen {
             dot_runs,
             dashes: classes & DASHES != 0,
             markers,
+            protectable: classes & PROTECTABLE != 0,
         }
     }
 }

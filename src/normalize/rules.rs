@@ -247,17 +247,17 @@ fn find_urls(text: &str, ranges: &mut Vec<Range<usize>>) {
 
 /// Text that clean-up leaves as it is, found with one pass over the bytes: the common case.
 fn is_clean_ascii(text: &str) -> bool {
-    static DOUBLE_SPACE: std::sync::LazyLock<memmem::Finder> =
-        std::sync::LazyLock::new(|| memmem::Finder::new("  "));
     let bytes = text.as_bytes();
     // No early exit, so that the compiler can check many bytes at once.
     let unclean = bytes.iter().fold(false, |bad, &b| {
         bad | !(b' '..=b'~').contains(&b) | (b == b'`')
     });
-    !unclean
-        && bytes.first() != Some(&b' ')
-        && bytes.last() != Some(&b' ')
-        && DOUBLE_SPACE.find(bytes).is_none()
+    let next = bytes.get(1..).unwrap_or_default();
+    let double_space = bytes
+        .iter()
+        .zip(next)
+        .fold(false, |found, (&a, &b)| found | ((a == b' ') & (b == b' ')));
+    !unclean && !double_space && bytes.first() != Some(&b' ') && bytes.last() != Some(&b' ')
 }
 
 /// Characters that XML 1.0 forbids or that are invisible controls.
