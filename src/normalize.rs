@@ -355,15 +355,19 @@ pub struct Outcome {
 pub fn normalize_paragraph(text: &str, rules: &Rules) -> Outcome {
     let mut counts = Counts::default();
     let mut ambiguous = Vec::new();
-    let mut text = if rules.is_on(Rule::Cleanup) {
+    let mut seen = Seen::scan(text);
+    let mut text = if rules.is_on(Rule::Cleanup) && !seen.clean {
         let (clean, changes) = rules::cleanup(text);
         counts.add(Rule::Cleanup, changes);
+        // No rule adds the characters another looks for, so one scan tells which can apply.
+        seen = Seen::scan(&clean);
         clean
     } else {
-        text.to_owned()
+        // Room to grow: rules turn one-byte marks into three-byte curly quotes.
+        let mut copy = String::with_capacity(rules::roomy(text.len()));
+        copy.push_str(text);
+        copy
     };
-    // No rule adds the characters another looks for, so one scan tells which can apply.
-    let seen = Seen::scan(&text);
     let mut protected = if seen.protectable {
         Protected::find(&text)
     } else {
@@ -455,13 +459,15 @@ struct Seen {
     markers: usize,
     /// Text no rule may change, such as a web address, can be there.
     protectable: bool,
+    /// Printable ASCII with single spaces inside and none at the ends, no backticks:
+    /// nothing for clean-up to do.
+    clean: bool,
 }
 
 impl Seen {
-    /// Looks at the raw text's bytes, all at once, which is much faster than looking at
+    /// Looks at the text's bytes, all at once, which is much faster than looking at
     /// characters. It may say a rule applies when it does not (the rule then changes
-    /// nothing), never the reverse: clean-up can only turn a backtick into an apostrophe
-    /// and close up spaces, and both are allowed for.
+    /// nothing), never the reverse.
     fn scan(text: &str) -> Seen {
         const QUOTES: u8 = 1;
         const DASHES: u8 = 2;
@@ -472,6 +478,7 @@ impl Seen {
         const LOOSE_DOT: u8 = 16;
         // What a web address, comment or tag needs: `:`, `<`, `>` or `www.`.
         const PROTECTABLE: u8 = 32;
+        const UNCLEAN: u8 = 64;
         let bytes = text.as_bytes();
         // ‘ ’ – — … are E2 80 xx in UTF-8, and ´ is C2 B4.
         // Bitwise operators rather than `&&` and `||`, so that there is nothing to branch on.
@@ -489,12 +496,14 @@ impl Seen {
             let loose_dot = dot & ((b == b'\t') | ((b == b' ') & space(c)));
             let www = ((a | 0x20) == b'w') & ((b | 0x20) == b'w') & (c == b'.');
             let protectable = (a == b':') | (a == b'<') | (a == b'>') | www;
+            let unclean = (a < b' ') | (a > b'~') | (a == b'`') | ((a == b' ') & (b == b' '));
             u8::from(quotes) * QUOTES
                 | u8::from(dashes) * DASHES
                 | u8::from(dot_runs) * DOT_RUNS
                 | u8::from((a == b'*') | (a == b'_')) * MARKERS
                 | u8::from(loose_dot) * LOOSE_DOT
                 | u8::from(protectable) * PROTECTABLE
+                | u8::from(unclean) * UNCLEAN
         });
         let dot_runs = classes & DOT_RUNS != 0
             || (classes & LOOSE_DOT != 0
@@ -518,6 +527,9 @@ impl Seen {
             dashes: classes & DASHES != 0,
             markers,
             protectable: classes & PROTECTABLE != 0,
+            clean: classes & UNCLEAN == 0
+                && bytes.first() != Some(&b' ')
+                && bytes.last() != Some(&b' '),
         }
     }
 }

@@ -52,31 +52,33 @@ fn is_word_final(s: &str, i: usize, len: usize) -> bool {
 // ---- looking at bytes ----
 
 /// ORs together `class(a, b, c)` for every byte `a` of `bytes` and the two bytes after it
-/// (0 past the end); `class(0, _, _)` must be 0. Sixteen positions are done at a time with no early exit, which the
+/// (0 past the end). Sixteen positions are done at a time with no early exit, which the
 /// compiler turns into vector instructions: paragraphs are short, and starting a search
 /// for each character of interest would cost more than the searching.
 pub(super) fn byte_classes(bytes: &[u8], class: impl Fn(u8, u8, u8) -> u8) -> u8 {
     const LANES: usize = 16;
     const WINDOW: usize = LANES + 2;
     let mut lanes = [0u8; LANES];
-    let mut add = |window: &[u8; WINDOW]| {
+    let mut i = 0;
+    while let Some(window) = bytes.get(i..).and_then(<[u8]>::first_chunk::<WINDOW>) {
         for (k, lane) in lanes.iter_mut().enumerate() {
             *lane |= class(window[k], window[k + 1], window[k + 2]);
         }
-    };
-    let mut i = 0;
-    while let Some(window) = bytes.get(i..).and_then(<[u8]>::first_chunk::<WINDOW>) {
-        add(window);
         i += LANES;
     }
-    // The last bytes go through the same code, padded with zeros: byte by byte, they
-    // would cost more than all the rest of a short paragraph.
+    // The last bytes go through the same code, padded with zeros, and the lanes that
+    // fall on padding are masked off: byte by byte, they would cost more than all the
+    // rest of a short paragraph.
     let rest = bytes.get(i..).unwrap_or_default();
     let mut padded = [0u8; LANES + WINDOW];
     padded[..rest.len()].copy_from_slice(rest);
+    let mut live = [0u8; LANES + WINDOW];
+    live[..rest.len()].fill(0xFF);
     for start in [0, LANES] {
-        if let Some(window) = padded[start..].first_chunk::<WINDOW>() {
-            add(window);
+        let window = &padded[start..start + WINDOW];
+        let keep = &live[start..start + LANES];
+        for (k, lane) in lanes.iter_mut().enumerate() {
+            *lane |= class(window[k], window[k + 1], window[k + 2]) & keep[k];
         }
     }
     lanes.iter().fold(0, |all, lane| all | lane)
@@ -102,7 +104,7 @@ fn spare_buffer(capacity: usize) -> String {
     buffer
 }
 
-fn roomy(capacity: usize) -> usize {
+pub(super) fn roomy(capacity: usize) -> usize {
     capacity + capacity / 4 + 32
 }
 
@@ -245,32 +247,13 @@ fn find_urls(text: &str, ranges: &mut Vec<Range<usize>>) {
 
 // ---- rule 1: clean-up ----
 
-/// Text that clean-up leaves as it is, found with one pass over the bytes: the common case.
-fn is_clean_ascii(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    // No early exit, so that the compiler can check many bytes at once.
-    let unclean = bytes.iter().fold(false, |bad, &b| {
-        bad | !(b' '..=b'~').contains(&b) | (b == b'`')
-    });
-    let next = bytes.get(1..).unwrap_or_default();
-    let double_space = bytes
-        .iter()
-        .zip(next)
-        .fold(false, |found, (&a, &b)| found | ((a == b' ') & (b == b' ')));
-    !unclean && !double_space && bytes.first() != Some(&b' ') && bytes.last() != Some(&b' ')
-}
-
 /// Characters that XML 1.0 forbids or that are invisible controls.
 fn is_forbidden_in_xml(c: char) -> bool {
     (c.is_control() && c != '\t' && c != '\n') || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
+/// Clean-up of a text the paragraph scan found something to clean in.
 pub(super) fn cleanup(text: &str) -> (String, usize) {
-    if is_clean_ascii(text) {
-        let mut copy = String::with_capacity(roomy(text.len()));
-        copy.push_str(text);
-        return (copy, 0);
-    }
     let mut changes = 0;
     let nfc: String;
     let text = if text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes {
