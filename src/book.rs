@@ -387,9 +387,8 @@ impl Masks {
             let letter = (b | 0x20).wrapping_sub(b'a') < 26;
             let digit = b.wrapping_sub(b'0') < 10;
             let blank = (b == b' ') | (b.wrapping_sub(b'\t') < 5);
-            *flag = u8::from(letter | digit) * ALNUM
-                | u8::from(blank) * SPACE
-                | u8::from(b >= 0xC0) * LEAD;
+            let bit = |on: bool, flag: u8| u8::from(on) * flag;
+            *flag = bit(letter | digit, ALNUM) | bit(blank, SPACE) | bit(b >= 0xC0, LEAD);
         }
         // ...then gathered into bits eight at a time: the multiplication moves bit 0 of each
         // byte k of `x` to bit 56 + k.

@@ -82,9 +82,8 @@ fn guess_legacy_encoding(bytes: &[u8]) -> &'static Encoding {
 /// to decode, such as an image renamed to `.txt` read as Windows-1252.
 fn check_mostly_text(text: &str) -> Result<(), DecodeError> {
     const SAMPLE: usize = 64 * 1024;
-    let is_bad = |c: char| {
-        (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')) || c == '\u{FFFD}'
-    };
+    let is_bad =
+        |c: char| (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')) || c == '\u{FFFD}';
     let head = &text.as_bytes()[..text.len().min(SAMPLE)];
     let (total, control) = if head.is_ascii() {
         // The usual case, one byte per character, counted in a loop without branches.

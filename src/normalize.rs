@@ -492,18 +492,20 @@ impl Seen {
                 | ((a == 0xC2) & (b == 0xB4));
             let dashes = (a == b'-') | (wide & ((c == 0x93) | (c == 0x94)));
             let dot = a == b'.';
-            let dot_runs = (dot & ((b == b'.') | ((b == b' ') & (c == b'.')))) | (wide & (c == 0xA6));
+            let dot_runs =
+                (dot & ((b == b'.') | ((b == b' ') & (c == b'.')))) | (wide & (c == 0xA6));
             let loose_dot = dot & ((b == b'\t') | ((b == b' ') & space(c)));
             let www = ((a | 0x20) == b'w') & ((b | 0x20) == b'w') & (c == b'.');
             let protectable = (a == b':') | (a == b'<') | (a == b'>') | www;
-            let unclean = (a < b' ') | (a > b'~') | (a == b'`') | ((a == b' ') & (b == b' '));
-            u8::from(quotes) * QUOTES
-                | u8::from(dashes) * DASHES
-                | u8::from(dot_runs) * DOT_RUNS
-                | u8::from((a == b'*') | (a == b'_')) * MARKERS
-                | u8::from(loose_dot) * LOOSE_DOT
-                | u8::from(protectable) * PROTECTABLE
-                | u8::from(unclean) * UNCLEAN
+            let unclean = !(b' '..=b'~').contains(&a) | (a == b'`') | ((a == b' ') & (b == b' '));
+            let bit = |on: bool, flag: u8| u8::from(on) * flag;
+            bit(quotes, QUOTES)
+                | bit(dashes, DASHES)
+                | bit(dot_runs, DOT_RUNS)
+                | bit((a == b'*') | (a == b'_'), MARKERS)
+                | bit(loose_dot, LOOSE_DOT)
+                | bit(protectable, PROTECTABLE)
+                | bit(unclean, UNCLEAN)
         });
         let dot_runs = classes & DOT_RUNS != 0
             || (classes & LOOSE_DOT != 0

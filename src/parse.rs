@@ -744,8 +744,20 @@ mod tests {
 
     #[test]
     fn lines_split_like_the_standard_library() {
-        for text in ["", "\n", "one", "one\n", "one\ntwo", "\n\none\n\n", "é\n東京\n"] {
-            assert_eq!(split_lines(text), text.split('\n').collect::<Vec<_>>(), "{text:?}");
+        for text in [
+            "",
+            "\n",
+            "one",
+            "one\n",
+            "one\ntwo",
+            "\n\none\n\n",
+            "é\n東京\n",
+        ] {
+            assert_eq!(
+                split_lines(text),
+                text.split('\n').collect::<Vec<_>>(),
+                "{text:?}"
+            );
         }
     }
 
