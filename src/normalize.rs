@@ -473,18 +473,14 @@ impl Seen {
         const DASHES: u8 = 2;
         const DOT_RUNS: u8 = 4;
         const MARKERS: u8 = 8;
-        // A period before a tab or two spaces: a run is possible, and rare enough to look
-        // at closely.
-        const LOOSE_DOT: u8 = 16;
         // What a web address, comment or tag needs: `:`, `<`, `>` or `www.`.
-        const PROTECTABLE: u8 = 32;
-        const UNCLEAN: u8 = 64;
+        const PROTECTABLE: u8 = 16;
+        const UNCLEAN: u8 = 32;
         let bytes = text.as_bytes();
         // ‘ ’ – — … are E2 80 xx in UTF-8, and ´ is C2 B4.
         // Bitwise operators rather than `&&` and `||`, so that there is nothing to branch on.
         let classes = rules::byte_classes(bytes, |a, b, c| {
             let wide = (a == 0xE2) & (b == 0x80);
-            let space = |x: u8| (x == b' ') | (x == b'\t');
             let quotes = (a == b'\'')
                 | (a == b'"')
                 | (a == b'`')
@@ -494,7 +490,6 @@ impl Seen {
             let dot = a == b'.';
             let dot_runs =
                 (dot & ((b == b'.') | ((b == b' ') & (c == b'.')))) | (wide & (c == 0xA6));
-            let loose_dot = dot & ((b == b'\t') | ((b == b' ') & space(c)));
             let www = ((a | 0x20) == b'w') & ((b | 0x20) == b'w') & (c == b'.');
             let protectable = (a == b':') | (a == b'<') | (a == b'>') | www;
             let unclean = !(b' '..=b'~').contains(&a) | (a == b'`') | ((a == b' ') & (b == b' '));
@@ -503,12 +498,13 @@ impl Seen {
                 | bit(dashes, DASHES)
                 | bit(dot_runs, DOT_RUNS)
                 | bit((a == b'*') | (a == b'_'), MARKERS)
-                | bit(loose_dot, LOOSE_DOT)
                 | bit(protectable, PROTECTABLE)
                 | bit(unclean, UNCLEAN)
         });
         let dot_runs = classes & DOT_RUNS != 0
-            || (classes & LOOSE_DOT != 0
+            // Periods apart by a tab or by several spaces are also a run, and only text that
+            // clean-up would change has those: look closer only then.
+            || (classes & UNCLEAN != 0
                 && memchr::memchr_iter(b'.', bytes).any(|i| {
                     // Another period after this one, past spaces.
                     let rest = &bytes[i + 1..];
