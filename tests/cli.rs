@@ -118,7 +118,7 @@ fn modified_date_comes_from_source_date_epoch() {
     );
     assert!(opf.contains("<dc:title>Don’t Leave!</dc:title>"), "{opf}");
     assert!(
-        opf.contains("<dc:creator id=\"epub-creator-0\">Unknown</dc:creator>"),
+        opf.contains("<dc:creator id=\"author\">Unknown</dc:creator>"),
         "{opf}"
     );
 }

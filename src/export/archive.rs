@@ -1,14 +1,12 @@
 //! The zip container of a book: `mimetype` first and stored, every other file deflated, on
 //! helper threads when the book is large enough for that to pay.
 //!
-//! Compression is most of the cost of a book. epub-builder's zip writer compresses each file
-//! on the caller's thread (and its zip trait is private), so the export stage gives it empty
-//! pages and compresses the real ones here, on every core, while the next chapters are still
-//! being rendered. Entries have a fixed date, so books stay byte-identical.
+//! Compression is most of the cost of a book, so pages are compressed here, on every core,
+//! while the next chapters are still being rendered. Entries have a fixed date, so books
+//! stay byte-identical.
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -90,8 +88,17 @@ impl Archive {
         self.results = Some(result_receiver);
     }
 
+    /// Adds a file kept as it is, such as an image that is compressed already.
+    pub fn store(&mut self, name: &str, bytes: Vec<u8>) -> std::io::Result<()> {
+        let entry = stored(name.to_string(), bytes)?;
+        self.done.push((self.next, entry));
+        self.next += 1;
+        Ok(())
+    }
+
     /// Adds a file, to be deflated.
-    pub fn add(&mut self, name: String, bytes: Vec<u8>) -> std::io::Result<()> {
+    pub fn add(&mut self, name: &str, bytes: Vec<u8>) -> std::io::Result<()> {
+        let name = name.to_string();
         let index = self.next;
         self.next += 1;
         self.added += bytes.len();
@@ -110,8 +117,9 @@ impl Archive {
         }
     }
 
-    /// Waits for the workers and gives every entry by name.
-    pub fn finish(mut self) -> std::io::Result<HashMap<String, Entry>> {
+    /// Waits for the workers and writes the zip, with the files in the order they were
+    /// added.
+    pub fn finish(mut self) -> std::io::Result<Vec<u8>> {
         drop(self.jobs.take());
         for worker in self.workers.drain(..) {
             worker
@@ -123,38 +131,17 @@ impl Archive {
                 self.done.push(result?);
             }
         }
-        let done = std::mem::take(&mut self.done);
+        let mut done = std::mem::take(&mut self.done);
         if done.len() != self.next {
             return Err(std::io::Error::other("a file of the book was lost"));
         }
-        Ok(done
-            .into_iter()
-            .map(|(_, entry)| (entry.name.clone(), entry))
-            .collect())
+        done.sort_unstable_by_key(|&(index, _)| index);
+        write_zip(done.into_iter().map(|(_, entry)| entry).collect())
     }
 }
 
-/// An entry compressed elsewhere (or stored), copied as it is.
-pub fn copied(
-    name: String,
-    deflated: bool,
-    crc: u32,
-    size: u64,
-    data: Vec<u8>,
-) -> std::io::Result<Entry> {
-    let too_big = || std::io::Error::other(format!("{name} is larger than 4 GB"));
-    Ok(Entry {
-        crc,
-        size: u32::try_from(size).map_err(|_| too_big())?,
-        packed: u32::try_from(data.len()).map_err(|_| too_big())?,
-        deflated,
-        data,
-        name,
-    })
-}
-
 /// An entry kept as it is, such as an image that is compressed already.
-pub fn stored(name: String, data: Vec<u8>) -> std::io::Result<Entry> {
+fn stored(name: String, data: Vec<u8>) -> std::io::Result<Entry> {
     let size = u32::try_from(data.len())
         .map_err(|_| std::io::Error::other(format!("{name} is larger than 4 GB")))?;
     Ok(Entry {
@@ -214,7 +201,7 @@ fn deflate(name: String, bytes: &[u8]) -> std::io::Result<Entry> {
 /// Writes local headers and data, then the central directory. Each entry's data is freed
 /// as soon as it is copied, so the book is held about once. No entry or offset of a book
 /// comes near the 4 GB that would need ZIP64.
-pub fn write_zip(entries: Vec<Entry>) -> std::io::Result<Vec<u8>> {
+fn write_zip(entries: Vec<Entry>) -> std::io::Result<Vec<u8>> {
     let too_big = || std::io::Error::other("the book is larger than 4 GB");
     let total: usize = entries
         .iter()
@@ -287,22 +274,16 @@ mod tests {
 
     fn build(workers: usize) -> Vec<u8> {
         let mut archive = Archive::new(workers);
-        let names: Vec<String> = (0..20).map(|n| format!("OEBPS/page-{n}.xhtml")).collect();
-        for (n, name) in names.iter().enumerate() {
+        archive
+            .store("mimetype", b"application/epub+zip".to_vec())
+            .expect("stored");
+        for n in 0..20 {
             let text = format!("<p>page {n}</p>").repeat(500 * n + 1);
             archive
-                .add(name.clone(), text.into_bytes())
+                .add(&format!("OEBPS/page-{n}.xhtml"), text.into_bytes())
                 .expect("the file is added");
         }
-        let mut by_name = archive.finish().expect("compressed");
-        let mut entries =
-            vec![stored("mimetype".into(), b"application/epub+zip".to_vec()).expect("stored")];
-        entries.extend(
-            names
-                .iter()
-                .map(|name| by_name.remove(name).expect("an entry")),
-        );
-        write_zip(entries).expect("the archive is written")
+        archive.finish().expect("the archive is written")
     }
 
     #[test]

@@ -176,3 +176,92 @@ pub fn assert_epubcheck_clean(books: &[PathBuf]) {
         problems.join("\n")
     );
 }
+
+/// DAISY Ace's puppeteer runner: `ACE_BIN`, or the copy `scripts/test` installs. Under
+/// `REQUIRE_ACE=1` a missing Ace fails the test instead of skipping it.
+pub fn require_ace() -> Option<PathBuf> {
+    let ace = std::env::var_os("ACE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_dir().join(".tools/ace/node_modules/.bin/ace-puppeteer"));
+    if ace.is_file() {
+        return Some(ace);
+    }
+    if std::env::var("REQUIRE_ACE").as_deref() == Ok("1") {
+        panic!(
+            "REQUIRE_ACE=1 but DAISY Ace was not found at {}; run scripts/test, which \
+             installs it, or set ACE_BIN",
+            ace.display()
+        );
+    }
+    eprintln!("skipping DAISY Ace: not installed (run scripts/test to install it)");
+    None
+}
+
+/// The violations DAISY Ace reports for one book, as `file: rule (impact)` lines.
+pub fn ace_violations(ace: &Path, book: &Path) -> Vec<String> {
+    let report_dir = tempfile::tempdir().expect("a temporary folder");
+    let mut command = Command::new(ace);
+    command
+        .args(["--silent", "--force", "--outdir"])
+        .arg(report_dir.path())
+        .arg(book);
+    if std::env::var_os("PUPPETEER_EXECUTABLE_PATH").is_none() {
+        command.env("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium");
+    }
+    let output = command.output().expect("Ace runs");
+    let report = std::fs::read(report_dir.path().join("report.json")).unwrap_or_else(|_| {
+        panic!(
+            "Ace wrote no report for {} (exit {:?}): {}",
+            book.display(),
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let report: serde_json::Value = serde_json::from_slice(&report).expect("Ace's report is JSON");
+    let mut violations = Vec::new();
+    for page in report["assertions"].as_array().into_iter().flatten() {
+        let file = page["earl:testSubject"]["url"].as_str().unwrap_or("?");
+        for assertion in page["assertions"].as_array().into_iter().flatten() {
+            let test = &assertion["earl:test"];
+            violations.push(format!(
+                "{}: {file}: {} ({})",
+                book.display(),
+                test["dct:title"].as_str().unwrap_or("?"),
+                test["earl:impact"].as_str().unwrap_or("?")
+            ));
+        }
+    }
+    violations
+}
+
+/// Runs DAISY Ace over every book, two at a time, and fails listing every violation.
+pub fn assert_ace_clean(books: &[PathBuf]) {
+    let Some(ace) = require_ace() else {
+        return;
+    };
+    assert!(!books.is_empty(), "no books to check");
+    let violations: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = books
+            .chunks(books.len().div_ceil(2))
+            .map(|chunk| {
+                let ace = &ace;
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .flat_map(|book| ace_violations(ace, book))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("the Ace thread finishes"))
+            .collect()
+    });
+    assert!(
+        violations.is_empty(),
+        "DAISY Ace found {} violations:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}

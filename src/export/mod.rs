@@ -1,0 +1,290 @@
+//! Packaging a [`Book`] as an EPUB: EPUB 3 that EPUB 2 reading systems can also open,
+//! EPUB 2, or a Kobo book.
+//!
+//! Two steps: [`pages`](mod@pages) renders the XHTML of every page from the book, with what
+//! the format decides taken from its [`Profile`](profile::Profile); [`package`](mod@package)
+//! writes the package document, navigation and NCX around them, and `archive` zips it all.
+
+use crate::book::Book;
+use package::Listed;
+use pages::{cover_file, Pages, CONTENTS_PAGE, COVER_PAGE, NOTES_PAGE, NOTES_TITLE, TITLE_PAGE};
+use profile::Profile;
+use std::rc::Rc;
+
+mod archive;
+pub mod package;
+pub mod pages;
+pub mod profile;
+
+pub use package::Landmark;
+pub use pages::{escape_attr, escape_text};
+
+const STYLESHEET: &str = include_str!("stylesheet.css");
+
+/// Added to the stylesheet for `--paragraphs spaced`.
+const SPACED_PARAGRAPHS: &str =
+    "/* Spaced paragraphs. */\np {\n  text-indent: 0;\n  margin: 0 0 0.9em;\n}\n";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("the language {0:?} is not a BCP 47 tag such as \"en\" or \"pt-BR\"")]
+    Language(String),
+    #[error("could not write the book's archive: {0}")]
+    Archive(#[from] std::io::Error),
+}
+
+/// How paragraphs are set apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+pub enum ParagraphStyle {
+    /// Book style: first lines indented, no space between paragraphs.
+    #[default]
+    Indented,
+    /// Web style: a blank line between paragraphs, no indent.
+    Spaced,
+}
+
+/// Where author's notes go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+pub enum NotePlacement {
+    /// In an appendix at the end, linked from each chapter and back.
+    #[default]
+    Appendix,
+    /// In a framed box at the end of their chapter.
+    Inline,
+    /// Left out of the book.
+    Drop,
+}
+
+/// Which kind of EPUB is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// EPUB 3.3, which EPUB 2 reading systems can also open
+    #[default]
+    Epub3,
+    /// EPUB 2.0.1, for old reading systems
+    Epub2,
+    /// EPUB 3 for Kobo readers, with Kobo's sentence spans (.kepub.epub)
+    Kepub,
+}
+
+impl Format {
+    /// The file name extension, without the leading dot.
+    pub fn extension(self) -> &'static str {
+        Profile::of(self).extension
+    }
+}
+
+/// Choices about how the book looks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    pub format: Format,
+    pub paragraphs: ParagraphStyle,
+    pub notes: NotePlacement,
+}
+
+/// One XHTML page of the book, rendered and ready to be packaged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub file: String,
+    /// The entry in the table of contents.
+    pub title: String,
+    /// Where landmarks and the guide point to this page, if anywhere.
+    pub landmark: Option<Landmark>,
+    pub xhtml: String,
+}
+
+/// Builds the whole EPUB in memory.
+pub fn export_epub(book: &Book, options: &ExportOptions) -> Result<Vec<u8>, ExportError> {
+    // Each page is compressed as soon as it is rendered, so that a long book never holds
+    // all of its XHTML at once.
+    package(book, options, pages(book, options)?)
+}
+
+/// Renders every page of the book, in reading order.
+pub fn render(book: &Book, options: &ExportOptions) -> Result<Vec<Page>, ExportError> {
+    Ok(pages(book, options)?.collect())
+}
+
+/// The pages of the book, in reading order, each rendered when it is asked for.
+fn pages<'a>(
+    book: &'a Book,
+    options: &ExportOptions,
+) -> Result<impl Iterator<Item = Page> + 'a, ExportError> {
+    let language = &book.metadata.language;
+    if !is_language_tag(language) {
+        return Err(ExportError::Language(language.clone()));
+    }
+    let pages = Rc::new(Pages::new(book, options.notes, Profile::of(options.format)));
+    let page = |file: &str, title: &str, landmark, xhtml| Page {
+        file: file.to_string(),
+        title: title.to_string(),
+        landmark,
+        xhtml,
+    };
+    let for_cover = Rc::clone(&pages);
+    let cover = book.metadata.cover.iter().map(move |cover| {
+        page(
+            COVER_PAGE,
+            "Cover",
+            Some(Landmark::Cover),
+            for_cover.cover_page(cover),
+        )
+    });
+    // Rendered lazily, like the chapters, in reading order.
+    let for_title = Rc::clone(&pages);
+    let title_page = std::iter::once_with(move || {
+        page(
+            TITLE_PAGE,
+            "Title Page",
+            Some(Landmark::TitlePage),
+            for_title.title_page(),
+        )
+    });
+    let for_contents = Rc::clone(&pages);
+    let contents_page = std::iter::once_with(move || {
+        page(
+            CONTENTS_PAGE,
+            "Contents",
+            Some(Landmark::Contents),
+            for_contents.contents_page(),
+        )
+    });
+    let for_chapters = Rc::clone(&pages);
+    let chapters = book
+        .chapters
+        .iter()
+        .enumerate()
+        .map(move |(index, chapter)| {
+            // The first chapter is where reading starts.
+            let landmark = (index == 0).then_some(Landmark::BodyMatter);
+            let xhtml = for_chapters.chapter_page(index, chapter);
+            page(&pages::chapter_file(index), &chapter.title, landmark, xhtml)
+        });
+    let appendix = pages.has_appendix().then_some(());
+    let notes = appendix.into_iter().map(move |()| {
+        page(
+            NOTES_PAGE,
+            NOTES_TITLE,
+            Some(Landmark::Notes),
+            pages.notes_page(),
+        )
+    });
+    Ok(cover
+        .chain(title_page)
+        .chain(contents_page)
+        .chain(chapters)
+        .chain(notes))
+}
+
+/// Packages rendered pages with the package document, navigation and stylesheet into a
+/// zip. Nearly all of its time is compression, which runs on helper threads for a long book
+/// while later pages are still being rendered.
+pub fn package(
+    book: &Book,
+    options: &ExportOptions,
+    pages: impl IntoIterator<Item = Page>,
+) -> Result<Vec<u8>, ExportError> {
+    let profile = Profile::of(options.format);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let mut archive = archive::Archive::new(workers);
+    // `mimetype` comes first and stored, so that a reader can tell what the file is.
+    archive.store("mimetype", b"application/epub+zip".to_vec())?;
+    archive.add("META-INF/container.xml", package::CONTAINER.into())?;
+    archive.add(
+        "META-INF/com.apple.ibooks.display-options.xml",
+        package::APPLE_DISPLAY_OPTIONS.into(),
+    )?;
+    let stylesheet = match options.paragraphs {
+        ParagraphStyle::Indented => STYLESHEET.to_string(),
+        ParagraphStyle::Spaced => format!("{STYLESHEET}\n{SPACED_PARAGRAPHS}"),
+    };
+    archive.add("OEBPS/stylesheet.css", stylesheet.into_bytes())?;
+    if let Some(cover) = &book.metadata.cover {
+        // Images are compressed already.
+        archive.store(&format!("OEBPS/{}", cover_file(cover)), cover.bytes.clone())?;
+    }
+    let mut listed = Vec::new();
+    for page in pages {
+        archive.add(&format!("OEBPS/{}", page.file), page.xhtml.into_bytes())?;
+        listed.push(Listed {
+            file: page.file,
+            title: page.title,
+            landmark: page.landmark,
+        });
+    }
+    let identifier = format!("urn:uuid:{}", book_uuid(book));
+    archive.add(
+        "OEBPS/content.opf",
+        package::package_document(book, profile, &identifier, &listed)?,
+    )?;
+    archive.add("OEBPS/toc.ncx", package::ncx(book, &identifier, &listed)?)?;
+    if !profile.xhtml11 {
+        archive.add(
+            "OEBPS/nav.xhtml",
+            package::navigation_document(book, &listed)?,
+        )?;
+    }
+    Ok(archive.finish()?)
+}
+
+/// "Jane Q. Doe" files as "Doe, Jane Q."; one-word names and names with a comma stay.
+pub fn file_as(author: &str) -> String {
+    let words: Vec<&str> = author.split_whitespace().collect();
+    match words.as_slice() {
+        [first @ .., last] if !first.is_empty() && !author.contains(',') => {
+            format!("{last}, {}", first.join(" "))
+        }
+        _ => words.join(" "),
+    }
+}
+
+/// The book's UUID: from its identifier when it has one, else from title and author, so a
+/// rebuilt book stays the same book on a reader.
+pub fn book_uuid(book: &Book) -> uuid::Uuid {
+    let meta = &book.metadata;
+    if let Some(id) = &meta.identifier {
+        let bare = id.strip_prefix("urn:uuid:").unwrap_or(id);
+        if let Ok(uuid) = uuid::Uuid::parse_str(bare) {
+            return uuid;
+        }
+        return uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!("ficbind:id:{id}").as_bytes(),
+        );
+    }
+    let name = format!("ficbind:{}\u{0}{}", meta.title, meta.author);
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
+}
+
+/// Letters, digits and hyphens in subtags of 1 to 8 characters, starting with letters.
+fn is_language_tag(tag: &str) -> bool {
+    let mut subtags = tag.split('-');
+    let primary_ok = subtags
+        .next()
+        .is_some_and(|s| (2..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphabetic()));
+    primary_ok
+        && subtags
+            .all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags() {
+        for (tag, ok) in [
+            ("en", true),
+            ("pt-BR", true),
+            ("zh-Hant-TW", true),
+            ("", false),
+            ("e", false),
+            ("en_US", false),
+            ("en-", false),
+            ("\"><x", false),
+        ] {
+            assert_eq!(is_language_tag(tag), ok, "{tag:?}");
+        }
+    }
+}
