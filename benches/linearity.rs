@@ -7,12 +7,12 @@
 //! holds on a noisy machine.
 
 use ficbind::book::Metadata;
-use ficbind::corpus;
 use ficbind::decode::decode;
 use ficbind::export::{package, render, ExportOptions};
 use ficbind::markdown::parse_markdown;
 use ficbind::normalize::{normalize_story, Rules};
 use ficbind::parse::{parse, ParseOptions};
+use ficbind_corpus as corpus;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -7,11 +7,11 @@
 //! the program spends on the zip, on every core.
 
 use ficbind::book::Metadata;
-use ficbind::corpus;
 use ficbind::decode::decode;
 use ficbind::export::{package, render, ExportOptions};
 use ficbind::normalize::{normalize_story, Rules};
 use ficbind::parse::{parse, ParseOptions};
+use ficbind_corpus as corpus;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

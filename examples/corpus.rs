@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     for i in 0..count {
-        let text = ficbind::corpus::story(seed + i as u64, bytes);
+        let text = ficbind_corpus::story(seed + i as u64, bytes);
         let path = dir.join(format!("story-{:04}.txt", i + 1));
         if let Err(error) = std::fs::write(&path, text) {
             eprintln!("error: cannot write {}: {error}", path.display());

@@ -13,8 +13,6 @@ pub mod batch;
 pub mod book;
 pub mod check;
 pub mod convert;
-#[doc(hidden)]
-pub mod corpus;
 pub mod cover;
 pub mod decode;
 pub mod error;

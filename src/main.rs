@@ -77,13 +77,13 @@ struct BuildArgs {
     #[arg(long)]
     no_generated_cover: bool,
     /// Kind of book to write
-    #[arg(long, value_enum, default_value_t = Format::Epub3)]
+    #[arg(long, value_parser = choice(&Format::ALL, Format::name, Format::description), default_value = Format::default().name())]
     format: Format,
     /// How paragraphs are set apart
-    #[arg(long, value_enum, default_value_t = ParagraphStyle::Indented)]
+    #[arg(long, value_parser = choice(&ParagraphStyle::ALL, ParagraphStyle::name, ParagraphStyle::description), default_value = ParagraphStyle::default().name())]
     paragraphs: ParagraphStyle,
     /// Where author's notes go
-    #[arg(long, value_enum, default_value_t = NotePlacement::Appendix)]
+    #[arg(long, value_parser = choice(&NotePlacement::ALL, NotePlacement::name, NotePlacement::description), default_value = NotePlacement::default().name())]
     notes: NotePlacement,
     #[command(flatten)]
     text: TextArgs,
@@ -117,7 +117,7 @@ struct CheckArgs {
 #[derive(Args)]
 struct TextArgs {
     /// Switch off a typography rule; repeat for several
-    #[arg(long = "no-rule", value_enum, value_name = "RULE")]
+    #[arg(long = "no-rule", value_name = "RULE", value_parser = choice(&Rule::ALL, Rule::name, Rule::description))]
     no_rule: Vec<Rule>,
     /// Keep a short untitled last segment as a chapter instead of reading it as a note
     #[arg(long)]
@@ -546,6 +546,27 @@ fn inspection_text(
         let _ = writeln!(out, "  {}: {}", ambiguous.place, ambiguous.context);
     }
     out
+}
+
+/// A command-line value chosen from one of the library's tables (formats, rules…), with
+/// the names and help the library gives, so that a new entry there needs no change here.
+fn choice<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+    help: fn(T) -> &'static str,
+) -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        all.iter()
+            .map(|&t| PossibleValue::new(name(t)).help(help(t))),
+    )
+    .map(move |chosen: String| {
+        // clap has already refused any name not in the table.
+        all.iter()
+            .copied()
+            .find(|&t| name(t) == chosen)
+            .unwrap_or(all[0])
+    })
 }
 
 fn excerpt(text: &str, max_chars: usize) -> String {

@@ -11,7 +11,7 @@ use rules::Protected;
 use serde::Serialize;
 
 /// One typography rule, in the order they are applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
     /// Unicode NFC, control characters, runs of spaces, backtick apostrophes.
@@ -50,6 +50,23 @@ impl Rule {
             Rule::Ellipses => "ellipses",
             Rule::Dashes => "dashes",
             Rule::Emphasis => "emphasis",
+        }
+    }
+
+    /// One line for `--help`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::Cleanup => {
+                "Unicode NFC, control characters, runs of spaces, backtick apostrophes"
+            }
+            Rule::DoubledQuotes => "`''` and `’’` as one double quote mark",
+            Rule::Apostrophes => {
+                "Apostrophes inside words, before decades, in elisions and at word ends"
+            }
+            Rule::Quotes => "Straight double and single quotes made curly",
+            Rule::Ellipses => "Runs of periods as one ellipsis character",
+            Rule::Dashes => "Em dashes, interrupted speech and en dashes in number ranges",
+            Rule::Emphasis => "`*text*` and `_text_` as emphasis",
         }
     }
 

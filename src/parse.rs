@@ -1111,4 +1111,11 @@ mod tests {
         assert_eq!(chapter.notes[0].origin, NoteOrigin::Marker);
         assert!(chapter.notes[0].paragraphs[0].starts_with("A sad fic I wrote"));
     }
+
+    #[test]
+    fn generated_stories_parse_into_several_chapters() {
+        let parsed = parse_default(&ficbind_corpus::story(3, 60_000));
+        assert!(parsed.chapters.len() >= 3, "{}", parsed.chapters.len());
+        assert_eq!(parsed.description.len(), 2);
+    }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 fn write_corpus(dir: &Path, count: usize, bytes: usize) {
     fs::create_dir_all(dir).unwrap();
     for i in 0..count {
-        let text = ficbind::corpus::story(1000 + i as u64, bytes);
+        let text = ficbind_corpus::story(1000 + i as u64, bytes);
         fs::write(dir.join(format!("story-{:04}.txt", i + 1)), text).unwrap();
     }
 }

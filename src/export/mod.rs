@@ -34,41 +34,91 @@ pub enum ExportError {
 }
 
 /// How paragraphs are set apart.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ParagraphStyle {
-    /// Book style: first lines indented, no space between paragraphs.
     #[default]
     Indented,
-    /// Web style: a blank line between paragraphs, no indent.
     Spaced,
 }
 
+impl ParagraphStyle {
+    pub const ALL: [ParagraphStyle; 2] = [ParagraphStyle::Indented, ParagraphStyle::Spaced];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ParagraphStyle::Indented => "indented",
+            ParagraphStyle::Spaced => "spaced",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            ParagraphStyle::Indented => {
+                "Book style: first lines indented, no space between paragraphs"
+            }
+            ParagraphStyle::Spaced => "Web style: a blank line between paragraphs, no indent",
+        }
+    }
+}
+
 /// Where author's notes go.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum NotePlacement {
-    /// In an appendix at the end, linked from each chapter and back.
     #[default]
     Appendix,
-    /// In a framed box at the end of their chapter.
     Inline,
-    /// Left out of the book.
     Drop,
 }
 
-/// Which kind of EPUB is written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+impl NotePlacement {
+    pub const ALL: [NotePlacement; 3] = [
+        NotePlacement::Appendix,
+        NotePlacement::Inline,
+        NotePlacement::Drop,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NotePlacement::Appendix => "appendix",
+            NotePlacement::Inline => "inline",
+            NotePlacement::Drop => "drop",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            NotePlacement::Appendix => {
+                "In an appendix at the end, linked from each chapter and back"
+            }
+            NotePlacement::Inline => "In a framed box at the end of their chapter",
+            NotePlacement::Drop => "Left out of the book",
+        }
+    }
+}
+
+/// Which kind of EPUB is written. What each decides is in [`profile::Profile`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
-    /// EPUB 3.3, which EPUB 2 reading systems can also open
     #[default]
     Epub3,
-    /// EPUB 2.0.1, for old reading systems
     Epub2,
-    /// EPUB 3 for Kobo readers, with Kobo's sentence spans (.kepub.epub)
     Kepub,
 }
 
 impl Format {
+    pub const ALL: [Format; 3] = [Format::Epub3, Format::Epub2, Format::Kepub];
+
+    pub fn name(self) -> &'static str {
+        Profile::of(self).name
+    }
+
+    pub fn description(self) -> &'static str {
+        Profile::of(self).description
+    }
+
     /// The file name extension, without the leading dot.
     pub fn extension(self) -> &'static str {
         Profile::of(self).extension

@@ -18,6 +18,10 @@ pub struct Profile {
     pub kobo_spans: bool,
     /// The file name extension, without the leading dot.
     pub extension: &'static str,
+    /// The name on the command line (`--format NAME`) and in reports.
+    pub name: &'static str,
+    /// One line for `--help`.
+    pub description: &'static str,
 }
 
 impl Profile {
@@ -27,16 +31,22 @@ impl Profile {
                 xhtml11: false,
                 kobo_spans: false,
                 extension: "epub",
+                name: "epub3",
+                description: "EPUB 3.3, which EPUB 2 reading systems can also open",
             },
             Format::Epub2 => Profile {
                 xhtml11: true,
                 kobo_spans: false,
                 extension: "epub",
+                name: "epub2",
+                description: "EPUB 2.0.1, for old reading systems",
             },
             Format::Kepub => Profile {
                 xhtml11: false,
                 kobo_spans: true,
                 extension: "kepub.epub",
+                name: "kepub",
+                description: "EPUB 3 for Kobo readers, with Kobo's sentence spans (.kepub.epub)",
             },
         }
     }

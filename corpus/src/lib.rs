@@ -207,7 +207,6 @@ fn paragraph(rng: &mut Rng) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::{parse, ParseOptions};
 
     #[test]
     fn stories_are_deterministic_and_sized() {
@@ -219,12 +218,5 @@ mod tests {
             "{}",
             text.len()
         );
-    }
-
-    #[test]
-    fn stories_parse_into_several_chapters() {
-        let parsed = parse(&story(3, 60_000), ParseOptions::default()).unwrap();
-        assert!(parsed.chapters.len() >= 3, "{}", parsed.chapters.len());
-        assert_eq!(parsed.description.len(), 2);
     }
 }
