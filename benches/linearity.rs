@@ -9,9 +9,9 @@
 use ficbind::book::Metadata;
 use ficbind::decode::decode;
 use ficbind::export::{package, render, ExportOptions};
-use ficbind::markdown::parse_markdown;
 use ficbind::normalize::{normalize_story, Rules};
-use ficbind::parse::{parse, ParseOptions};
+use ficbind::read::markdown::parse_markdown;
+use ficbind::read::raw::{parse, ParseOptions};
 use ficbind_corpus as corpus;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

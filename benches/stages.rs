@@ -5,7 +5,8 @@
 use ficbind::book::{Book, Metadata};
 use ficbind::export::{package, render, ExportOptions};
 use ficbind::normalize::{normalize_story, Rules};
-use ficbind::parse::{parse, ParseOptions, Story};
+use ficbind::read::raw::{parse, ParseOptions};
+use ficbind::story::Story;
 use ficbind_corpus as corpus;
 
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];

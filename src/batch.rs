@@ -4,14 +4,12 @@
 use crate::convert::{self, load, normalize_loaded, title_for, Loaded};
 use crate::error::Error;
 use crate::export::{export_epub, ExportOptions, NotePlacement};
+use crate::read::is_story_file;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// File extensions read as stories when a folder is given.
-pub const STORY_EXTENSIONS: [&str; 3] = ["txt", "md", "markdown"];
 
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
@@ -88,12 +86,6 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
         }
     }
     Ok(inputs)
-}
-
-fn is_story_file(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| STORY_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// Converts every input, calling `on_done` as each story finishes. Reports come back in
@@ -331,12 +323,6 @@ fn remove_stale_temporaries(dir: &Path) {
     }
 }
 
-/// Writes to a temporary file in the same folder and renames it into place, so that a
-/// crash or a full disk never leaves half a book under the final name.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_unfinished(path, |file| file.write_all(bytes))?.finish()
-}
-
 /// A book written in full to a temporary file, not yet under its name.
 #[derive(Debug)]
 struct Unfinished {
@@ -359,8 +345,10 @@ impl Unfinished {
     }
 }
 
-/// The first half of [`write_atomically`], with the writing itself given, so that tests
-/// can make it fail. If it fails, the temporary file is gone.
+/// Writes a book to a temporary file in the same folder, to be renamed into place by
+/// [`Unfinished::finish`], so that a crash or a full disk never leaves half a book under
+/// the final name. The writing itself is given, so that tests can make it fail; if it
+/// fails, the temporary file is gone.
 fn write_unfinished(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,

@@ -4,12 +4,11 @@
 
 use crate::book::{Book, Cover, Metadata, Series};
 use crate::cover::{find_cover, generate_cover, read_cover};
-use crate::decode::decode;
 use crate::error::Error;
-use crate::markdown::parse_markdown;
 use crate::normalize::{normalize_story, Report, Rules};
-use crate::parse::{parse, ParseOptions, Story};
+use crate::read::{self, ParseOptions};
 use crate::sidecar::{parse_sidecar, published_date, sidecar_path, Sidecar};
+use crate::story::Story;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
@@ -37,9 +36,10 @@ pub struct Options {
 /// A story read from disk, before normalization.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The reader that read it.
+    pub format: read::Format,
     pub story: Story,
     pub sidecar: Sidecar,
-    pub encoding: &'static str,
     pub warnings: Vec<String>,
     pub modified: DateTime<Utc>,
 }
@@ -69,35 +69,33 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
         });
     }
     let bytes = std::fs::read(path).map_err(read_error)?;
-    let decoded = decode(&bytes).map_err(|source| Error::Decode {
+    let story_error = |source| Error::Story {
         path: path.to_owned(),
         source,
-    })?;
-    // The text is a copy; the bytes need not stay while the story is parsed.
+    };
+    let format = read::detect(path, &bytes).map_err(story_error)?;
+    // A sidecar can switch off the trailing-note guess of the raw format.
+    let sidecar_file = match format {
+        read::Format::Markdown => None,
+        _ => Some(load_sidecar(path)?),
+    };
+    let parse_options = ParseOptions {
+        trailing_note: options.parse.trailing_note
+            && sidecar_file.as_ref().and_then(|s| s.trailing_note) != Some(false),
+    };
+    let found = read::read(format, &bytes, parse_options).map_err(story_error)?;
+    // The story is a copy; the bytes need not stay while it is normalized.
     drop(bytes);
-    let parse_error = |source| Error::Parse {
-        path: path.to_owned(),
-        source,
+    // Front matter takes the place of a sidecar file.
+    let sidecar = match (&found.front_matter, sidecar_file) {
+        (Some(toml), _) => parse_sidecar(toml).map_err(|error| Error::Sidecar {
+            path: path.to_owned(),
+            message: format!("front matter: {}", error.message),
+        })?,
+        (None, Some(sidecar)) => sidecar,
+        (None, None) => load_sidecar(path)?,
     };
-    let (story, sidecar) = if is_markdown(path) {
-        let markdown = parse_markdown(&decoded.text).map_err(parse_error)?;
-        // Front matter takes the place of a sidecar file.
-        let sidecar = match &markdown.front_matter {
-            Some(toml) => parse_sidecar(toml).map_err(|error| Error::Sidecar {
-                path: path.to_owned(),
-                message: format!("front matter: {}", error.message),
-            })?,
-            None => load_sidecar(path)?,
-        };
-        (markdown.story, sidecar)
-    } else {
-        let sidecar = load_sidecar(path)?;
-        let parse_options = ParseOptions {
-            trailing_note: options.parse.trailing_note && sidecar.trailing_note != Some(false),
-        };
-        let story = parse(&decoded.text, parse_options).map_err(parse_error)?;
-        (story, sidecar)
-    };
+    let story = found.story;
     let modified = match options.modified {
         Some(date) => date,
         None => metadata
@@ -106,19 +104,12 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
             .unwrap_or(DateTime::UNIX_EPOCH),
     };
     Ok(Loaded {
+        format: found.format,
         story,
         sidecar,
-        encoding: decoded.encoding,
-        warnings: decoded.warnings,
+        warnings: found.warnings,
         modified,
     })
-}
-
-/// Markdown stories are told by their extension, `.md` or `.markdown`.
-pub fn is_markdown(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
 }
 
 /// The story's sidecar, or an empty one when it has none.

@@ -10,14 +10,9 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error("{}: {source}", path.display())]
-    Decode {
+    Story {
         path: PathBuf,
-        source: crate::decode::DecodeError,
-    },
-    #[error("{}: {source}", path.display())]
-    Parse {
-        path: PathBuf,
-        source: crate::parse::ParseError,
+        source: crate::read::ReadError,
     },
     #[error("{}: {source}", path.display())]
     Export {
@@ -45,8 +40,7 @@ impl Error {
     pub fn path(&self) -> &std::path::Path {
         match self {
             Error::Read { path, .. }
-            | Error::Decode { path, .. }
-            | Error::Parse { path, .. }
+            | Error::Story { path, .. }
             | Error::Export { path, .. }
             | Error::Write { path, .. }
             | Error::Input { path, .. }

@@ -17,9 +17,10 @@ pub mod cover;
 pub mod decode;
 pub mod error;
 pub mod export;
-pub mod markdown;
 pub mod normalize;
-pub mod parse;
+pub mod read;
 pub mod sidecar;
+pub mod story;
+pub mod words;
 
 pub use error::Error;

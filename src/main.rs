@@ -8,7 +8,7 @@ use ficbind::check;
 use ficbind::convert::{self, Options};
 use ficbind::export::{ExportOptions, Format, NotePlacement, ParagraphStyle};
 use ficbind::normalize::{Report, Rule, Rules};
-use ficbind::parse::ParseOptions;
+use ficbind::read::ParseOptions;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -49,7 +49,7 @@ enum Command {
 
 #[derive(Args)]
 struct BuildArgs {
-    /// Story files, or folders whose .txt, .md and .markdown files are stories
+    /// Story files, or folders whose story files (.txt, .md, .markdown) are converted
     paths: Vec<PathBuf>,
     /// Folder the books are written to
     #[arg(short, long, default_value = "books")]
@@ -174,9 +174,13 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         }
     };
     if inputs.is_empty() {
+        let extensions: Vec<String> = ficbind::read::story_extensions()
+            .map(|e| format!(".{e}"))
+            .collect();
         eprintln!(
-            "error: no stories found in {}; stories are .txt, .md or .markdown files",
-            display_list(&paths)
+            "error: no stories found in {}; stories are {} files",
+            display_list(&paths),
+            extensions.join(", ")
         );
         return Ok(ExitCode::from(2));
     }

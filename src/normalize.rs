@@ -6,7 +6,7 @@
 //! left alone by every rule.
 
 use crate::book::{Block, Book, Chapter, Footnote, Inline, Metadata, Note, Paragraph};
-use crate::parse::{placeholders, RawBlock, RawChapter, Story};
+use crate::story::{placeholders, RawBlock, RawChapter, Story};
 use rules::Protected;
 use serde::Serialize;
 

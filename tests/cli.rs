@@ -155,7 +155,7 @@ fn bad_stories_fail_alone_with_clear_errors() {
         ("empty.txt", "the file is empty"),
         ("blank.txt", "only blank lines"),
         ("header-only.txt", "no chapter"),
-        ("image.txt", "binary"),
+        ("image.txt", "this is an image, not a story"),
         ("nul.txt", "NUL bytes"),
         ("loop.txt", "cannot read the file"),
     ] {

@@ -18,10 +18,7 @@ fn every_story_and_fixture_passes_epubcheck() {
         stderr(&output)
     );
 
-    let is_story = |p: &std::path::PathBuf| {
-        p.extension()
-            .is_some_and(|e| e == "txt" || e == "md" || e == "markdown")
-    };
+    let is_story = |p: &&std::path::PathBuf| ficbind::read::is_story_file(p);
     let inputs = files_in(&project.join("stories"))
         .iter()
         .chain(&files_in(&project.join("tests/fixtures")))

@@ -10,7 +10,7 @@ mod common;
 use ficbind::book::Metadata;
 use ficbind::export::{export_epub, ExportOptions, Format};
 use ficbind::normalize::{normalize_story, Rules};
-use ficbind::parse::{parse, ParseOptions};
+use ficbind::read::raw::{parse, ParseOptions};
 
 /// Runs one input through the pipeline, in a thread with a small stack like a worker's, so
 /// that deep recursion fails here rather than only in the field. Books go into `out`.
@@ -24,7 +24,7 @@ fn survives(name: &str, bytes: Vec<u8>, out: &std::path::Path) {
                 return;
             };
             let story = if name.ends_with(".md") {
-                ficbind::markdown::parse_markdown(&decoded.text).map(|m| m.story)
+                ficbind::read::markdown::parse_markdown(&decoded.text).map(|m| m.story)
             } else {
                 parse(&decoded.text, ParseOptions::default())
             };

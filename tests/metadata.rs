@@ -168,7 +168,7 @@ fn notes_go_inline_or_are_dropped_on_request() {
     let (inline, _) = build("inline");
     let chapter = String::from_utf8(entry(&inline, "chapter-003.xhtml")).unwrap();
     assert!(
-        chapter.contains("<aside class=\"author-note\">"),
+        chapter.contains("<aside class=\"author-note\" role=\"note\">"),
         "{chapter}"
     );
     assert!(chapter.contains("Thanks for all of the views"));

@@ -5,7 +5,8 @@
 use ficbind::book::Metadata;
 use ficbind::export::{export_epub, ExportOptions, Format};
 use ficbind::normalize::{normalize_story, Rules};
-use ficbind::parse::{parse, ParseOptions, Story};
+use ficbind::read::raw::{parse, ParseOptions};
+use ficbind::story::Story;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut stories: Vec<Story> = Vec::new();
     stories.extend(parse(&decoded.text, ParseOptions::default()));
-    stories.extend(ficbind::markdown::parse_markdown(&decoded.text).map(|m| m.story));
+    stories.extend(ficbind::read::markdown::parse_markdown(&decoded.text).map(|m| m.story));
     // The format follows from the input, so that each gets its share of the inputs.
     let format = match data.len() % 3 {
         0 => Format::Epub3,

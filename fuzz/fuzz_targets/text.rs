@@ -4,7 +4,7 @@
 
 use ficbind::book::Metadata;
 use ficbind::normalize::{normalize_story, Rules};
-use ficbind::parse::{parse, ParseOptions};
+use ficbind::read::raw::{parse, ParseOptions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         let (book, _) = normalize_story(&story, metadata, &Rules::default());
         assert!(!book.chapters.is_empty(), "a parsed story has a chapter");
     }
-    if let Ok(markdown) = ficbind::markdown::parse_markdown(&decoded.text) {
+    if let Ok(markdown) = ficbind::read::markdown::parse_markdown(&decoded.text) {
         if let Some(toml) = &markdown.front_matter {
             let _ = ficbind::sidecar::parse_sidecar(toml);
         }

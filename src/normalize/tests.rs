@@ -464,7 +464,7 @@ fn ambiguous_quotes_are_reported_with_context() {
 #[test]
 fn a_long_story_normalized_on_many_threads_matches_one_chapter_at_a_time() {
     let text = ficbind_corpus::story(7, 2 * PARALLEL_BYTES);
-    let mut story = crate::parse::parse(&text, Default::default()).expect("it parses");
+    let mut story = crate::read::raw::parse(&text, Default::default()).expect("it parses");
     story.description.clear();
     assert!(story.chapters.len() > 4);
     let metadata = || {

@@ -187,9 +187,9 @@ fn front_matter() {
     assert_eq!(outline(&story.story), ["# One", "p Text."]);
     assert_eq!(
         parse_markdown("+++\ntitle = \"T\"\n\n# One"),
-        Err(ParseError::UnclosedFrontMatter)
+        Err(ReadError::UnclosedFrontMatter)
     );
-    assert_eq!(parse_markdown("+++\n+++\n  \n"), Err(ParseError::Blank));
+    assert_eq!(parse_markdown("+++\n+++\n  \n"), Err(ReadError::Blank));
 }
 
 #[test]

@@ -5,13 +5,12 @@
 //! format's paragraph dialect (`*emphasis*`, `**strong**`), which the normalize stage already
 //! understands, so that the typography rules see each paragraph whole: a quote mark next to
 //! emphasis is still paired correctly. What that dialect cannot say travels as
-//! [`placeholders`](crate::parse::placeholders).
+//! [`placeholders`](crate::story::placeholders).
 
+use super::conventions::{is_note_title, is_scene_break, take_edge_notes};
+use super::ReadError;
 use crate::book::NoteOrigin;
-use crate::parse::{
-    ensure_text, is_note_title, is_scene_break, placeholders, take_edge_notes, tidy_scene_breaks,
-    ParseError, RawBlock, RawChapter, RawNote, Story,
-};
+use crate::story::{placeholders, RawBlock, RawChapter, RawNote, Story};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 
@@ -28,15 +27,14 @@ pub struct MarkdownStory {
     pub story: Story,
 }
 
-pub fn parse_markdown(text: &str) -> Result<MarkdownStory, ParseError> {
+pub fn parse_markdown(text: &str) -> Result<MarkdownStory, ReadError> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let (front_matter, body) = split_front_matter(text)?;
     if body.trim().is_empty() {
-        return Err(ParseError::Blank);
+        return Err(ReadError::Blank);
     }
     let body = placeholders::sanitize(body);
-    let story = Reader::new(&body).read();
-    ensure_text(&story)?;
+    let story = Reader::new(&body).read().finish()?;
     Ok(MarkdownStory {
         front_matter,
         story,
@@ -44,7 +42,7 @@ pub fn parse_markdown(text: &str) -> Result<MarkdownStory, ParseError> {
 }
 
 /// Splits `+++` front matter from the body.
-fn split_front_matter(text: &str) -> Result<(Option<String>, &str), ParseError> {
+fn split_front_matter(text: &str) -> Result<(Option<String>, &str), ReadError> {
     let mut lines = text.split_inclusive('\n');
     let Some(first) = lines.next() else {
         return Ok((None, text));
@@ -62,7 +60,7 @@ fn split_front_matter(text: &str) -> Result<(Option<String>, &str), ParseError> 
         }
         toml.push_str(line);
     }
-    Err(ParseError::UnclosedFrontMatter)
+    Err(ReadError::UnclosedFrontMatter)
 }
 
 /// Blocks being collected: the chapter's own, or those of a container still open.
@@ -110,7 +108,6 @@ struct Reader<'a> {
     /// Chapter index of each footnote's first reference, by number.
     footnote_chapters: Vec<usize>,
     footnotes: HashMap<String, Vec<RawBlock>>,
-    dropped_breaks: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -131,7 +128,6 @@ impl<'a> Reader<'a> {
             footnote_numbers: HashMap::new(),
             footnote_chapters: Vec::new(),
             footnotes: HashMap::new(),
-            dropped_breaks: 0,
         }
     }
 
@@ -156,7 +152,6 @@ impl<'a> Reader<'a> {
             title_line: self.book_title.clone().or(single_title),
             description: Vec::new(),
             chapters,
-            dropped_breaks: self.dropped_breaks,
             placeholders: true,
         }
     }
@@ -413,7 +408,6 @@ impl<'a> Reader<'a> {
             }
             return;
         }
-        self.dropped_breaks += tidy_scene_breaks(&mut chapter.blocks);
         take_edge_notes(&mut chapter);
         self.chapters.push(chapter);
     }

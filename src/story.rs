@@ -1,0 +1,235 @@
+//! The story model every reader produces: chapters of blocks, author's notes and
+//! footnotes, with the text still as written. The normalize stage turns it into a
+//! [`Book`](crate::book::Book).
+//!
+//! The invariants every story keeps, whatever its format, are kept here, in
+//! [`Story::finish`]: tidy scene breaks, some text, not too many chapters.
+
+use crate::book::NoteOrigin;
+
+/// A story as a reader found it, text untouched: the normalize stage turns it into a book.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Story {
+    /// The first chapter's title line, when the story is in the segment format.
+    pub title_line: Option<String>,
+    pub description: Vec<String>,
+    pub chapters: Vec<RawChapter>,
+    /// The text carries [`placeholders`] (Markdown stories do; raw stories never).
+    pub placeholders: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawChapter {
+    /// `None` for an untitled chapter; it is shown as "Chapter N".
+    pub title: Option<String>,
+    pub blocks: Vec<RawBlock>,
+    pub notes: Vec<RawNote>,
+    /// Footnotes, each with its number in the book (Markdown stories only).
+    pub footnotes: Vec<(usize, Vec<RawBlock>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawBlock {
+    Paragraph(String),
+    SceneBreak,
+    /// A heading inside a chapter (Markdown stories only, like the blocks below).
+    Heading(String),
+    Quote(Vec<RawBlock>),
+    /// A list; `start` is the first number of a numbered list.
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<RawBlock>>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawNote {
+    pub origin: NoteOrigin,
+    pub paragraphs: Vec<String>,
+}
+
+impl RawBlock {
+    /// The text of a paragraph or heading.
+    pub(crate) fn into_text(self) -> Option<String> {
+        match self {
+            RawBlock::Paragraph(text) | RawBlock::Heading(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// The most chapters a story may have; each becomes a file of the book.
+pub const MAX_CHAPTERS: usize = 5_000;
+
+/// Why a story cannot become a book, whatever format it came in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoryError {
+    #[error("the file has no story text, only scene breaks or titles")]
+    NoText,
+    #[error(
+        "the story has {found} chapters, more than the {MAX_CHAPTERS} ficbind accepts \
+         (reading systems slow to a crawl on so many files); split it into several stories"
+    )]
+    TooManyChapters { found: usize },
+}
+
+impl Story {
+    /// Every reader hands its story over through here: scene breaks are tidied, and the
+    /// story must hold some text (a book of nothing but breaks and headings is a mistake)
+    /// in at most [`MAX_CHAPTERS`] chapters.
+    pub fn finish(mut self) -> Result<Story, StoryError> {
+        for chapter in &mut self.chapters {
+            tidy_scene_breaks(&mut chapter.blocks);
+        }
+        check(&self)?;
+        Ok(self)
+    }
+}
+
+fn check(story: &Story) -> Result<(), StoryError> {
+    if story.chapters.len() > MAX_CHAPTERS {
+        return Err(StoryError::TooManyChapters {
+            found: story.chapters.len(),
+        });
+    }
+    let has_text = story.chapters.iter().any(|chapter| {
+        !chapter.notes.is_empty()
+            || chapter
+                .blocks
+                .iter()
+                .any(|block| !matches!(block, RawBlock::SceneBreak))
+    });
+    if has_text {
+        Ok(())
+    } else {
+        Err(StoryError::NoText)
+    }
+}
+
+/// Collapses runs of breaks and drops breaks at either end.
+fn tidy_scene_breaks(blocks: &mut Vec<RawBlock>) {
+    let mut previous_was_break = true; // a break at the start is dropped
+    blocks.retain(|b| {
+        let is_break = matches!(b, RawBlock::SceneBreak);
+        let keep = !(is_break && previous_was_break);
+        if keep {
+            previous_was_break = is_break;
+        }
+        keep
+    });
+    if matches!(blocks.last(), Some(RawBlock::SceneBreak)) {
+        blocks.pop();
+    }
+}
+
+/// Characters that carry what the raw paragraph dialect cannot say, from the Markdown
+/// reader to the normalize stage. They are Unicode noncharacters and private-use code points,
+/// which the typography rules leave alone; the reader removes any that the story itself holds.
+pub mod placeholders {
+    use std::borrow::Cow;
+
+    /// A `*` that is text, not emphasis.
+    pub const LITERAL_STAR: char = '\u{FDD0}';
+    /// A `_` that is text, not emphasis.
+    pub const LITERAL_UNDERSCORE: char = '\u{FDD1}';
+    /// A line break inside a paragraph.
+    pub const LINE_BREAK: char = '\u{FDD2}';
+    /// Footnote `n` is the private-use code point `FOOTNOTE_BASE + n`.
+    const FOOTNOTE_BASE: u32 = 0xF0000;
+    const FOOTNOTE_LAST: u32 = 0xFFFFD;
+
+    fn is_placeholder(c: char) -> bool {
+        matches!(c, '\u{FDD0}'..='\u{FDD2}')
+            || (FOOTNOTE_BASE..=FOOTNOTE_LAST).contains(&(c as u32))
+    }
+
+    /// The marker of footnote `number`, or `None` past the last one there is room for.
+    pub fn footnote(number: usize) -> Option<char> {
+        let code = FOOTNOTE_BASE.checked_add(u32::try_from(number).ok()?)?;
+        (code <= FOOTNOTE_LAST)
+            .then(|| char::from_u32(code))
+            .flatten()
+    }
+
+    pub fn footnote_number(c: char) -> Option<usize> {
+        let code = c as u32;
+        (FOOTNOTE_BASE < code && code <= FOOTNOTE_LAST).then(|| (code - FOOTNOTE_BASE) as usize)
+    }
+
+    /// The story's text with placeholder characters of its own replaced by U+FFFD.
+    pub fn sanitize(text: &str) -> Cow<'_, str> {
+        if text.chars().any(is_placeholder) {
+            Cow::Owned(
+                text.chars()
+                    .map(|c| if is_placeholder(c) { '\u{FFFD}' } else { c })
+                    .collect(),
+            )
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
+    /// Puts literal `*` and `_` back.
+    pub fn restore_literals(text: &str) -> String {
+        text.replace(LITERAL_STAR, "*")
+            .replace(LITERAL_UNDERSCORE, "_")
+    }
+
+    pub fn contains_any(text: &str) -> bool {
+        text.chars().any(is_placeholder)
+    }
+}
+
+// ---- plain files ----
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chapter(blocks: Vec<RawBlock>) -> RawChapter {
+        RawChapter {
+            blocks,
+            ..RawChapter::default()
+        }
+    }
+
+    fn text(t: &str) -> RawBlock {
+        RawBlock::Paragraph(t.to_string())
+    }
+
+    #[test]
+    fn finish_tidies_breaks_and_refuses_empty_stories() {
+        use RawBlock::SceneBreak;
+        let story = Story {
+            chapters: vec![chapter(vec![
+                SceneBreak,
+                text("a"),
+                SceneBreak,
+                SceneBreak,
+                text("b"),
+                SceneBreak,
+            ])],
+            ..Story::default()
+        };
+        let finished = story.finish().expect("it has text");
+        assert_eq!(
+            finished.chapters[0].blocks,
+            vec![text("a"), SceneBreak, text("b")]
+        );
+        let breaks_only = Story {
+            chapters: vec![chapter(vec![SceneBreak, SceneBreak])],
+            ..Story::default()
+        };
+        assert_eq!(breaks_only.finish(), Err(StoryError::NoText));
+        let too_many = Story {
+            chapters: vec![chapter(vec![text("a")]); MAX_CHAPTERS + 1],
+            ..Story::default()
+        };
+        assert_eq!(
+            too_many.finish(),
+            Err(StoryError::TooManyChapters {
+                found: MAX_CHAPTERS + 1
+            })
+        );
+    }
+}
