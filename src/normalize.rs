@@ -7,83 +7,81 @@
 
 use crate::book::{Block, Book, Chapter, Footnote, Inline, Metadata, Note, Paragraph};
 use crate::story::{placeholders, RawBlock, RawChapter, Story};
-use rules::Protected;
+use rules::{Pass, Protected};
 use serde::Serialize;
 
-/// One typography rule, in the order they are applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Rule {
-    /// Unicode NFC, control characters, runs of spaces, backtick apostrophes.
-    Cleanup,
-    /// `''` and `’’` as one double quote mark.
-    DoubledQuotes,
-    /// Apostrophes inside words, before decades, in elisions and at word ends.
-    Apostrophes,
-    /// Straight double and single quotes made curly.
-    Quotes,
-    /// Runs of periods as one ellipsis character.
-    Ellipses,
-    /// Em dashes, interrupted speech and en dashes in number ranges.
-    Dashes,
-    /// `*text*` and `_text_` as emphasis.
-    Emphasis,
-}
+/// How many typography rules there are: one per entry of the registry in
+/// `normalize/rules/mod.rs`.
+pub const RULE_COUNT: usize = rules::REGISTRY.len();
+
+/// One typography rule, by its place in the order the rules run.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rule(usize);
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
-        Rule::Cleanup,
-        Rule::DoubledQuotes,
-        Rule::Apostrophes,
-        Rule::Quotes,
-        Rule::Ellipses,
-        Rule::Dashes,
-        Rule::Emphasis,
-    ];
+    /// Every rule, in the order they run.
+    pub const ALL: [Rule; RULE_COUNT] = {
+        let mut all = [Rule(0); RULE_COUNT];
+        let mut i = 0;
+        while i < RULE_COUNT {
+            all[i] = Rule(i);
+            i += 1;
+        }
+        all
+    };
+
+    /// The rule of this name (`--no-rule NAME`), if there is one.
+    pub fn named(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|rule| rule.name() == name)
+    }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Rule::Cleanup => "cleanup",
-            Rule::DoubledQuotes => "doubled-quotes",
-            Rule::Apostrophes => "apostrophes",
-            Rule::Quotes => "quotes",
-            Rule::Ellipses => "ellipses",
-            Rule::Dashes => "dashes",
-            Rule::Emphasis => "emphasis",
-        }
+        self.entry().name
     }
 
     /// One line for `--help`.
     pub fn description(self) -> &'static str {
-        match self {
-            Rule::Cleanup => {
-                "Unicode NFC, control characters, runs of spaces, backtick apostrophes"
-            }
-            Rule::DoubledQuotes => "`''` and `’’` as one double quote mark",
-            Rule::Apostrophes => {
-                "Apostrophes inside words, before decades, in elisions and at word ends"
-            }
-            Rule::Quotes => "Straight double and single quotes made curly",
-            Rule::Ellipses => "Runs of periods as one ellipsis character",
-            Rule::Dashes => "Em dashes, interrupted speech and en dashes in number ranges",
-            Rule::Emphasis => "`*text*` and `_text_` as emphasis",
-        }
+        self.entry().description
+    }
+
+    /// Paragraphs and what they become with only this rule on, emphasis written as
+    /// `<em>`/`<strong>`: the rule's own test table, and examples for the docs.
+    pub fn examples(self) -> &'static [(&'static str, &'static str)] {
+        self.entry().cases
+    }
+
+    fn entry(self) -> &'static rules::Entry {
+        &rules::REGISTRY[self.0]
     }
 
     fn index(self) -> usize {
-        self as usize
+        self.0
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
 }
 
 /// Which rules are on. All are on by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
-    on: [bool; 7],
+    on: [bool; RULE_COUNT],
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { on: [true; 7] }
+        Rules {
+            on: [true; RULE_COUNT],
+        }
     }
 }
 
@@ -96,6 +94,15 @@ impl Rules {
         rules
     }
 
+    /// Only the given rule on.
+    pub fn only(rule: Rule) -> Rules {
+        let mut rules = Rules {
+            on: [false; RULE_COUNT],
+        };
+        rules.on[rule.index()] = true;
+        rules
+    }
+
     pub fn is_on(&self, rule: Rule) -> bool {
         self.on[rule.index()]
     }
@@ -103,7 +110,7 @@ impl Rules {
 
 /// How many changes each rule made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counts([usize; 7]);
+pub struct Counts([usize; RULE_COUNT]);
 
 impl Counts {
     pub fn get(&self, rule: Rule) -> usize {
@@ -128,7 +135,7 @@ impl Counts {
 impl Serialize for Counts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(7))?;
+        let mut map = s.serialize_map(Some(RULE_COUNT))?;
         for rule in Rule::ALL {
             map.serialize_entry(rule.name(), &self.get(rule))?;
         }
@@ -368,54 +375,59 @@ pub struct Outcome {
     pub ambiguous: Vec<String>,
 }
 
-/// Applies every rule that is on to one paragraph of raw text.
+/// Applies every rule that is on to one paragraph of raw text, in the registry's order.
 pub fn normalize_paragraph(text: &str, rules: &Rules) -> Outcome {
     let mut counts = Counts::default();
     let mut ambiguous = Vec::new();
     let mut seen = Seen::scan(text);
-    let mut text = if rules.is_on(Rule::Cleanup) && !seen.clean {
-        let (clean, changes) = rules::cleanup(text);
-        counts.add(Rule::Cleanup, changes);
-        // No rule adds the characters another looks for, so one scan tells which can apply.
-        seen = Seen::scan(&clean);
-        clean
-    } else {
+    let mut cleaned: Option<String> = None;
+    for rule in Rule::ALL {
+        if let Pass::Clean(clean) = rule.entry().pass {
+            if rules.is_on(rule) && !seen.clean {
+                let (clean, changes) = clean(cleaned.as_deref().unwrap_or(text));
+                counts.add(rule, changes);
+                // No rule adds the characters another looks for, so one scan tells which
+                // can apply.
+                seen = Seen::scan(&clean);
+                cleaned = Some(clean);
+            }
+        }
+    }
+    let mut text = cleaned.unwrap_or_else(|| {
         // Room to grow: rules turn one-byte marks into three-byte curly quotes.
         let mut copy = String::with_capacity(rules::roomy(text.len()));
         copy.push_str(text);
         copy
-    };
+    });
     let mut protected = if seen.protectable {
         Protected::find(&text)
     } else {
         Protected::default()
     };
-    let mut apply =
-        |rule: Rule, applies: bool, pass: &mut dyn FnMut(&mut String, &Protected) -> usize| {
-            if rules.is_on(rule) && applies {
-                counts.add(rule, pass(&mut text, &protected));
-                // Rules never change protected text, but they move it.
-                if !protected.is_empty() {
-                    protected = Protected::find(&text);
+    let mut spans = None;
+    for rule in Rule::ALL {
+        match rule.entry().pass {
+            Pass::Clean(_) => {}
+            Pass::Edit { applies, run } => {
+                if rules.is_on(rule) && applies(&seen) {
+                    counts.add(rule, run(&mut text, &protected, &mut ambiguous));
+                    // Rules never change protected text, but they move it.
+                    if !protected.is_empty() {
+                        protected = Protected::find(&text);
+                    }
                 }
             }
-        };
-    apply(Rule::DoubledQuotes, seen.quotes, &mut rules::doubled_quotes);
-    apply(Rule::Apostrophes, seen.quotes, &mut rules::apostrophes);
-    apply(Rule::Quotes, seen.quotes, &mut |text, protected| {
-        rules::quotes(text, protected, &mut ambiguous)
-    });
-    apply(Rule::Ellipses, seen.dot_runs, &mut rules::ellipses);
-    apply(Rule::Dashes, seen.dashes, &mut rules::dashes);
-    let paragraph = if rules.is_on(Rule::Emphasis) && seen.markers >= 2 {
-        let (inlines, spans) = rules::emphasis(&text, &protected);
-        counts.add(Rule::Emphasis, spans);
-        Paragraph(inlines)
-    } else {
-        Paragraph(vec![Inline::Text(text)])
-    };
+            Pass::Spans { applies, run } => {
+                if spans.is_none() && rules.is_on(rule) && applies(&seen) {
+                    let (inlines, changes) = run(&text, &protected);
+                    counts.add(rule, changes);
+                    spans = Some(inlines);
+                }
+            }
+        }
+    }
     Outcome {
-        paragraph,
+        paragraph: Paragraph(spans.unwrap_or_else(|| vec![Inline::Text(text)])),
         counts,
         ambiguous,
     }

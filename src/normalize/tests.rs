@@ -419,23 +419,62 @@ fn plain_markup(rendered: &str) -> String {
         .replace("</strong>", "**")
 }
 
+/// The rule of this name, which the test expects to exist.
+fn rule(name: &str) -> Rule {
+    Rule::named(name).unwrap_or_else(|| panic!("no rule is named {name:?}"))
+}
+
+/// Every rule's own table, run with only that rule on.
+#[test]
+fn each_rule_alone_gives_its_table() {
+    let mut wrong = Vec::new();
+    for rule in Rule::ALL {
+        assert!(
+            !rule.examples().is_empty(),
+            "the rule {} has no table of cases",
+            rule.name()
+        );
+        for &(input, expected) in rule.examples() {
+            let got = render(&normalize_paragraph(input, &Rules::only(rule)).paragraph);
+            if got != expected {
+                wrong.push(format!(
+                    "{} alone on {input:?}: {got:?}, not {expected:?}",
+                    rule.name()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn rule_names_are_unique_and_found_again() {
+    let mut names = std::collections::HashSet::new();
+    for rule in Rule::ALL {
+        assert!(names.insert(rule.name()), "two rules named {}", rule.name());
+        assert_eq!(Rule::named(rule.name()), Some(rule));
+        assert!(!rule.description().is_empty());
+    }
+    assert_eq!(Rule::named("no-such-rule"), None);
+}
+
 #[test]
 fn every_rule_can_be_switched_off() {
     let text = "''Don't...'' -- *now*";
     let cases: &[(Rule, &str)] = &[
-        (Rule::DoubledQuotes, "‘‘Don’t…’’—<em>now</em>"),
-        (Rule::Apostrophes, "“Don’t…”—<em>now</em>"),
-        (Rule::Quotes, "\"Don’t…\"—<em>now</em>"),
-        (Rule::Ellipses, "“Don’t...”—<em>now</em>"),
-        (Rule::Dashes, "“Don’t…” -- <em>now</em>"),
-        (Rule::Emphasis, "“Don’t…”—*now*"),
+        (rule("doubled-quotes"), "‘‘Don’t…’’—<em>now</em>"),
+        (rule("apostrophes"), "“Don’t…”—<em>now</em>"),
+        (rule("quotes"), "\"Don’t…\"—<em>now</em>"),
+        (rule("ellipses"), "“Don’t...”—<em>now</em>"),
+        (rule("dashes"), "“Don’t…” -- <em>now</em>"),
+        (rule("emphasis"), "“Don’t…”—*now*"),
     ];
     for (rule, expected) in cases {
         let outcome = normalize_paragraph(text, &Rules::without(&[*rule]));
         assert_eq!(render(&outcome.paragraph), *expected, "{rule:?} off");
         assert_eq!(outcome.counts.get(*rule), 0, "{rule:?} off still counted");
     }
-    let outcome = normalize_paragraph("a  b\u{7}", &Rules::without(&[Rule::Cleanup]));
+    let outcome = normalize_paragraph("a  b\u{7}", &Rules::without(&[rule("cleanup")]));
     assert_eq!(render(&outcome.paragraph), "a  b\u{7}");
 }
 
@@ -443,13 +482,13 @@ fn every_rule_can_be_switched_off() {
 fn each_rule_counts_its_changes() {
     let outcome = normalize_paragraph("''Don't  go...'' -- *now* 'em", &Rules::default());
     let counts = outcome.counts;
-    assert_eq!(counts.get(Rule::Cleanup), 1);
-    assert_eq!(counts.get(Rule::DoubledQuotes), 2);
-    assert_eq!(counts.get(Rule::Apostrophes), 2);
-    assert_eq!(counts.get(Rule::Quotes), 2);
-    assert_eq!(counts.get(Rule::Ellipses), 1);
-    assert_eq!(counts.get(Rule::Dashes), 1);
-    assert_eq!(counts.get(Rule::Emphasis), 1);
+    assert_eq!(counts.get(rule("cleanup")), 1);
+    assert_eq!(counts.get(rule("doubled-quotes")), 2);
+    assert_eq!(counts.get(rule("apostrophes")), 2);
+    assert_eq!(counts.get(rule("quotes")), 2);
+    assert_eq!(counts.get(rule("ellipses")), 1);
+    assert_eq!(counts.get(rule("dashes")), 1);
+    assert_eq!(counts.get(rule("emphasis")), 1);
     assert!(outcome.ambiguous.is_empty());
 }
 
@@ -576,7 +615,7 @@ proptest! {
     /// the text rules are checked on their own here; the tables check emphasis.
     #[test]
     fn normalizing_twice_changes_nothing(text in story_like_text()) {
-        let rules = Rules::without(&[Rule::Emphasis]);
+        let rules = Rules::without(&[rule("emphasis")]);
         let once = normalize_paragraph(&text, &rules).paragraph.plain_text();
         let twice = normalize_paragraph(&once, &rules).paragraph.plain_text();
         prop_assert_eq!(once, twice);
@@ -585,7 +624,7 @@ proptest! {
     #[test]
     fn emphasis_keeps_every_other_character(text in story_like_text()) {
         let with = normalize_paragraph(&text, &Rules::default()).paragraph.plain_text();
-        let without = normalize_paragraph(&text, &Rules::without(&[Rule::Emphasis])).paragraph.plain_text();
+        let without = normalize_paragraph(&text, &Rules::without(&[rule("emphasis")])).paragraph.plain_text();
         let strip = |s: &str| s.chars().filter(|c| !matches!(c, '*' | '_')).collect::<String>();
         prop_assert_eq!(strip(&with), strip(&without));
     }
