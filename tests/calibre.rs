@@ -1,0 +1,153 @@
+//! A calibre round trip, as a Kindle user makes one: EPUB → AZW3 → EPUB keeps the table of
+//! contents, adds no page to the reading order, and keeps the metadata calibre reads.
+//! Runs when calibre's `ebook-convert` is installed (`apt-get install calibre`); says it
+//! skipped otherwise.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn has_calibre() -> bool {
+    Command::new("ebook-convert")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// `ebook-meta`'s fields, such as "Title" and "Tags".
+fn calibre_metadata(book: &Path) -> Vec<(String, String)> {
+    let output = Command::new("ebook-meta")
+        .arg(book)
+        .output()
+        .expect("ebook-meta runs");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once(" : "))
+        .map(|(key, value)| {
+            // Authors come with their sort name, "Jane Doe [Doe, Jane]", when the book has
+            // one; AZW3 keeps the name only.
+            let value = match value.trim().split_once(" [") {
+                Some((name, _)) if key.trim() == "Author(s)" => name,
+                _ => value.trim(),
+            };
+            (key.trim().to_string(), value.to_string())
+        })
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The spine's entries and the NCX's labels of a book.
+fn reading_order_and_contents(book: &Path) -> (usize, Vec<String>) {
+    let entries = epub_entries(book);
+    let text = |suffix: &str| {
+        entries
+            .iter()
+            .find(|(name, _)| name.ends_with(suffix))
+            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+            .unwrap_or_else(|| panic!("{} has no {suffix}", book.display()))
+    };
+    let spine = text(".opf").matches("<itemref").count();
+    let ncx = text(".ncx");
+    let nav_map = ncx.split_once("<navMap").map_or("", |(_, map)| map);
+    let labels = nav_map
+        .split("<text>")
+        .skip(1)
+        .filter_map(|piece| {
+            piece
+                .split_once("</text>")
+                .map(|(label, _)| label.to_string())
+        })
+        .collect();
+    (spine, labels)
+}
+
+fn convert(from: &Path, to: &Path) {
+    let output = Command::new("ebook-convert")
+        .arg(from)
+        .arg(to)
+        .output()
+        .expect("ebook-convert runs");
+    assert!(
+        output.status.success(),
+        "ebook-convert {} failed: {}",
+        from.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_kindle_round_trip_keeps_contents_order_and_metadata() {
+    if !has_calibre() {
+        eprintln!("skipping the calibre round trip: ebook-convert is not installed");
+        return;
+    }
+    let out = build_ok(&["tests/fixtures/full-sidecar.txt", "stories/let-it-go.txt"]);
+    for name in ["fire-ice-winter", "let-it-go"] {
+        let book = out.path().join(format!("{name}.epub"));
+        let azw3 = out.path().join(format!("{name}.azw3"));
+        let back = out.path().join(format!("{name}-back.epub"));
+        convert(&book, &azw3);
+        convert(&azw3, &back);
+
+        let (_, labels) = reading_order_and_contents(&book);
+        let (_, labels_back) = reading_order_and_contents(&back);
+        // The navigation document lists "Title Page"; no page in the reading order does.
+        // calibre once put it at the end of every book, because a `guide` entry pointed
+        // at it. (calibre splits long pages at headings, so pages are not counted.)
+        for (file, bytes) in epub_entries(&back) {
+            let page = String::from_utf8_lossy(&bytes);
+            assert!(
+                !(file.ends_with("html") && page.contains("Title Page</a>")),
+                "{name}: calibre added the navigation document to the book as {file}"
+            );
+        }
+        // calibre makes the cover its own title page; every other entry stays, in order.
+        let kept: Vec<&String> = labels.iter().filter(|l| *l != "Cover").collect();
+        for label in &kept {
+            assert!(
+                labels_back.contains(label),
+                "{name}: the contents lost {label:?}: {labels_back:?}"
+            );
+        }
+
+        let before = calibre_metadata(&book);
+        let after = calibre_metadata(&back);
+        for key in [
+            "Title",
+            "Author(s)",
+            "Publisher",
+            "Tags",
+            "Comments",
+            "Languages",
+        ] {
+            assert_eq!(
+                field(&after, key),
+                field(&before, key),
+                "{name}: {key} changed on the way through AZW3"
+            );
+        }
+    }
+    // What calibre reads from the book itself, before any conversion.
+    let fields = calibre_metadata(&out.path().join("fire-ice-winter.epub"));
+    for (key, expected) in [
+        ("Title", "Fire & Ice: <Winter>"),
+        ("Author(s)", "Jeanne Q. Écrivain"),
+        ("Publisher", "Small & Sons <Press>"),
+        ("Series", "Seasons < Storms & Sun #2.5"),
+        ("Tags", "Romance, Hurt/Comfort, <Angst> & more"),
+    ] {
+        assert_eq!(field(&fields, key), Some(expected), "{key}: {fields:?}");
+    }
+    assert!(
+        field(&fields, "Comments").is_some_and(|c| c.starts_with("A story of “snow” & storms…")),
+        "{fields:?}"
+    );
+}
