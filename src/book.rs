@@ -2,7 +2,7 @@
 //!
 //! Nothing here knows how a story was parsed or how an EPUB is packaged.
 
-use crate::words::WordCounter;
+pub use crate::inline::{Inline, Paragraph};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -136,20 +136,6 @@ pub struct Footnote {
     pub blocks: Vec<Block>,
 }
 
-/// A paragraph of inline content.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Paragraph(pub Vec<Inline>);
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub enum Inline {
-    Text(String),
-    Emphasis(Vec<Inline>),
-    Strong(Vec<Inline>),
-    LineBreak,
-    /// A reference to the footnote with this number.
-    FootnoteRef(usize),
-}
-
 /// An author's note, taken out of its chapter and printed in the appendix.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Note {
@@ -181,58 +167,11 @@ impl NoteOrigin {
     }
 }
 
-impl Paragraph {
-    /// The paragraph's text without markup.
-    pub fn plain_text(&self) -> String {
-        let mut out = String::new();
-        push_plain(&self.0, &mut out);
-        out
-    }
-
-    pub fn word_count(&self) -> usize {
-        // One counter across the pieces: emphasis can split a word ("*un*believable").
-        fn feed(inlines: &[Inline], counter: &mut WordCounter) {
-            for inline in inlines {
-                match inline {
-                    Inline::Text(text) => counter.feed(text),
-                    Inline::Emphasis(inner) | Inline::Strong(inner) => feed(inner, counter),
-                    Inline::LineBreak => counter.space(),
-                    Inline::FootnoteRef(_) => {}
-                }
-            }
-        }
-        let mut counter = WordCounter::default();
-        feed(&self.0, &mut counter);
-        counter.words
-    }
-}
-
-fn push_plain(inlines: &[Inline], out: &mut String) {
-    for inline in inlines {
-        match inline {
-            Inline::Text(text) => out.push_str(text),
-            Inline::Emphasis(inner) | Inline::Strong(inner) => push_plain(inner, out),
-            Inline::LineBreak => out.push(' '),
-            Inline::FootnoteRef(_) => {}
-        }
-    }
-}
-
 impl Block {
     /// Bytes of text in the block, markup left out: what a page needs room for.
     pub fn text_bytes(&self) -> usize {
-        fn inline_bytes(inlines: &[Inline]) -> usize {
-            inlines
-                .iter()
-                .map(|inline| match inline {
-                    Inline::Text(text) => text.len(),
-                    Inline::Emphasis(inner) | Inline::Strong(inner) => inline_bytes(inner),
-                    Inline::LineBreak | Inline::FootnoteRef(_) => 0,
-                })
-                .sum()
-        }
         match self {
-            Block::Paragraph(p) | Block::Heading(p) => inline_bytes(&p.0),
+            Block::Paragraph(p) | Block::Heading(p) => p.text_bytes(),
             Block::SceneBreak => 0,
             Block::Quote(blocks) => blocks.iter().map(Block::text_bytes).sum(),
             Block::List { items, .. } => items.iter().flatten().map(Block::text_bytes).sum(),

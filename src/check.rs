@@ -364,7 +364,9 @@ impl<R: Read + Seek> Archive<R> {
             .collect();
         documents.sort_by(|a, b| a.path.cmp(&b.path));
         for item in documents {
-            let result = self.read(&item.path).and_then(|bytes| well_formed(&bytes));
+            let result = self
+                .read(&item.path)
+                .and_then(|bytes| walk(&bytes, |_, _| {}));
             if let Err(message) = result {
                 problems.push(problem(Some(&item.path), message));
             }
@@ -619,9 +621,14 @@ fn attribute(element: &BytesStart, key: &[u8]) -> Option<String> {
         .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
 }
 
-/// Checks that `bytes` is a well-formed XML document. The message gives the line.
-pub fn well_formed(bytes: &[u8]) -> Result<(), String> {
-    walk(bytes, |_, _| {})
+/// Why a document is not well-formed XML; the message starts with its line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct XmlError(pub String);
+
+/// Checks that `bytes` is a well-formed XML document.
+pub fn well_formed(bytes: &[u8]) -> Result<(), XmlError> {
+    walk(bytes, |_, _| {}).map_err(XmlError)
 }
 
 /// Reads a whole XML document, calling `visit` on every element with its depth (the root
@@ -741,6 +748,22 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
     memchr::memchr_iter(b'\n', &bytes[..offset]).count() + 1
 }
 
+/// Why EPUBCheck could not check a book.
+#[derive(Debug, thiserror::Error)]
+pub enum EpubCheckError {
+    #[error("EPUBCheck jar {} does not exist", .0.display())]
+    NoJar(PathBuf),
+    #[error("cannot run java for EPUBCheck: {0}; install Java 11 or later")]
+    NoJava(std::io::Error),
+    #[error("cannot run {}: {source}", program.display())]
+    Launch {
+        program: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("EPUBCheck failed without a finding: {0}")]
+    Failed(String),
+}
+
 /// How to run EPUBCheck: as a jar with `java -jar`, or as a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EpubCheck {
@@ -766,11 +789,11 @@ pub fn find_epubcheck(jar: Option<&Path>) -> Option<EpubCheck> {
 
 /// Runs EPUBCheck on one book and returns its errors and warnings, one line each. `Err`
 /// means EPUBCheck itself could not run.
-pub fn run_epubcheck(epubcheck: &EpubCheck, book: &Path) -> Result<Vec<String>, String> {
+pub fn run_epubcheck(epubcheck: &EpubCheck, book: &Path) -> Result<Vec<String>, EpubCheckError> {
     let mut command = match epubcheck {
         EpubCheck::Jar(jar) => {
             if !jar.is_file() {
-                return Err(format!("EPUBCheck jar {} does not exist", jar.display()));
+                return Err(EpubCheckError::NoJar(jar.clone()));
             }
             let mut command = Command::new("java");
             command.arg("-jar").arg(jar);
@@ -782,9 +805,12 @@ pub fn run_epubcheck(epubcheck: &EpubCheck, book: &Path) -> Result<Vec<String>, 
         .arg("--quiet")
         .arg(book)
         .output()
-        .map_err(|error| match epubcheck {
-            EpubCheck::Jar(_) => format!("cannot run java for EPUBCheck: {error}"),
-            EpubCheck::Command(p) => format!("cannot run {}: {error}", p.display()),
+        .map_err(|source| match epubcheck {
+            EpubCheck::Jar(_) => EpubCheckError::NoJava(source),
+            EpubCheck::Command(program) => EpubCheckError::Launch {
+                program: program.clone(),
+                source,
+            },
         })?;
     let text = format!(
         "{}\n{}",
@@ -801,10 +827,7 @@ pub fn run_epubcheck(epubcheck: &EpubCheck, book: &Path) -> Result<Vec<String>, 
         .map(str::to_owned)
         .collect();
     if findings.is_empty() && !output.status.success() {
-        return Err(format!(
-            "EPUBCheck failed without a finding: {}",
-            text.trim()
-        ));
+        return Err(EpubCheckError::Failed(text.trim().to_string()));
     }
     Ok(findings)
 }
@@ -837,7 +860,7 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let message = well_formed(b"<a>\n<b>\n</c></a>").unwrap_err();
-        assert!(message.starts_with("line 3"), "{message}");
+        assert!(message.0.starts_with("line 3"), "{message}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::normalize::{normalize_story, Report, Rules};
 use crate::read::{self, ParseOptions};
 use crate::sidecar::{parse_sidecar, published_date, sidecar_path, Sidecar};
-use crate::story::Story;
+use crate::story::{Paragraph, Story};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
@@ -82,6 +82,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
     let parse_options = ParseOptions {
         trailing_note: options.parse.trailing_note
             && sidecar_file.as_ref().and_then(|s| s.trailing_note) != Some(false),
+        emphasis: options.parse.emphasis && options.rules.reads_markup(),
     };
     let found = read::read(format, &bytes, parse_options).map_err(story_error)?;
     // The story is a copy; the bytes need not stay while it is normalized.
@@ -154,11 +155,16 @@ pub fn normalize_loaded(
     let metadata = metadata_for(path, &loaded, options)?;
     let mut story = loaded.story;
     if let Some(description) = &loaded.sidecar.description {
+        // Read as a raw story's description is, emphasis markers and all.
+        let emphasis = options.parse.emphasis && options.rules.reads_markup();
         story.description = description
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
-            .map(str::to_owned)
+            .map(|line| match emphasis {
+                true => read::emphasis::find_emphasis(line),
+                false => Paragraph::plain(line),
+            })
             .collect();
     }
     let (mut book, report) = normalize_story(&story, metadata, &options.rules);

@@ -130,6 +130,7 @@ impl TextArgs {
             rules: Rules::without(&self.no_rule),
             parse: ParseOptions {
                 trailing_note: !self.no_trailing_note,
+                ..ParseOptions::default()
             },
             modified: convert::source_date_epoch(),
             ..Options::default()
@@ -379,7 +380,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
                 if let (Some(epubcheck), false) = (&epubcheck, refused) {
                     match check::run_epubcheck(epubcheck, book) {
                         Ok(findings) => lines.extend(findings),
-                        Err(error) => lines.push(error),
+                        Err(error) => lines.push(error.to_string()),
                     }
                 }
             }

@@ -6,7 +6,7 @@
 //! left alone by every rule.
 
 use crate::book::{Block, Book, Chapter, Footnote, Inline, Metadata, Note, Paragraph};
-use crate::story::{placeholders, RawBlock, RawChapter, Story};
+use crate::story::{RawBlock, RawChapter, Story};
 use rules::{Pass, Protected};
 use serde::Serialize;
 
@@ -106,6 +106,15 @@ impl Rules {
     pub fn is_on(&self, rule: Rule) -> bool {
         self.on[rule.index()]
     }
+
+    /// Whether readers should find inline structure written as markers in the text
+    /// (`*emphasis*`): every markup rule is on.
+    pub fn reads_markup(&self) -> bool {
+        Rule::ALL
+            .into_iter()
+            .filter(|rule| matches!(rule.entry().pass, Pass::Markup))
+            .all(|rule| self.is_on(rule))
+    }
 }
 
 /// How many changes each rule made.
@@ -191,7 +200,6 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
     let mut normalizer = Normalizer {
         rules,
         report: Report::default(),
-        placeholders: story.placeholders,
     };
     let title = normalizer.plain(&metadata.title, Place::Title);
     let description = story
@@ -206,7 +214,6 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
         let mut normalizer = Normalizer {
             rules,
             report: Report::default(),
-            placeholders: story.placeholders,
         };
         let chapter = normalizer.chapter(index + 1, raw);
         (chapter, normalizer.report)
@@ -250,7 +257,7 @@ fn raw_bytes(blocks: &[RawBlock]) -> usize {
     blocks
         .iter()
         .map(|block| match block {
-            RawBlock::Paragraph(text) | RawBlock::Heading(text) => text.len(),
+            RawBlock::Paragraph(paragraph) | RawBlock::Heading(paragraph) => paragraph.text_bytes(),
             RawBlock::SceneBreak => 0,
             RawBlock::Quote(inner) => raw_bytes(inner),
             RawBlock::List { items, .. } => items.iter().map(|item| raw_bytes(item)).sum(),
@@ -261,8 +268,6 @@ fn raw_bytes(blocks: &[RawBlock]) -> usize {
 struct Normalizer<'a> {
     rules: &'a Rules,
     report: Report,
-    /// The story's text carries placeholders to turn back into what they stand for.
-    placeholders: bool,
 }
 
 impl Normalizer<'_> {
@@ -315,7 +320,7 @@ impl Normalizer<'_> {
     fn blocks(&mut self, raw: &[RawBlock], chapter: usize, paragraph: &mut usize) -> Vec<Block> {
         let mut blocks = Vec::with_capacity(raw.len());
         for block in raw {
-            let mut text = |this: &mut Self, text: &str| {
+            let mut text = |this: &mut Self, text: &Paragraph| {
                 *paragraph += 1;
                 let place = Place::Chapter {
                     chapter,
@@ -340,19 +345,17 @@ impl Normalizer<'_> {
         blocks
     }
 
-    fn paragraph(&mut self, text: &str, place: Place) -> Paragraph {
-        let outcome = normalize_paragraph(text, self.rules);
+    fn paragraph(&mut self, paragraph: &Paragraph, place: Place) -> Paragraph {
+        let outcome = normalize_paragraph(paragraph, self.rules);
         self.record(outcome.counts, outcome.ambiguous, place);
-        if self.placeholders {
-            Paragraph(restore_placeholders(outcome.paragraph.0))
-        } else {
-            outcome.paragraph
-        }
+        outcome.paragraph
     }
 
-    /// Titles are plain text: emphasis markers in them are dropped, not shown.
+    /// Titles are plain text.
     fn plain(&mut self, text: &str, place: Place) -> String {
-        self.paragraph(text, place).plain_text()
+        let (text, counts, ambiguous) = normalize_text(text, self.rules);
+        self.record(counts, ambiguous, place);
+        text
     }
 
     fn record(&mut self, counts: Counts, ambiguous: Vec<String>, place: Place) {
@@ -375,8 +378,38 @@ pub struct Outcome {
     pub ambiguous: Vec<String>,
 }
 
-/// Applies every rule that is on to one paragraph of raw text, in the registry's order.
-pub fn normalize_paragraph(text: &str, rules: &Rules) -> Outcome {
+/// Applies every rule that is on to one paragraph, in the registry's order. The rules see
+/// the paragraph's whole text, across its emphasis and other spans (so that a quote mark
+/// just inside `<em>` pairs with one outside it), and the spans are laid back over the
+/// text they changed.
+pub fn normalize_paragraph(paragraph: &Paragraph, rules: &Rules) -> Outcome {
+    if let [Inline::Text(text)] = paragraph.0.as_slice() {
+        if !text.contains('\n') {
+            let (text, counts, ambiguous) = normalize_text(text, rules);
+            return Outcome {
+                paragraph: Paragraph::plain(text),
+                counts,
+                ambiguous,
+            };
+        }
+    }
+    let flat = inline::Flat::of(paragraph);
+    let (text, mut counts, ambiguous) = normalize_text(&flat.text, rules);
+    // The spans a reader found in markers are what the markup rules did.
+    for rule in Rule::ALL {
+        if matches!(rule.entry().pass, Pass::Markup) && rules.is_on(rule) {
+            counts.add(rule, flat.spans());
+        }
+    }
+    Outcome {
+        paragraph: flat.rebuild(&text),
+        counts,
+        ambiguous,
+    }
+}
+
+/// Applies every rule that is on to a text.
+fn normalize_text(text: &str, rules: &Rules) -> (String, Counts, Vec<String>) {
     let mut counts = Counts::default();
     let mut ambiguous = Vec::new();
     let mut seen = Seen::scan(text);
@@ -404,77 +437,18 @@ pub fn normalize_paragraph(text: &str, rules: &Rules) -> Outcome {
     } else {
         Protected::default()
     };
-    let mut spans = None;
     for rule in Rule::ALL {
-        match rule.entry().pass {
-            Pass::Clean(_) => {}
-            Pass::Edit { applies, run } => {
-                if rules.is_on(rule) && applies(&seen) {
-                    counts.add(rule, run(&mut text, &protected, &mut ambiguous));
-                    // Rules never change protected text, but they move it.
-                    if !protected.is_empty() {
-                        protected = Protected::find(&text);
-                    }
-                }
-            }
-            Pass::Spans { applies, run } => {
-                if spans.is_none() && rules.is_on(rule) && applies(&seen) {
-                    let (inlines, changes) = run(&text, &protected);
-                    counts.add(rule, changes);
-                    spans = Some(inlines);
+        if let Pass::Edit { applies, run } = rule.entry().pass {
+            if rules.is_on(rule) && applies(&seen) {
+                counts.add(rule, run(&mut text, &protected, &mut ambiguous));
+                // Rules never change protected text, but they move it.
+                if !protected.is_empty() {
+                    protected = Protected::find(&text);
                 }
             }
         }
     }
-    Outcome {
-        paragraph: Paragraph(spans.unwrap_or_else(|| vec![Inline::Text(text)])),
-        counts,
-        ambiguous,
-    }
-}
-
-/// Turns the Markdown reader's placeholders back into literal `*` and `_`, line breaks and
-/// footnote references.
-fn restore_placeholders(inlines: Vec<Inline>) -> Vec<Inline> {
-    let mut out = Vec::with_capacity(inlines.len());
-    for inline in inlines {
-        match inline {
-            Inline::Text(text) if placeholders::contains_any(&text) => {
-                let mut current = String::new();
-                for c in text.chars() {
-                    let special = match c {
-                        placeholders::LITERAL_STAR => {
-                            current.push('*');
-                            continue;
-                        }
-                        placeholders::LITERAL_UNDERSCORE => {
-                            current.push('_');
-                            continue;
-                        }
-                        placeholders::LINE_BREAK => Inline::LineBreak,
-                        c => match placeholders::footnote_number(c) {
-                            Some(number) => Inline::FootnoteRef(number),
-                            None => {
-                                current.push(c);
-                                continue;
-                            }
-                        },
-                    };
-                    if !current.is_empty() {
-                        out.push(Inline::Text(std::mem::take(&mut current)));
-                    }
-                    out.push(special);
-                }
-                if !current.is_empty() {
-                    out.push(Inline::Text(current));
-                }
-            }
-            Inline::Emphasis(inner) => out.push(Inline::Emphasis(restore_placeholders(inner))),
-            Inline::Strong(inner) => out.push(Inline::Strong(restore_placeholders(inner))),
-            other => out.push(other),
-        }
-    }
-    out
+    (text, counts, ambiguous)
 }
 
 /// Which rules a paragraph can need at all.
@@ -484,8 +458,6 @@ struct Seen {
     /// Two periods in a row, `. .`, or an ellipsis character.
     dot_runs: bool,
     dashes: bool,
-    /// Emphasis markers: a span needs at least two.
-    markers: usize,
     /// Text no rule may change, such as a web address, can be there.
     protectable: bool,
     /// Printable ASCII with single spaces inside and none at the ends, no backticks:
@@ -501,7 +473,6 @@ impl Seen {
         const QUOTES: u8 = 1;
         const DASHES: u8 = 2;
         const DOT_RUNS: u8 = 4;
-        const MARKERS: u8 = 8;
         // What a web address, comment or tag needs: `:`, `<`, `>` or `www.`.
         const PROTECTABLE: u8 = 16;
         const UNCLEAN: u8 = 32;
@@ -526,7 +497,6 @@ impl Seen {
             bit(quotes, QUOTES)
                 | bit(dashes, DASHES)
                 | bit(dot_runs, DOT_RUNS)
-                | bit((a == b'*') | (a == b'_'), MARKERS)
                 | bit(protectable, PROTECTABLE)
                 | bit(unclean, UNCLEAN)
         });
@@ -543,16 +513,10 @@ impl Seen {
                         .count();
                     rest.get(spaces) == Some(&b'.')
                 }));
-        let markers = if classes & MARKERS != 0 {
-            memchr::memchr2_iter(b'*', b'_', bytes).count()
-        } else {
-            0
-        };
         Seen {
             quotes: classes & QUOTES != 0,
             dot_runs,
             dashes: classes & DASHES != 0,
-            markers,
             protectable: classes & PROTECTABLE != 0,
             clean: classes & UNCLEAN == 0
                 && bytes.first() != Some(&b' ')
@@ -561,6 +525,7 @@ impl Seen {
     }
 }
 
+mod inline;
 mod rules;
 #[cfg(test)]
 mod tests;

@@ -1,21 +1,21 @@
 //! The story model every reader produces: chapters of blocks, author's notes and
-//! footnotes, with the text still as written. The normalize stage turns it into a
+//! footnotes, with the text still as written and its inline structure (emphasis, line
+//! breaks, footnote references) as data. The normalize stage turns it into a
 //! [`Book`](crate::book::Book).
 //!
 //! The invariants every story keeps, whatever its format, are kept here, in
 //! [`Story::finish`]: tidy scene breaks, some text, not too many chapters.
 
 use crate::book::NoteOrigin;
+pub use crate::inline::{Inline, Paragraph};
 
 /// A story as a reader found it, text untouched: the normalize stage turns it into a book.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Story {
     /// The first chapter's title line, when the story is in the segment format.
     pub title_line: Option<String>,
-    pub description: Vec<String>,
+    pub description: Vec<Paragraph>,
     pub chapters: Vec<RawChapter>,
-    /// The text carries [`placeholders`] (Markdown stories do; raw stories never).
-    pub placeholders: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -30,10 +30,10 @@ pub struct RawChapter {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawBlock {
-    Paragraph(String),
+    Paragraph(Paragraph),
     SceneBreak,
     /// A heading inside a chapter (Markdown stories only, like the blocks below).
-    Heading(String),
+    Heading(Paragraph),
     Quote(Vec<RawBlock>),
     /// A list; `start` is the first number of a numbered list.
     List {
@@ -45,14 +45,14 @@ pub enum RawBlock {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawNote {
     pub origin: NoteOrigin,
-    pub paragraphs: Vec<String>,
+    pub paragraphs: Vec<Paragraph>,
 }
 
 impl RawBlock {
-    /// The text of a paragraph or heading.
-    pub(crate) fn into_text(self) -> Option<String> {
+    /// The content of a paragraph or heading.
+    pub(crate) fn into_paragraph(self) -> Option<Paragraph> {
         match self {
-            RawBlock::Paragraph(text) | RawBlock::Heading(text) => Some(text),
+            RawBlock::Paragraph(paragraph) | RawBlock::Heading(paragraph) => Some(paragraph),
             _ => None,
         }
     }
@@ -122,66 +122,6 @@ fn tidy_scene_breaks(blocks: &mut Vec<RawBlock>) {
     }
 }
 
-/// Characters that carry what the raw paragraph dialect cannot say, from the Markdown
-/// reader to the normalize stage. They are Unicode noncharacters and private-use code points,
-/// which the typography rules leave alone; the reader removes any that the story itself holds.
-pub mod placeholders {
-    use std::borrow::Cow;
-
-    /// A `*` that is text, not emphasis.
-    pub const LITERAL_STAR: char = '\u{FDD0}';
-    /// A `_` that is text, not emphasis.
-    pub const LITERAL_UNDERSCORE: char = '\u{FDD1}';
-    /// A line break inside a paragraph.
-    pub const LINE_BREAK: char = '\u{FDD2}';
-    /// Footnote `n` is the private-use code point `FOOTNOTE_BASE + n`.
-    const FOOTNOTE_BASE: u32 = 0xF0000;
-    const FOOTNOTE_LAST: u32 = 0xFFFFD;
-
-    fn is_placeholder(c: char) -> bool {
-        matches!(c, '\u{FDD0}'..='\u{FDD2}')
-            || (FOOTNOTE_BASE..=FOOTNOTE_LAST).contains(&(c as u32))
-    }
-
-    /// The marker of footnote `number`, or `None` past the last one there is room for.
-    pub fn footnote(number: usize) -> Option<char> {
-        let code = FOOTNOTE_BASE.checked_add(u32::try_from(number).ok()?)?;
-        (code <= FOOTNOTE_LAST)
-            .then(|| char::from_u32(code))
-            .flatten()
-    }
-
-    pub fn footnote_number(c: char) -> Option<usize> {
-        let code = c as u32;
-        (FOOTNOTE_BASE < code && code <= FOOTNOTE_LAST).then(|| (code - FOOTNOTE_BASE) as usize)
-    }
-
-    /// The story's text with placeholder characters of its own replaced by U+FFFD.
-    pub fn sanitize(text: &str) -> Cow<'_, str> {
-        if text.chars().any(is_placeholder) {
-            Cow::Owned(
-                text.chars()
-                    .map(|c| if is_placeholder(c) { '\u{FFFD}' } else { c })
-                    .collect(),
-            )
-        } else {
-            Cow::Borrowed(text)
-        }
-    }
-
-    /// Puts literal `*` and `_` back.
-    pub fn restore_literals(text: &str) -> String {
-        text.replace(LITERAL_STAR, "*")
-            .replace(LITERAL_UNDERSCORE, "_")
-    }
-
-    pub fn contains_any(text: &str) -> bool {
-        text.chars().any(is_placeholder)
-    }
-}
-
-// ---- plain files ----
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,7 +134,7 @@ mod tests {
     }
 
     fn text(t: &str) -> RawBlock {
-        RawBlock::Paragraph(t.to_string())
+        RawBlock::Paragraph(Paragraph::plain(t))
     }
 
     #[test]

@@ -9,10 +9,12 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let mut paragraph = normalize_paragraph(&text, &Rules::default()).paragraph;
+    let found = ficbind::read::emphasis::find_emphasis(&text);
+    let mut paragraph = normalize_paragraph(&found, &Rules::default()).paragraph;
     paragraph.0.push(Inline::LineBreak);
     paragraph.0.push(Inline::FootnoteRef(1));
-    let raw = normalize_paragraph(&text, &Rules::without(&ficbind::normalize::Rule::ALL));
+    let plain = ficbind::book::Paragraph::plain(text.to_string());
+    let raw = normalize_paragraph(&plain, &Rules::without(&ficbind::normalize::Rule::ALL));
     let mut metadata = Metadata::new(
         text.to_string(),
         text.to_string(),
@@ -72,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
                 notes,
             };
             for page in render(&book, &options).expect("English is a valid language") {
-                if let Err(message) = ficbind::check::well_formed(page.xhtml.as_bytes()) {
+                if let Err(ficbind::check::XmlError(message)) = ficbind::check::well_formed(page.xhtml.as_bytes()) {
                     panic!(
                         "{} is not well-formed: {message}\n{}",
                         page.file, page.xhtml

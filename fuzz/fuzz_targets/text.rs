@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for trailing_note in [true, false] {
-        let Ok(story) = parse(&decoded.text, ParseOptions { trailing_note }) else {
+        let Ok(story) = parse(&decoded.text, ParseOptions { trailing_note, ..ParseOptions::default() }) else {
             return;
         };
         let metadata = Metadata::new(

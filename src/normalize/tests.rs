@@ -28,6 +28,17 @@ fn render(paragraph: &Paragraph) -> String {
     out
 }
 
+/// The whole chain on a paragraph of a raw story: its emphasis markers read as the raw
+/// reader reads them (when the emphasis rule is on), then the typography rules.
+fn normalize_paragraph(text: &str, rules: &Rules) -> Outcome {
+    let paragraph = if rules.reads_markup() {
+        crate::read::emphasis::find_emphasis(text)
+    } else {
+        Paragraph::plain(text)
+    };
+    super::normalize_paragraph(&paragraph, rules)
+}
+
 fn normalized(text: &str) -> String {
     render(&normalize_paragraph(text, &Rules::default()).paragraph)
 }
@@ -621,12 +632,22 @@ proptest! {
         prop_assert_eq!(once, twice);
     }
 
+    /// Reading emphasis drops markers and nothing else.
     #[test]
     fn emphasis_keeps_every_other_character(text in story_like_text()) {
-        let with = normalize_paragraph(&text, &Rules::default()).paragraph.plain_text();
-        let without = normalize_paragraph(&text, &Rules::without(&[rule("emphasis")])).paragraph.plain_text();
+        let found = crate::read::emphasis::find_emphasis(&text).plain_text();
         let strip = |s: &str| s.chars().filter(|c| !matches!(c, '*' | '_')).collect::<String>();
-        prop_assert_eq!(strip(&with), strip(&without));
+        prop_assert_eq!(strip(&found), strip(&text));
+    }
+
+    /// The rules see a paragraph's text whole, whatever spans it has, and laying the spans
+    /// back loses and repeats nothing.
+    #[test]
+    fn spans_change_no_typography(text in story_like_text()) {
+        let found = crate::read::emphasis::find_emphasis(&text);
+        let with = super::normalize_paragraph(&found, &Rules::default()).paragraph.plain_text();
+        let alone = super::normalize_paragraph(&Paragraph::plain(found.plain_text()), &Rules::default());
+        prop_assert_eq!(with, alone.paragraph.plain_text());
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! markers and `A/N` paragraphs at a chapter's edges (SPEC §1).
 
 use crate::book::NoteOrigin;
-use crate::story::{RawBlock, RawChapter, RawNote};
+use crate::story::{Inline, Paragraph, RawBlock, RawChapter, RawNote};
 
 /// Moves `A/N` paragraphs standing at the very top or bottom of a chapter into its notes,
 /// unless that would leave the chapter without text.
 pub(crate) fn take_edge_notes(chapter: &mut RawChapter) {
-    let is_note = |b: &RawBlock| matches!(b, RawBlock::Paragraph(p) if is_note_paragraph(p));
+    let is_note = |b: &RawBlock| matches!(b, RawBlock::Paragraph(p) if paragraph_is_note(p));
     let is_text = |b: &RawBlock| !matches!(b, RawBlock::SceneBreak);
     let top = chapter.blocks.iter().take_while(|b| is_note(b)).count();
     let bottom = chapter.blocks[top..]
@@ -25,7 +25,7 @@ pub(crate) fn take_edge_notes(chapter: &mut RawChapter) {
         let paragraphs = chapter
             .blocks
             .drain(..top)
-            .filter_map(RawBlock::into_text)
+            .filter_map(RawBlock::into_paragraph)
             .collect();
         notes.push(RawNote {
             origin: NoteOrigin::Top,
@@ -44,7 +44,7 @@ pub(crate) fn take_edge_notes(chapter: &mut RawChapter) {
         let paragraphs = chapter
             .blocks
             .drain(kept..)
-            .filter_map(RawBlock::into_text)
+            .filter_map(RawBlock::into_paragraph)
             .collect();
         notes.push(RawNote {
             origin: NoteOrigin::Bottom,
@@ -96,6 +96,14 @@ fn strip_note_prefix(line: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// Whether a paragraph starts as an author's note does: its first text run decides.
+fn paragraph_is_note(paragraph: &Paragraph) -> bool {
+    match paragraph.0.first() {
+        Some(Inline::Text(text)) => is_note_paragraph(text),
+        _ => false,
+    }
 }
 
 /// A paragraph that reads as an author's note when it stands at a chapter's edge.

@@ -10,7 +10,7 @@
 use super::conventions::{is_note_title, is_scene_break, take_edge_notes};
 use super::ReadError;
 use crate::book::NoteOrigin;
-use crate::story::{placeholders, RawBlock, RawChapter, RawNote, Story};
+use crate::story::{Inline, Paragraph, RawBlock, RawChapter, RawNote, Story};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 
@@ -33,8 +33,7 @@ pub fn parse_markdown(text: &str) -> Result<MarkdownStory, ReadError> {
     if body.trim().is_empty() {
         return Err(ReadError::Blank);
     }
-    let body = placeholders::sanitize(body);
-    let story = Reader::new(&body).read().finish()?;
+    let story = Reader::new(body).read().finish()?;
     Ok(MarkdownStory {
         front_matter,
         story,
@@ -79,7 +78,7 @@ enum Open {
 
 /// Where the text being read goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Inline {
+enum Collecting {
     None,
     Paragraph,
     Heading(HeadingLevel),
@@ -97,12 +96,12 @@ struct Reader<'a> {
     chapter: RawChapter,
     /// Inside an author's note section: the level of its heading.
     note_level: Option<HeadingLevel>,
-    note: Vec<String>,
+    note: Vec<Paragraph>,
     open: Vec<Open>,
     /// Containers nested too deep to keep, still open.
     skipped: usize,
-    inline: Inline,
-    buffer: String,
+    inline: Collecting,
+    buffer: Spans,
     /// Footnote numbers by label, in order of first reference.
     footnote_numbers: HashMap<String, usize>,
     /// Chapter index of each footnote's first reference, by number.
@@ -123,8 +122,8 @@ impl<'a> Reader<'a> {
             note: Vec::new(),
             open: Vec::new(),
             skipped: 0,
-            inline: Inline::None,
-            buffer: String::new(),
+            inline: Collecting::None,
+            buffer: Spans::default(),
             footnote_numbers: HashMap::new(),
             footnote_chapters: Vec::new(),
             footnotes: HashMap::new(),
@@ -145,14 +144,13 @@ impl<'a> Reader<'a> {
         // A story of one titled chapter is titled by it, as a raw story is by its first
         // chapter.
         let single_title = match chapters.as_slice() {
-            [only] => only.title.as_deref().map(placeholders::restore_literals),
+            [only] => only.title.clone(),
             _ => None,
         };
         Story {
             title_line: self.book_title.clone().or(single_title),
             description: Vec::new(),
             chapters,
-            placeholders: true,
         }
     }
 
@@ -161,7 +159,7 @@ impl<'a> Reader<'a> {
             Event::Start(tag) => self.start(tag),
             Event::End(tag) => self.end(tag),
             Event::Text(text) => match self.inline {
-                Inline::Verbatim => self.push_verbatim(&text),
+                Collecting::Verbatim => self.push_verbatim(&text),
                 _ => self.push_text(&text),
             },
             Event::Code(text) => self.push_text(&text),
@@ -169,7 +167,7 @@ impl<'a> Reader<'a> {
             Event::Html(html) => self.push_verbatim(&html),
             Event::InlineHtml(html) => self.push_text(&html),
             Event::SoftBreak => self.push_text(" "),
-            Event::HardBreak => self.ensure_inline().push(placeholders::LINE_BREAK),
+            Event::HardBreak => self.ensure_inline().line_break(),
             Event::Rule => self.push_block(RawBlock::SceneBreak),
             Event::FootnoteReference(label) => self.footnote_reference(&label),
             Event::TaskListMarker(done) => self.push_text(if done { "☑ " } else { "☐ " }),
@@ -189,9 +187,9 @@ impl<'a> Reader<'a> {
             return;
         }
         match tag {
-            Tag::Paragraph => self.begin_inline(Inline::Paragraph),
-            Tag::Heading { level, .. } => self.begin_inline(Inline::Heading(level)),
-            Tag::CodeBlock(_) | Tag::HtmlBlock => self.begin_inline(Inline::Verbatim),
+            Tag::Paragraph => self.begin_inline(Collecting::Paragraph),
+            Tag::Heading { level, .. } => self.begin_inline(Collecting::Heading(level)),
+            Tag::CodeBlock(_) | Tag::HtmlBlock => self.begin_inline(Collecting::Verbatim),
             Tag::BlockQuote(_) => {
                 self.flush_inline();
                 self.open.push(Open::Quote(Vec::new()));
@@ -214,8 +212,8 @@ impl<'a> Reader<'a> {
                     blocks: Vec::new(),
                 });
             }
-            Tag::Emphasis => self.ensure_inline().push('*'),
-            Tag::Strong => self.ensure_inline().push_str("**"),
+            Tag::Emphasis => self.ensure_inline().open(false),
+            Tag::Strong => self.ensure_inline().open(true),
             // Links and images keep their text; a book of fiction has no business sending
             // its reader to addresses that will rot.
             _ => {}
@@ -264,74 +262,67 @@ impl<'a> Reader<'a> {
                     self.footnotes.entry(label).or_insert(blocks);
                 }
             }
-            TagEnd::Emphasis => self.ensure_inline().push('*'),
-            TagEnd::Strong => self.ensure_inline().push_str("**"),
+            TagEnd::Emphasis | TagEnd::Strong => self.ensure_inline().close(),
             _ => {}
         }
     }
 
-    fn begin_inline(&mut self, kind: Inline) {
+    fn begin_inline(&mut self, kind: Collecting) {
         self.flush_inline();
         self.inline = kind;
     }
 
     /// The text being collected; in a tight list item, text comes without a paragraph.
-    fn ensure_inline(&mut self) -> &mut String {
-        if self.inline == Inline::None {
-            self.inline = Inline::Paragraph;
+    fn ensure_inline(&mut self) -> &mut Spans {
+        if self.inline == Collecting::None {
+            self.inline = Collecting::Paragraph;
         }
         &mut self.buffer
     }
 
     fn push_text(&mut self, text: &str) {
-        let buffer = self.ensure_inline();
-        for c in text.chars() {
-            match c {
-                '*' => buffer.push(placeholders::LITERAL_STAR),
-                '_' => buffer.push(placeholders::LITERAL_UNDERSCORE),
-                c => buffer.push(c),
-            }
-        }
+        self.ensure_inline().push_str(text);
     }
 
     /// Code and HTML blocks keep their line breaks.
     fn push_verbatim(&mut self, text: &str) {
-        if self.inline == Inline::None {
-            self.inline = Inline::Verbatim;
+        if self.inline == Collecting::None {
+            self.inline = Collecting::Verbatim;
         }
         // Breaks at either end are trimmed when the block ends.
         for (n, line) in text.split('\n').enumerate() {
             if n > 0 {
-                self.buffer.push(placeholders::LINE_BREAK);
+                self.buffer.line_break();
             }
             self.push_text(line);
         }
     }
 
-    fn take_inline(&mut self) -> String {
-        self.inline = Inline::None;
-        std::mem::take(&mut self.buffer)
+    fn take_inline(&mut self) -> Paragraph {
+        self.inline = Collecting::None;
+        std::mem::take(&mut self.buffer).finish()
     }
 
     /// Ends the paragraph or verbatim block being read, if any.
     fn flush_inline(&mut self) {
         let kind = self.inline;
-        let text = self.take_inline();
-        if kind == Inline::None {
+        let mut paragraph = self.take_inline();
+        if kind == Collecting::None {
             return;
         }
-        let trimmed =
-            text.trim_matches(|c: char| c.is_whitespace() || c == placeholders::LINE_BREAK);
-        if trimmed.is_empty() {
+        trim(&mut paragraph);
+        if paragraph.0.is_empty() {
             return;
         }
-        let literal = placeholders::restore_literals(trimmed);
         // "o0o" or "~~~" alone in a chapter is a scene break, as in raw stories.
-        if kind == Inline::Paragraph && self.open.is_empty() && is_scene_break(&literal) {
+        if kind == Collecting::Paragraph
+            && self.open.is_empty()
+            && is_scene_break(&paragraph.plain_text())
+        {
             self.push_block(RawBlock::SceneBreak);
             return;
         }
-        self.push_block(RawBlock::Paragraph(trimmed.to_string()));
+        self.push_block(RawBlock::Paragraph(paragraph));
     }
 
     fn push_block(&mut self, block: RawBlock) {
@@ -348,12 +339,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn heading(&mut self, level: HeadingLevel, title: String) {
-        let title = title.trim().to_string();
-        let plain = placeholders::restore_literals(&title);
+    fn heading(&mut self, level: HeadingLevel, mut heading: Paragraph) {
+        trim(&mut heading);
+        let plain = heading.plain_text();
         if !self.open.is_empty() {
             // A heading inside a quote or list is only emphasis of a kind.
-            self.push_block(RawBlock::Heading(title));
+            self.push_block(RawBlock::Heading(heading));
             return;
         }
         if level < self.chapter_level {
@@ -371,9 +362,10 @@ impl<'a> Reader<'a> {
         }
         if level == self.chapter_level {
             self.end_chapter();
-            self.chapter.title = Some(title).filter(|t| !t.is_empty());
+            // A chapter title is plain text.
+            self.chapter.title = Some(plain).filter(|t| !t.is_empty());
         } else {
-            self.chapter.blocks.push(RawBlock::Heading(title));
+            self.chapter.blocks.push(RawBlock::Heading(heading));
         }
     }
 
@@ -421,13 +413,7 @@ impl<'a> Reader<'a> {
         if number == next {
             self.footnote_chapters.push(self.chapters.len());
         }
-        match placeholders::footnote(number) {
-            Some(marker) => self.ensure_inline().push(marker),
-            None => {
-                let text = format!("[^{label}]");
-                self.push_text(&text);
-            }
-        }
+        self.ensure_inline().push(Inline::FootnoteRef(number));
     }
 
     /// Each footnote goes at the end of the chapter that first refers to it.
@@ -440,9 +426,9 @@ impl<'a> Reader<'a> {
         by_number.sort();
         for (number, label) in by_number {
             let blocks = self.footnotes.remove(&label).unwrap_or_else(|| {
-                vec![RawBlock::Paragraph(format!(
+                vec![RawBlock::Paragraph(Paragraph::plain(format!(
                     "(The story refers to a note \u{201C}{label}\u{201D} but does not give it.)"
-                ))]
+                )))]
             });
             let chapter = self.footnote_chapters[number - 1].min(chapters.len().saturating_sub(1));
             if let Some(chapter) = chapters.get_mut(chapter) {
@@ -492,7 +478,7 @@ fn chapter_level(text: &str) -> (HeadingLevel, Option<String>) {
         )
     });
     if !another_h1 {
-        let title = placeholders::sanitize(title.trim()).into_owned();
+        let title = title.trim().to_string();
         (HeadingLevel::H2, Some(title).filter(|t| !t.is_empty()))
     } else {
         (HeadingLevel::H1, None)
@@ -500,7 +486,7 @@ fn chapter_level(text: &str) -> (HeadingLevel, Option<String>) {
 }
 
 /// The paragraphs of a block, for places that hold only paragraphs, such as notes.
-fn flatten_into(block: RawBlock, out: &mut Vec<String>) {
+fn flatten_into(block: RawBlock, out: &mut Vec<Paragraph>) {
     match block {
         RawBlock::Paragraph(text) | RawBlock::Heading(text) => out.push(text),
         RawBlock::SceneBreak => {}
@@ -509,6 +495,162 @@ fn flatten_into(block: RawBlock, out: &mut Vec<String>) {
             .into_iter()
             .flatten()
             .for_each(|b| flatten_into(b, out)),
+    }
+}
+
+/// Inline content being collected: the paragraph's runs, and one frame for each emphasis
+/// or strong span still open.
+struct Spans {
+    frames: Vec<Frame>,
+    /// Spans opened too deep to keep, still open: they stay text, markers and all.
+    flattened: Vec<bool>,
+}
+
+struct Frame {
+    /// `None` for the paragraph itself.
+    strong: Option<bool>,
+    inlines: Vec<Inline>,
+}
+
+/// Emphasis inside strong inside emphasis… at most this deep: nothing real nests deeper,
+/// and the book model is walked recursively.
+const MAX_EMPHASIS_DEPTH: usize = 8;
+
+impl Default for Spans {
+    fn default() -> Self {
+        Spans {
+            frames: vec![Frame {
+                strong: None,
+                inlines: Vec::new(),
+            }],
+            flattened: Vec::new(),
+        }
+    }
+}
+
+fn marker(strong: bool) -> &'static str {
+    if strong {
+        "**"
+    } else {
+        "*"
+    }
+}
+
+impl Spans {
+    fn top(&mut self) -> &mut Vec<Inline> {
+        let last = self.frames.len() - 1;
+        &mut self.frames[last].inlines
+    }
+
+    fn push(&mut self, inline: Inline) {
+        self.top().push(inline);
+    }
+
+    fn push_str(&mut self, text: &str) {
+        let top = self.top();
+        match top.last_mut() {
+            Some(Inline::Text(last)) => last.push_str(text),
+            _ => top.push(Inline::Text(text.to_string())),
+        }
+    }
+
+    fn line_break(&mut self) {
+        self.push(Inline::LineBreak);
+    }
+
+    fn open(&mut self, strong: bool) {
+        if self.frames.len() > MAX_EMPHASIS_DEPTH || !self.flattened.is_empty() {
+            self.flattened.push(strong);
+            self.push_str(marker(strong));
+            return;
+        }
+        self.frames.push(Frame {
+            strong: Some(strong),
+            inlines: Vec::new(),
+        });
+    }
+
+    fn close(&mut self) {
+        if let Some(strong) = self.flattened.pop() {
+            self.push_str(marker(strong));
+            return;
+        }
+        if self.frames.len() < 2 {
+            return;
+        }
+        let Some(Frame {
+            strong: Some(strong),
+            inlines,
+        }) = self.frames.pop()
+        else {
+            return;
+        };
+        if has_alphanumeric(&inlines) {
+            self.push(if strong {
+                Inline::Strong(inlines)
+            } else {
+                Inline::Emphasis(inlines)
+            });
+        } else {
+            // "*~*" is decoration, not emphasis: keep it as written.
+            let text = Paragraph(inlines).plain_text();
+            self.push_str(&format!("{}{text}{}", marker(strong), marker(strong)));
+        }
+    }
+
+    /// The paragraph, with any span left open closed.
+    fn finish(mut self) -> Paragraph {
+        while !self.flattened.is_empty() || self.frames.len() > 1 {
+            self.close();
+        }
+        Paragraph(self.frames.pop().map(|f| f.inlines).unwrap_or_default())
+    }
+}
+
+fn has_alphanumeric(inlines: &[Inline]) -> bool {
+    inlines.iter().any(|inline| match inline {
+        Inline::Text(text) => text.chars().any(char::is_alphanumeric),
+        Inline::Emphasis(inner) | Inline::Strong(inner) => has_alphanumeric(inner),
+        Inline::LineBreak | Inline::FootnoteRef(_) => false,
+    })
+}
+
+/// Drops white space and line breaks at the paragraph's ends.
+fn trim(paragraph: &mut Paragraph) {
+    let inlines = &mut paragraph.0;
+    loop {
+        match inlines.first_mut() {
+            Some(Inline::LineBreak) => {
+                inlines.remove(0);
+            }
+            Some(Inline::Text(text)) => {
+                let trimmed = text.trim_start();
+                if trimmed.is_empty() {
+                    inlines.remove(0);
+                } else {
+                    *text = trimmed.to_string();
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    loop {
+        match inlines.last_mut() {
+            Some(Inline::LineBreak) => {
+                inlines.pop();
+            }
+            Some(Inline::Text(text)) => {
+                let trimmed = text.trim_end();
+                if trimmed.is_empty() {
+                    inlines.pop();
+                } else {
+                    text.truncate(trimmed.len());
+                    break;
+                }
+            }
+            _ => break,
+        }
     }
 }
 

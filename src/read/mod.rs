@@ -7,6 +7,7 @@
 //! [`Format::ALL`], so a new reader is one module here and one arm in each `match` below.
 
 mod conventions;
+pub mod emphasis;
 pub mod markdown;
 pub mod raw;
 mod sniff;

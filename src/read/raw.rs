@@ -2,21 +2,25 @@
 //! chapters, paragraphs, scene breaks and author's notes, with the text still as written.
 
 use super::conventions::{is_scene_break, note_marker, take_edge_notes};
+use super::emphasis::find_emphasis;
 use super::ReadError;
 use crate::book::NoteOrigin;
-use crate::story::{RawBlock, RawChapter, RawNote, Story};
-use crate::words::count_words;
+use crate::story::{Paragraph, RawBlock, RawChapter, RawNote, Story};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseOptions {
     /// Read a short untitled last segment as the previous chapter's note.
     pub trailing_note: bool,
+    /// Read `*text*`, `**text**` and `_text_` as emphasis and strong; otherwise they stay
+    /// text, markers and all.
+    pub emphasis: bool,
 }
 
 impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             trailing_note: true,
+            emphasis: true,
         }
     }
 }
@@ -48,6 +52,9 @@ pub fn parse(text: &str, options: ParseOptions) -> Result<Story, ReadError> {
     };
     if options.trailing_note {
         fold_trailing_note(&mut story.chapters);
+    }
+    if options.emphasis {
+        read_emphasis(&mut story);
     }
     Ok(story.finish()?)
 }
@@ -87,7 +94,7 @@ fn parse_segments(lines: &[&str], body_start: usize, starts: &[usize]) -> Story 
         .iter()
         .map(|l| l.trim())
         .filter(|l| !l.is_empty())
-        .map(str::to_owned)
+        .map(Paragraph::plain)
         .collect();
     let mut chapters = Vec::with_capacity(starts.len());
     for (n, &start) in starts.iter().enumerate() {
@@ -99,7 +106,6 @@ fn parse_segments(lines: &[&str], body_start: usize, starts: &[usize]) -> Story 
         title_line,
         description,
         chapters,
-        placeholders: false,
     }
 }
 
@@ -136,14 +142,16 @@ fn chapter_from_lines<'a>(
         if let Some(note) = marker_note.as_mut() {
             // A break inside a note separates nothing worth keeping.
             if !is_scene_break(line) {
-                note.paragraphs.push(line.to_owned());
+                note.paragraphs.push(Paragraph::plain(line));
             }
             continue;
         }
         match note_marker(line) {
             // With text after it at the very top, the marker is a one-paragraph note.
             Some(rest) if !rest.is_empty() && chapter.blocks.is_empty() => {
-                chapter.blocks.push(RawBlock::Paragraph(line.to_owned()));
+                chapter
+                    .blocks
+                    .push(RawBlock::Paragraph(Paragraph::plain(line)));
             }
             Some(rest) => {
                 let mut note = RawNote {
@@ -151,12 +159,14 @@ fn chapter_from_lines<'a>(
                     paragraphs: Vec::new(),
                 };
                 if !rest.is_empty() {
-                    note.paragraphs.push(rest.to_owned());
+                    note.paragraphs.push(Paragraph::plain(rest));
                 }
                 marker_note = Some(note);
             }
             None if is_scene_break(line) => chapter.blocks.push(RawBlock::SceneBreak),
-            None => chapter.blocks.push(RawBlock::Paragraph(line.to_owned())),
+            None => chapter
+                .blocks
+                .push(RawBlock::Paragraph(Paragraph::plain(line))),
         }
     }
     take_edge_notes(&mut chapter);
@@ -172,10 +182,42 @@ fn chapter_words(chapter: &RawChapter) -> usize {
 
 fn block_words(block: &RawBlock) -> usize {
     match block {
-        RawBlock::Paragraph(p) | RawBlock::Heading(p) => count_words(p),
+        RawBlock::Paragraph(p) | RawBlock::Heading(p) => p.word_count(),
         RawBlock::SceneBreak => 0,
         RawBlock::Quote(blocks) => blocks.iter().map(block_words).sum(),
         RawBlock::List { items, .. } => items.iter().flatten().map(block_words).sum(),
+    }
+}
+
+/// Finds the emphasis markers in every text of the story. Titles are plain text: their
+/// markers are dropped, not shown.
+fn read_emphasis(story: &mut Story) {
+    fn title(title: &mut Option<String>) {
+        if let Some(text) = title {
+            if text.contains(['*', '_']) {
+                *text = find_emphasis(text).plain_text();
+            }
+        }
+    }
+    fn paragraph(paragraph: &mut Paragraph) {
+        if let [crate::story::Inline::Text(text)] = paragraph.0.as_slice() {
+            if text.contains(['*', '_']) {
+                *paragraph = find_emphasis(text);
+            }
+        }
+    }
+    title(&mut story.title_line);
+    story.description.iter_mut().for_each(paragraph);
+    for chapter in &mut story.chapters {
+        title(&mut chapter.title);
+        for block in &mut chapter.blocks {
+            if let RawBlock::Paragraph(p) | RawBlock::Heading(p) = block {
+                paragraph(p);
+            }
+        }
+        for note in &mut chapter.notes {
+            note.paragraphs.iter_mut().for_each(paragraph);
+        }
     }
 }
 
@@ -200,10 +242,10 @@ fn fold_trailing_note(chapters: &mut Vec<RawChapter>) {
         return;
     }
     if let Some(last) = chapters.pop() {
-        let paragraphs: Vec<String> = last
+        let paragraphs: Vec<Paragraph> = last
             .blocks
             .into_iter()
-            .filter_map(RawBlock::into_text)
+            .filter_map(RawBlock::into_paragraph)
             .collect();
         if let Some(previous) = chapters.last_mut() {
             previous.notes.push(RawNote {
@@ -254,7 +296,6 @@ fn parse_plain(lines: &[&str]) -> Story {
         title_line: None,
         description: Vec::new(),
         chapters,
-        placeholders: false,
     }
 }
 
@@ -348,6 +389,36 @@ fn is_heading_number(token: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Paragraphs as text, emphasis written back as `*…*`.
+    fn texts(paragraphs: &[Paragraph]) -> Vec<String> {
+        fn walk(inlines: &[crate::story::Inline], out: &mut String) {
+            for inline in inlines {
+                match inline {
+                    crate::story::Inline::Text(t) => out.push_str(t),
+                    crate::story::Inline::Emphasis(inner) => {
+                        out.push('*');
+                        walk(inner, out);
+                        out.push('*');
+                    }
+                    crate::story::Inline::Strong(inner) => {
+                        out.push_str("**");
+                        walk(inner, out);
+                        out.push_str("**");
+                    }
+                    _ => {}
+                }
+            }
+        }
+        paragraphs
+            .iter()
+            .map(|p| {
+                let mut out = String::new();
+                walk(&p.0, &mut out);
+                out
+            })
+            .collect()
+    }
+
     fn parse_default(text: &str) -> Story {
         parse(text, ParseOptions::default()).unwrap()
     }
@@ -371,14 +442,14 @@ mod tests {
         }
     }
 
-    fn paragraphs(chapter: &RawChapter) -> Vec<&str> {
+    fn paragraphs(chapter: &RawChapter) -> Vec<String> {
         chapter
             .blocks
             .iter()
             .map(|b| match b {
-                RawBlock::Paragraph(p) => p.as_str(),
-                RawBlock::SceneBreak => "<break>",
-                _ => "<markdown block>",
+                RawBlock::Paragraph(p) => texts(std::slice::from_ref(p))[0].clone(),
+                RawBlock::SceneBreak => "<break>".to_string(),
+                _ => "<markdown block>".to_string(),
             })
             .collect()
     }
@@ -430,7 +501,7 @@ mod tests {
         let story = parse_default(
             " \t\tDescription\n\nLine one.\nLine two.\n \tFirst\n\nA.\nB.\n Second start\nC.\n \n",
         );
-        assert_eq!(story.description, ["Line one.", "Line two."]);
+        assert_eq!(texts(&story.description), ["Line one.", "Line two."]);
         assert_eq!(story.title_line.as_deref(), Some("First"));
         assert_eq!(story.chapters.len(), 2);
         assert_eq!(paragraphs(&story.chapters[0]), ["A.", "B."]);
@@ -481,14 +552,14 @@ mod tests {
             let story = parse_default(&format!(" Title\n\n{body}"));
             let chapter = &story.chapters[0];
             assert_eq!(paragraphs(chapter), *expected_paragraphs, "{body:?}");
-            let notes: Vec<(NoteOrigin, Vec<&str>)> = chapter
+            let notes: Vec<(NoteOrigin, Vec<String>)> = chapter
                 .notes
                 .iter()
-                .map(|n| (n.origin, n.paragraphs.iter().map(String::as_str).collect()))
+                .map(|n| (n.origin, texts(&n.paragraphs)))
                 .collect();
-            let expected: Vec<(NoteOrigin, Vec<&str>)> = expected_notes
+            let expected: Vec<(NoteOrigin, Vec<String>)> = expected_notes
                 .iter()
-                .map(|(o, p)| (*o, p.to_vec()))
+                .map(|(o, p)| (*o, p.iter().map(|s| s.to_string()).collect()))
                 .collect();
             assert_eq!(notes, expected, "{body:?}");
         }
@@ -505,7 +576,7 @@ mod tests {
             NoteOrigin::TrailingSegment
         );
         assert_eq!(
-            story.chapters[1].notes[0].paragraphs,
+            texts(&story.chapters[1].notes[0].paragraphs),
             ["Thanks for reading", "See you."]
         );
 
@@ -513,6 +584,7 @@ mod tests {
             &text,
             ParseOptions {
                 trailing_note: false,
+                ..ParseOptions::default()
             },
         )
         .unwrap();
@@ -632,7 +704,7 @@ mod tests {
         let notes = &story.chapters[2].notes;
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].origin, NoteOrigin::TrailingSegment);
-        assert!(notes[0].paragraphs[0].starts_with("Thanks for all of the views"));
+        assert!(texts(&notes[0].paragraphs)[0].starts_with("Thanks for all of the views"));
     }
 
     #[test]
@@ -653,7 +725,7 @@ mod tests {
         );
         assert_eq!(chapter.notes.len(), 1);
         assert_eq!(chapter.notes[0].origin, NoteOrigin::Marker);
-        assert!(chapter.notes[0].paragraphs[0].starts_with("A sad fic I wrote"));
+        assert!(texts(&chapter.notes[0].paragraphs)[0].starts_with("A sad fic I wrote"));
     }
 
     #[test]

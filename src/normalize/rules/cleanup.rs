@@ -35,9 +35,10 @@ fn cleanup(text: &str) -> (String, usize) {
     };
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        // Tabs and line ends inside a paragraph are just spaces.
+        // Tabs inside a paragraph are just spaces; a line end is a line break the
+        // paragraph holds on purpose.
         let c = match c {
-            '\t' | '\n' => ' ',
+            '\t' => ' ',
             c if is_forbidden_in_xml(c) => {
                 changes += 1;
                 continue;

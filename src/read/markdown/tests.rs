@@ -34,7 +34,8 @@ fn outline(story: &Story) -> Vec<String> {
         ));
         blocks(&chapter.blocks, 0, &mut out);
         for note in &chapter.notes {
-            out.push(format!("note {:?}", note.paragraphs));
+            let paragraphs: Vec<String> = note.paragraphs.iter().map(shown).collect();
+            out.push(format!("note {paragraphs:?}"));
         }
         for (number, footnote) in &chapter.footnotes {
             out.push(format!("footnote {number}"));
@@ -44,19 +45,39 @@ fn outline(story: &Story) -> Vec<String> {
     out
 }
 
-/// Placeholders made visible.
-fn shown(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            placeholders::LITERAL_STAR => "\\*".to_string(),
-            placeholders::LITERAL_UNDERSCORE => "\\_".to_string(),
-            placeholders::LINE_BREAK => "⏎".to_string(),
-            c => match placeholders::footnote_number(c) {
-                Some(n) => format!("[^{n}]"),
-                None => c.to_string(),
-            },
-        })
-        .collect()
+/// A paragraph in the raw dialect, with what it cannot say made visible: `\*` for a
+/// literal star, ⏎ for a line break, `[^n]` for a footnote reference.
+fn shown(paragraph: &Paragraph) -> String {
+    fn walk(inlines: &[Inline], out: &mut String) {
+        for inline in inlines {
+            match inline {
+                Inline::Text(text) => {
+                    for c in text.chars() {
+                        match c {
+                            '*' => out.push_str("\\*"),
+                            '_' => out.push_str("\\_"),
+                            c => out.push(c),
+                        }
+                    }
+                }
+                Inline::Emphasis(inner) => {
+                    out.push('*');
+                    walk(inner, out);
+                    out.push('*');
+                }
+                Inline::Strong(inner) => {
+                    out.push_str("**");
+                    walk(inner, out);
+                    out.push_str("**");
+                }
+                Inline::LineBreak => out.push('⏎'),
+                Inline::FootnoteRef(n) => out.push_str(&format!("[^{n}]")),
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(&paragraph.0, &mut out);
+    out
 }
 
 fn read(markdown: &str) -> Story {
@@ -193,9 +214,13 @@ fn front_matter() {
 }
 
 #[test]
-fn the_story_cannot_forge_placeholders() {
-    let story = read("a\u{FDD0}b \u{F0001}");
-    assert_eq!(outline(&story), ["# (untitled)", "p a\u{FFFD}b \u{FFFD}"]);
+fn the_story_s_own_characters_stay_text() {
+    // Structure travels as data, so no character of the story can pass for it.
+    let story = read("a\u{FDD0}b \u{F0001} \\* ⏎ [^1]");
+    assert_eq!(
+        outline(&story),
+        ["# (untitled)", "p a\u{FDD0}b \u{F0001} \\* ⏎ [^1]"]
+    );
 }
 
 #[test]

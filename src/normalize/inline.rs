@@ -1,0 +1,282 @@
+//! A paragraph's inline structure, taken off its text for the rules and laid back on after.
+//!
+//! The rules work on the paragraph's whole text, so that they decide each mark from its
+//! real neighbours, whatever span it sits in. Spans are kept as edges at byte offsets of
+//! that text; a line break stays in it as `\n`, which the rules read as the white space it
+//! is. After the rules, each edge is moved to the same place among the characters the
+//! rules never change (letters, digits, most punctuation): the rules keep those, in order,
+//! so the k-th of them before an edge is still the k-th after.
+
+use crate::inline::{Inline, Paragraph};
+
+/// Where a span starts or ends, or a footnote is referred to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    Open { strong: bool },
+    Close,
+    Footnote(usize),
+}
+
+/// A paragraph as one text and the edges of its spans, in document order.
+#[derive(Debug, Default)]
+pub(super) struct Flat {
+    pub text: String,
+    edges: Vec<(usize, Edge)>,
+}
+
+impl Flat {
+    pub fn of(paragraph: &Paragraph) -> Flat {
+        fn walk(inlines: &[Inline], flat: &mut Flat) {
+            for inline in inlines {
+                match inline {
+                    Inline::Text(text) => flat.text.push_str(text),
+                    Inline::LineBreak => flat.text.push('\n'),
+                    Inline::FootnoteRef(n) => {
+                        flat.edges.push((flat.text.len(), Edge::Footnote(*n)))
+                    }
+                    Inline::Emphasis(inner) | Inline::Strong(inner) => {
+                        let strong = matches!(inline, Inline::Strong(_));
+                        flat.edges.push((flat.text.len(), Edge::Open { strong }));
+                        walk(inner, flat);
+                        flat.edges.push((flat.text.len(), Edge::Close));
+                    }
+                }
+            }
+        }
+        let mut flat = Flat::default();
+        walk(&paragraph.0, &mut flat);
+        flat
+    }
+
+    /// How many emphasis and strong spans the paragraph holds.
+    pub fn spans(&self) -> usize {
+        self.edges
+            .iter()
+            .filter(|(_, edge)| matches!(edge, Edge::Open { .. }))
+            .count()
+    }
+
+    /// The paragraph again, over `text`: what the rules made of `self.text`.
+    pub fn rebuild(&self, text: &str) -> Paragraph {
+        let offsets: Vec<usize> = self.edges.iter().map(|&(at, _)| at).collect();
+        let moved = remap(&self.text, text, &offsets);
+        let mut stack: Vec<(bool, Vec<Inline>)> = vec![(false, Vec::new())];
+        let mut done = 0;
+        for (&(_, edge), &at) in self.edges.iter().zip(&moved) {
+            let at = at.clamp(done, text.len());
+            if let Some(top) = stack.last_mut() {
+                push_text(&mut top.1, &text[done..at]);
+            }
+            done = at;
+            match edge {
+                Edge::Open { strong } => stack.push((strong, Vec::new())),
+                Edge::Close => close(&mut stack),
+                Edge::Footnote(n) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.1.push(Inline::FootnoteRef(n));
+                    }
+                }
+            }
+        }
+        if let Some(top) = stack.last_mut() {
+            push_text(&mut top.1, &text[done..]);
+        }
+        while stack.len() > 1 {
+            close(&mut stack);
+        }
+        Paragraph(stack.pop().map(|(_, inlines)| inlines).unwrap_or_default())
+    }
+}
+
+fn close(stack: &mut Vec<(bool, Vec<Inline>)>) {
+    if stack.len() < 2 {
+        return;
+    }
+    if let (Some((strong, inlines)), Some(parent)) = (stack.pop(), stack.last_mut()) {
+        parent.1.push(if strong {
+            Inline::Strong(inlines)
+        } else {
+            Inline::Emphasis(inlines)
+        });
+    }
+}
+
+/// Text, with each `\n` as a line break.
+fn push_text(inlines: &mut Vec<Inline>, text: &str) {
+    for (n, piece) in text.split('\n').enumerate() {
+        if n > 0 {
+            inlines.push(Inline::LineBreak);
+        }
+        if piece.is_empty() {
+            continue;
+        }
+        match inlines.last_mut() {
+            Some(Inline::Text(last)) => last.push_str(piece),
+            _ => inlines.push(Inline::Text(piece.to_string())),
+        }
+    }
+}
+
+/// Characters no rule changes, adds or removes: everything but white space (a line break
+/// aside), control characters, combining marks (composition merges them), the quote marks,
+/// periods and dashes the rules rewrite, and the comma the ellipsis rule drops before an
+/// ellipsis.
+fn is_stable(c: char) -> bool {
+    c == '\n'
+        || !(c.is_whitespace()
+            || c.is_control()
+            || unicode_normalization::char::is_combining_mark(c)
+            || matches!(
+                c,
+                '\'' | '"'
+                    | '`'
+                    | '´'
+                    | '‘'
+                    | '’'
+                    | '“'
+                    | '”'
+                    | '′'
+                    | '″'
+                    | '.'
+                    | '…'
+                    | ','
+                    | '-'
+                    | '–'
+                    | '—'
+                    | '\u{FFFE}'
+                    | '\u{FFFF}'
+            ))
+}
+
+/// Where each of `offsets` (ascending byte offsets into `before`) lands in `after`. An
+/// offset between two stable characters lands between the same two; inside a run of
+/// other characters, it keeps to the run's start or end when it was there, and otherwise
+/// to as many characters into the run as before.
+fn remap(before: &str, after: &str, offsets: &[usize]) -> Vec<usize> {
+    if offsets.is_empty() {
+        return Vec::new();
+    }
+    let stable_after: Vec<(usize, usize)> = after
+        .char_indices()
+        .filter(|&(_, c)| is_stable(c))
+        .map(|(i, c)| (i, i + c.len_utf8()))
+        .collect();
+    let mut moved = Vec::with_capacity(offsets.len());
+    // Stable characters before `scanned`, and other characters since the last of them.
+    let (mut stable, mut unstable, mut scanned) = (0usize, 0usize, 0usize);
+    for &offset in offsets {
+        let offset = offset.clamp(scanned, before.len());
+        for c in before[scanned..offset].chars() {
+            if is_stable(c) {
+                stable += 1;
+                unstable = 0;
+            } else {
+                unstable += 1;
+            }
+        }
+        scanned = offset;
+        let run = unstable
+            + before[offset..]
+                .chars()
+                .take_while(|&c| !is_stable(c))
+                .count();
+        let run_start = match stable {
+            0 => 0,
+            k => stable_after.get(k - 1).map_or(after.len(), |&(_, end)| end),
+        };
+        let run_end = stable_after
+            .get(stable)
+            .map_or(after.len(), |&(start, _)| start)
+            .max(run_start);
+        let at = if unstable == 0 {
+            run_start
+        } else if unstable >= run {
+            run_end
+        } else {
+            after[run_start..run_end]
+                .char_indices()
+                .nth(unstable)
+                .map_or(run_end, |(i, _)| run_start + i)
+        };
+        moved.push(at);
+    }
+    moved
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn em(text: &str) -> Inline {
+        Inline::Emphasis(vec![Inline::Text(text.into())])
+    }
+
+    fn text(text: &str) -> Inline {
+        Inline::Text(text.into())
+    }
+
+    #[test]
+    fn edges_keep_their_place_among_unchanged_characters() {
+        // (paragraph, what the rules made of its text, the paragraph expected)
+        let cases: Vec<(Vec<Inline>, &str, Vec<Inline>)> = vec![
+            // A quote outside the span stays outside, one inside stays inside.
+            (
+                vec![text("\""), em("Hi"), text("\" she said")],
+                "“Hi” she said",
+                vec![text("“"), em("Hi"), text("” she said")],
+            ),
+            (
+                vec![em("\"Hi\""), text(" she said")],
+                "“Hi” she said",
+                vec![em("“Hi”"), text(" she said")],
+            ),
+            // A run that shrinks: the span after it starts after it.
+            (
+                vec![text("wait -- "), em("now")],
+                "wait—now",
+                vec![text("wait—"), em("now")],
+            ),
+            (
+                vec![em("wait"), text("... no")],
+                "wait… no",
+                vec![em("wait"), text("… no")],
+            ),
+            // Line breaks and footnotes.
+            (
+                vec![
+                    text("He said"),
+                    Inline::LineBreak,
+                    text("\"Go.\""),
+                    Inline::FootnoteRef(2),
+                ],
+                "He said\n“Go.”",
+                vec![
+                    text("He said"),
+                    Inline::LineBreak,
+                    text("“Go.”"),
+                    Inline::FootnoteRef(2),
+                ],
+            ),
+        ];
+        for (inlines, changed, expected) in cases {
+            let flat = Flat::of(&Paragraph(inlines.clone()));
+            assert_eq!(
+                flat.rebuild(changed).0,
+                expected,
+                "{inlines:?} → {changed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unchanged_text_gives_the_same_paragraph() {
+        let paragraph = Paragraph(vec![
+            text("a "),
+            Inline::Strong(vec![text("b "), em("c"), text(" d")]),
+            text(" e"),
+        ]);
+        let flat = Flat::of(&paragraph);
+        assert_eq!(flat.text, "a b c d e");
+        assert_eq!(flat.rebuild(&flat.text), paragraph);
+    }
+}
