@@ -119,7 +119,15 @@ impl<R: Read + Seek> Archive<R> {
             let entry = zip
                 .by_index_raw(index)
                 .map_err(|error| refusal(None, format!("entry {index} cannot be read: {error}")))?;
-            let name = entry.name().to_owned();
+            let name = entry
+                .name()
+                .map_err(|error| {
+                    refusal(
+                        None,
+                        format!("entry {index} has a name that cannot be read: {error}"),
+                    )
+                })?
+                .into_owned();
             if !is_safe_name(&name) {
                 return Err(refusal(
                     None,

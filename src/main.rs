@@ -49,7 +49,7 @@ enum Command {
 
 #[derive(Args)]
 struct BuildArgs {
-    /// Story files, or folders whose story files (.txt, .md, .markdown) are converted
+    #[arg(help = story_paths_help())]
     paths: Vec<PathBuf>,
     /// Folder the books are written to
     #[arg(short, long, default_value = "books")]
@@ -551,6 +551,17 @@ fn inspection_text(
         let _ = writeln!(out, "  {}: {}", ambiguous.place, ambiguous.context);
     }
     out
+}
+
+/// The help for `build`'s paths, with the extensions the readers take.
+fn story_paths_help() -> String {
+    let extensions: Vec<String> = ficbind::read::story_extensions()
+        .map(|e| format!(".{e}"))
+        .collect();
+    format!(
+        "Story files, or folders whose story files ({}) are converted",
+        extensions.join(", ")
+    )
 }
 
 /// A command-line value chosen from one of the library's tables (formats, rules…), with

@@ -122,30 +122,17 @@ fn push_text(inlines: &mut Vec<Inline>, text: &str) {
 /// periods and dashes the rules rewrite, and the comma the ellipsis rule drops before an
 /// ellipsis.
 fn is_stable(c: char) -> bool {
-    c == '\n'
-        || !(c.is_whitespace()
-            || c.is_control()
-            || unicode_normalization::char::is_combining_mark(c)
-            || matches!(
-                c,
-                '\'' | '"'
-                    | '`'
-                    | '´'
-                    | '‘'
-                    | '’'
-                    | '“'
-                    | '”'
-                    | '′'
-                    | '″'
-                    | '.'
-                    | '…'
-                    | ','
-                    | '-'
-                    | '–'
-                    | '—'
-                    | '\u{FFFE}'
-                    | '\u{FFFF}'
-            ))
+    if c.is_ascii() {
+        return c == '\n'
+            || (c.is_ascii_graphic() && !matches!(c, '\'' | '"' | '`' | '.' | ',' | '-'));
+    }
+    !(c.is_whitespace()
+        || c.is_control()
+        || unicode_normalization::char::is_combining_mark(c)
+        || matches!(
+            c,
+            '´' | '‘' | '’' | '“' | '”' | '′' | '″' | '…' | '–' | '—' | '\u{FFFE}' | '\u{FFFF}'
+        ))
 }
 
 /// Where each of `offsets` (ascending byte offsets into `before`) lands in `after`. An
@@ -153,17 +140,15 @@ fn is_stable(c: char) -> bool {
 /// other characters, it keeps to the run's start or end when it was there, and otherwise
 /// to as many characters into the run as before.
 fn remap(before: &str, after: &str, offsets: &[usize]) -> Vec<usize> {
-    if offsets.is_empty() {
-        return Vec::new();
-    }
-    let stable_after: Vec<(usize, usize)> = after
-        .char_indices()
-        .filter(|&(_, c)| is_stable(c))
-        .map(|(i, c)| (i, i + c.len_utf8()))
-        .collect();
     let mut moved = Vec::with_capacity(offsets.len());
-    // Stable characters before `scanned`, and other characters since the last of them.
+    // In `before`: stable characters before `scanned`, and other characters since the last
+    // of them. In `after`: a cursor at the end of its `found`-th stable character.
     let (mut stable, mut unstable, mut scanned) = (0usize, 0usize, 0usize);
+    let mut cursor = After {
+        text: after,
+        found: 0,
+        at: 0,
+    };
     for &offset in offsets {
         let offset = offset.clamp(scanned, before.len());
         for c in before[scanned..offset].chars() {
@@ -180,14 +165,8 @@ fn remap(before: &str, after: &str, offsets: &[usize]) -> Vec<usize> {
                 .chars()
                 .take_while(|&c| !is_stable(c))
                 .count();
-        let run_start = match stable {
-            0 => 0,
-            k => stable_after.get(k - 1).map_or(after.len(), |&(_, end)| end),
-        };
-        let run_end = stable_after
-            .get(stable)
-            .map_or(after.len(), |&(start, _)| start)
-            .max(run_start);
+        let run_start = cursor.end_of(stable);
+        let run_end = cursor.start_of_next();
         let at = if unstable == 0 {
             run_start
         } else if unstable >= run {
@@ -201,6 +180,42 @@ fn remap(before: &str, after: &str, offsets: &[usize]) -> Vec<usize> {
         moved.push(at);
     }
     moved
+}
+
+/// A cursor over the stable characters of a text, moving forward only.
+struct After<'a> {
+    text: &'a str,
+    /// Stable characters up to `at`.
+    found: usize,
+    at: usize,
+}
+
+impl After<'_> {
+    /// Where the `k`-th stable character ends (0 for none), or the end of the text when it
+    /// has fewer; the cursor stays there.
+    fn end_of(&mut self, k: usize) -> usize {
+        while self.found < k {
+            let Some(c) = self.text[self.at..].chars().next() else {
+                break;
+            };
+            self.at += c.len_utf8();
+            if is_stable(c) {
+                self.found += 1;
+            }
+        }
+        if self.found < k {
+            self.at = self.text.len();
+        }
+        self.at
+    }
+
+    /// Where the next stable character starts, or the end of the text.
+    fn start_of_next(&self) -> usize {
+        self.text[self.at..]
+            .char_indices()
+            .find(|&(_, c)| is_stable(c))
+            .map_or(self.text.len(), |(i, _)| self.at + i)
+    }
 }
 
 #[cfg(test)]

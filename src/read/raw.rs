@@ -194,14 +194,14 @@ fn block_words(block: &RawBlock) -> usize {
 fn read_emphasis(story: &mut Story) {
     fn title(title: &mut Option<String>) {
         if let Some(text) = title {
-            if text.contains(['*', '_']) {
+            if memchr::memchr2(b'*', b'_', text.as_bytes()).is_some() {
                 *text = find_emphasis(text).plain_text();
             }
         }
     }
     fn paragraph(paragraph: &mut Paragraph) {
         if let [crate::story::Inline::Text(text)] = paragraph.0.as_slice() {
-            if text.contains(['*', '_']) {
+            if memchr::memchr2(b'*', b'_', text.as_bytes()).is_some() {
                 *paragraph = find_emphasis(text);
             }
         }

@@ -68,7 +68,7 @@ pub fn epub_entries(book: &Path) -> Vec<(String, Vec<u8>)> {
             entry
                 .read_to_end(&mut bytes)
                 .expect("the entry decompresses");
-            (entry.name().to_string(), bytes)
+            (entry.name().expect("a UTF-8 name").into_owned(), bytes)
         })
         .collect()
 }
