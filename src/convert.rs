@@ -38,6 +38,8 @@ pub struct Options {
 pub struct Loaded {
     /// The reader that read it.
     pub format: read::Format,
+    /// The site layout the reader recognized, if any.
+    pub layout: Option<&'static str>,
     pub story: Story,
     pub sidecar: Sidecar,
     pub warnings: Vec<String>,
@@ -47,6 +49,9 @@ pub struct Loaded {
 /// A normalized book and what it took to make it.
 #[derive(Debug, Clone)]
 pub struct Converted {
+    /// The reader that read the story, and the site layout it recognized.
+    pub format: read::Format,
+    pub layout: Option<&'static str>,
     pub book: Book,
     pub report: Report,
     pub warnings: Vec<String>,
@@ -96,6 +101,8 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
         (None, Some(sidecar)) => sidecar,
         (None, None) => load_sidecar(path)?,
     };
+    // What the file says of itself comes after what its sidecar says.
+    let sidecar = sidecar.or(found.metadata);
     let story = found.story;
     let modified = match options.modified {
         Some(date) => date,
@@ -106,6 +113,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
     };
     Ok(Loaded {
         format: found.format,
+        layout: found.layout,
         story,
         sidecar,
         warnings: found.warnings,
@@ -170,6 +178,8 @@ pub fn normalize_loaded(
     let (mut book, report) = normalize_story(&story, metadata, &options.rules);
     book.metadata.cover = cover_for(path, &loaded.sidecar, &book.metadata, options)?;
     Ok(Converted {
+        format: loaded.format,
+        layout: loaded.layout,
         book,
         report,
         warnings: loaded.warnings,

@@ -439,6 +439,8 @@ fn inspect(args: InspectArgs) -> Result<ExitCode> {
             &mut out,
             &Inspection {
                 file: &args.file,
+                reader: converted.format.name(),
+                layout: converted.layout,
                 warnings: &converted.warnings,
                 book: &converted.book,
                 typography: &converted.report,
@@ -446,8 +448,13 @@ fn inspect(args: InspectArgs) -> Result<ExitCode> {
         )?;
         writeln!(out)?;
     } else {
+        let read_as = match converted.layout {
+            Some(layout) => format!("{} ({layout})", converted.format.name()),
+            None => converted.format.name().to_string(),
+        };
         let text = inspection_text(
             &args.file,
+            &read_as,
             &converted.book,
             &converted.report,
             &converted.warnings,
@@ -462,6 +469,8 @@ fn inspect(args: InspectArgs) -> Result<ExitCode> {
 #[derive(Serialize)]
 struct Inspection<'a> {
     file: &'a std::path::Path,
+    reader: &'static str,
+    layout: Option<&'static str>,
     warnings: &'a [String],
     book: &'a Book,
     typography: &'a Report,
@@ -469,6 +478,7 @@ struct Inspection<'a> {
 
 fn inspection_text(
     file: &std::path::Path,
+    read_as: &str,
     book: &Book,
     report: &Report,
     warnings: &[String],
@@ -476,6 +486,7 @@ fn inspection_text(
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "File:        {}", file.display());
+    let _ = writeln!(out, "Read as:     {read_as}");
     for warning in warnings {
         let _ = writeln!(out, "Warning:     {warning}");
     }

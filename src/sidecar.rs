@@ -24,6 +24,28 @@ pub struct Sidecar {
     pub trailing_note: Option<bool>,
 }
 
+impl Sidecar {
+    /// These keys, with `fallback`'s where these have none.
+    pub fn or(self, fallback: Sidecar) -> Sidecar {
+        Sidecar {
+            title: self.title.or(fallback.title),
+            author: self.author.or(fallback.author),
+            language: self.language.or(fallback.language),
+            description: self.description.or(fallback.description),
+            tags: self.tags.or(fallback.tags),
+            series: self.series.or(fallback.series),
+            series_index: self.series_index.or(fallback.series_index),
+            published: self.published.or(fallback.published),
+            identifier: self.identifier.or(fallback.identifier),
+            publisher: self.publisher.or(fallback.publisher),
+            rights: self.rights.or(fallback.rights),
+            source: self.source.or(fallback.source),
+            cover: self.cover.or(fallback.cover),
+            trailing_note: self.trailing_note.or(fallback.trailing_note),
+        }
+    }
+}
+
 /// A series index, written `3` or `2.5`.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(untagged)]

@@ -7,12 +7,17 @@
 //! [`Format::ALL`], so a new reader is one module here and one arm in each `match` below.
 
 mod conventions;
+mod dom;
 pub mod emphasis;
+mod epub;
+mod html;
 pub mod markdown;
 pub mod raw;
 mod sniff;
+mod spans;
 
 use crate::decode::{decode, DecodeError};
+use crate::sidecar::Sidecar;
 use crate::story::{Story, StoryError};
 use std::path::Path;
 
@@ -28,15 +33,22 @@ pub enum Format {
     Raw,
     /// CommonMark with optional `+++` TOML front matter.
     Markdown,
+    /// A story saved as one HTML page: AO3's download, or any page whose headings start
+    /// chapters.
+    Html,
+    /// An EPUB 2 or 3 book, from AO3, FanFicFare, FicHub, Fimfiction or any tool.
+    Epub,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Raw, Format::Markdown];
+    pub const ALL: [Format; 4] = [Format::Raw, Format::Markdown, Format::Html, Format::Epub];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Raw => "text",
             Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Epub => "epub",
         }
     }
 
@@ -45,6 +57,8 @@ impl Format {
         match self {
             Format::Raw => &["txt"],
             Format::Markdown => &["md", "markdown"],
+            Format::Html => &["html", "htm", "xhtml"],
+            Format::Epub => &["epub"],
         }
     }
 }
@@ -89,6 +103,15 @@ pub enum ReadError {
         "the front matter that opens with `+++` on line 1 is never closed by another `+++` line"
     )]
     UnclosedFrontMatter,
+    #[error(
+        "the EPUB cannot be read: {0}; check that the download finished, or download it again"
+    )]
+    BrokenEpub(String),
+    #[error(
+        "the book is locked with DRM, which ficbind does not remove; download a copy without \
+         DRM from the site the story came from"
+    )]
+    Drm,
     #[error(transparent)]
     Story(#[from] StoryError),
 }
@@ -101,30 +124,71 @@ pub struct Read {
     /// Metadata the file carries itself, as sidecar TOML (Markdown front matter), in place
     /// of a sidecar file.
     pub front_matter: Option<String>,
+    /// Metadata the file carries (an HTML page's or an EPUB's title, authors, tags…), as
+    /// sidecar keys: a sidecar file beside the story wins over it, key by key.
+    pub metadata: Sidecar,
+    /// The site layout the reader recognized, such as "Archive of Our Own".
+    pub layout: Option<&'static str>,
     /// Things the reader had to guess, such as the text's encoding.
     pub warnings: Vec<String>,
 }
 
 /// The format of a file: what its bytes say it is, then what its extension says.
 pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, ReadError> {
+    if sniff::is_epub(bytes) {
+        return Ok(Format::Epub);
+    }
+    if sniff::is_html(bytes) {
+        return Ok(Format::Html);
+    }
     sniff::refuse_non_story(bytes)?;
-    Ok(extension_format(path).unwrap_or(Format::Raw))
+    match extension_format(path) {
+        // A file named .epub that is no EPUB is broken, not a text story.
+        Some(Format::Epub) => Err(ReadError::BrokenEpub(
+            "it is not a zip archive with an EPUB `mimetype`".to_string(),
+        )),
+        Some(format) => Ok(format),
+        None => Ok(Format::Raw),
+    }
 }
 
 /// Reads a story in the given format.
 pub fn read(format: Format, bytes: &[u8], options: ParseOptions) -> Result<Read, ReadError> {
+    if format == Format::Epub {
+        let found = epub::read_epub(bytes)?;
+        return Ok(Read {
+            format,
+            story: found.story,
+            front_matter: None,
+            metadata: found.metadata,
+            layout: Some(found.layout),
+            warnings: found.warnings,
+        });
+    }
     let decoded = decode(bytes)?;
-    let (story, front_matter) = match format {
-        Format::Raw => (raw::parse(&decoded.text, options)?, None),
+    let mut read = Read {
+        format,
+        story: Story::default(),
+        front_matter: None,
+        metadata: Sidecar::default(),
+        layout: None,
+        warnings: decoded.warnings,
+    };
+    match format {
+        Format::Raw => read.story = raw::parse(&decoded.text, options)?,
         Format::Markdown => {
             let markdown = markdown::parse_markdown(&decoded.text)?;
-            (markdown.story, markdown.front_matter)
+            read.story = markdown.story;
+            read.front_matter = markdown.front_matter;
         }
-    };
-    Ok(Read {
-        format,
-        story,
-        front_matter,
-        warnings: decoded.warnings,
-    })
+        Format::Html => {
+            let found = html::read_html(&decoded.text)?;
+            read.story = found.story;
+            read.metadata = found.metadata;
+            read.layout = Some(found.layout);
+            read.warnings.extend(found.warnings);
+        }
+        Format::Epub => {}
+    }
+    Ok(read)
 }

@@ -3,7 +3,7 @@
 
 /// A file of a kind ficbind does not read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("this is {what}, not a story in a format ficbind reads (plain text or Markdown); {advice}")]
+#[error("this is {what}, not a story in a format ficbind reads (text, Markdown, HTML or EPUB); {advice}")]
 pub struct NotAStory {
     /// What the file is, with its article: "a PDF document".
     pub what: &'static str,
@@ -24,17 +24,6 @@ struct Signature {
 /// In order: the first that matches names the file. Zip-based formats come before the
 /// plain zip archive.
 const SIGNATURES: &[Signature] = &[
-    Signature {
-        what: "an EPUB book",
-        advice: "ficbind cannot read EPUB books yet: convert it to text with calibre first \
-                 (ebook-convert book.epub story.txt)",
-        matches: |b| {
-            is_zip(b) && zip_member_name(b) == Some(b"mimetype") && {
-                let data = &b[38.min(b.len())..];
-                data.starts_with(b"application/epub+zip")
-            }
-        },
-    },
     Signature {
         what: "a Word document (DOCX)",
         advice: "save it as plain text (.txt) or Markdown from your word processor",
@@ -92,17 +81,18 @@ const SIGNATURES: &[Signature] = &[
         },
     },
     Signature {
-        what: "an HTML page",
-        advice: "ficbind cannot read HTML yet: copy the story's text from the page into a \
-                 .txt file, or convert it with calibre first (ebook-convert page.html story.txt)",
-        matches: is_html,
-    },
-    Signature {
         what: "a JSON file",
         advice: "ficbind reads the story's text, not a site's data export",
         matches: is_json,
     },
 ];
+
+/// A zip whose first entry is a `mimetype` saying EPUB.
+pub(super) fn is_epub(b: &[u8]) -> bool {
+    is_zip(b)
+        && zip_member_name(b) == Some(b"mimetype")
+        && b[38.min(b.len())..].starts_with(b"application/epub+zip")
+}
 
 /// Refuses a file whose first bytes say it is not a story.
 pub fn refuse_non_story(bytes: &[u8]) -> Result<(), NotAStory> {
@@ -144,7 +134,7 @@ fn starts_with_ignore_case(b: &[u8], prefix: &[u8]) -> bool {
 
 /// A document that opens as HTML does: a doctype or an `<html>` element, perhaps after an
 /// XML declaration or a comment.
-fn is_html(b: &[u8]) -> bool {
+pub(super) fn is_html(b: &[u8]) -> bool {
     let mut start = start_of_text(b);
     for _ in 0..4 {
         if starts_with_ignore_case(start, b"<!doctype html")
@@ -201,10 +191,6 @@ mod tests {
         mobi.extend_from_slice(b"BOOKMOBI");
         let cases: Vec<(Vec<u8>, Option<&str>)> = vec![
             (
-                zip_with(b"mimetype", b"application/epub+zip"),
-                Some("an EPUB book"),
-            ),
-            (
                 zip_with(b"word/document.xml", b""),
                 Some("a Word document (DOCX)"),
             ),
@@ -214,11 +200,6 @@ mod tests {
             (b"\x89PNG\r\n\x1a\n....".to_vec(), Some("an image")),
             (b"\xff\xd8\xff\xe0".to_vec(), Some("an image")),
             (b"RIFF\0\0\0\0WEBPVP8 ".to_vec(), Some("an image")),
-            (b"<!DOCTYPE html>\n<html>".to_vec(), Some("an HTML page")),
-            (
-                b"\xef\xbb\xbf  <?xml version=\"1.0\"?>\n<!-- saved -->\n<HTML lang=en>".to_vec(),
-                Some("an HTML page"),
-            ),
             (b"{\n  \"title\": \"x\"}".to_vec(), Some("a JSON file")),
             (b"{\\rtf1\\ansi".to_vec(), Some("an RTF document")),
             // Stories, however odd their first characters.
@@ -236,6 +217,17 @@ mod tests {
                 String::from_utf8_lossy(&bytes)
             );
         }
+    }
+
+    #[test]
+    fn books_and_pages_are_told_apart() {
+        assert!(is_epub(&zip_with(b"mimetype", b"application/epub+zip")));
+        assert!(!is_epub(&zip_with(b"mimetype", b"application/zip")));
+        assert!(is_html(b"<!DOCTYPE html>\n<html>"));
+        assert!(is_html(
+            b"\xef\xbb\xbf  <?xml version=\"1.0\"?>\n<!-- saved -->\n<HTML lang=en>"
+        ));
+        assert!(!is_html(b"Description\n<p>not a page</p>"));
     }
 
     #[test]

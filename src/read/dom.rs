@@ -1,0 +1,383 @@
+//! From an HTML element tree to story blocks: what the HTML and EPUB readers share.
+//!
+//! Paragraphs, headings, block quotes, lists and rules become blocks; `em`/`i` and
+//! `strong`/`b` become spans and `br` a line break; scripts, styles, forms and the like
+//! are dropped; every other element gives its text. White space is collapsed as a browser
+//! collapses it.
+
+use super::conventions::is_scene_break;
+use super::spans::{trim, Spans};
+use crate::story::{Paragraph, RawBlock};
+use scraper::{ElementRef, Node};
+
+/// A block at the top level of a page, where headings can start chapters.
+#[derive(Debug, Clone)]
+pub(super) enum Item {
+    Heading { level: u8, text: String },
+    Block(RawBlock),
+}
+
+/// Elements whose content is never shown to a reader.
+const DROPPED: &[&str] = &[
+    "head", "script", "style", "noscript", "template", "form", "button", "input", "select",
+    "textarea", "iframe", "object", "embed", "video", "audio", "svg", "math", "canvas",
+];
+
+/// Elements that hold blocks, or are blocks themselves.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "center",
+    "figure",
+    "figcaption",
+    "address",
+    "dl",
+    "dt",
+    "dd",
+    "details",
+    "summary",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "caption",
+    "body",
+    "html",
+    "li",
+    "pre",
+];
+
+/// A page read as top-level items, with what was taken out of it.
+#[derive(Debug, Default)]
+pub(super) struct Page {
+    pub items: Vec<Item>,
+    /// Addresses of pictures whose description took their place.
+    pub images: Vec<String>,
+    /// Author's notes the page marks as such (`#authors-note`, `.authors-note`,
+    /// `.fff_chapter_notes`), each with whether it came before the page's text.
+    pub notes: Vec<(bool, Vec<Paragraph>)>,
+}
+
+/// Reads the content of `element` (not the element itself) as top-level items.
+pub(super) fn items(element: ElementRef) -> (Vec<Item>, Vec<String>) {
+    let page = page(element);
+    (page.items, page.images)
+}
+
+/// Reads the content of `element` as a page.
+pub(super) fn page(element: ElementRef) -> Page {
+    let mut reader = Reader::default();
+    reader.children(element);
+    reader.flush();
+    Page {
+        items: reader.items,
+        images: reader.images,
+        notes: reader.notes,
+    }
+}
+
+/// An element that holds an author's note, in the layouts that mark them.
+fn is_note(element: ElementRef) -> bool {
+    let value = element.value();
+    value.id() == Some("authors-note")
+        || value
+            .classes()
+            .any(|c| matches!(c, "authors-note" | "fff_chapter_notes"))
+}
+
+/// Reads the content of `element` as blocks, headings included as headings.
+pub(super) fn blocks(element: ElementRef) -> Vec<RawBlock> {
+    let (items, _) = items(element);
+    items
+        .into_iter()
+        .map(|item| match item {
+            Item::Heading { text, .. } => RawBlock::Heading(Paragraph::plain(text)),
+            Item::Block(block) => block,
+        })
+        .collect()
+}
+
+/// The element's paragraphs, for places that hold only paragraphs, such as notes.
+pub(super) fn paragraphs(element: ElementRef) -> Vec<Paragraph> {
+    let mut out = Vec::new();
+    for block in blocks(element) {
+        flatten(block, &mut out);
+    }
+    out
+}
+
+fn flatten(block: RawBlock, out: &mut Vec<Paragraph>) {
+    match block {
+        RawBlock::Paragraph(p) | RawBlock::Heading(p) => out.push(p),
+        RawBlock::SceneBreak => {}
+        RawBlock::Quote(inner) => inner.into_iter().for_each(|b| flatten(b, out)),
+        RawBlock::List { items, .. } => items.into_iter().flatten().for_each(|b| flatten(b, out)),
+    }
+}
+
+/// The element's text with white space collapsed, as one line.
+pub(super) fn text(element: ElementRef) -> String {
+    collapse(&element.text().collect::<String>())
+}
+
+pub(super) fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Lists and quotes nested deeper than this keep only their text.
+const MAX_NESTING: usize = 16;
+
+#[derive(Default)]
+struct Reader {
+    items: Vec<Item>,
+    spans: Spans,
+    /// Inside `pre`: line ends are line breaks.
+    preformatted: usize,
+    depth: usize,
+    /// Addresses of pictures whose alt text took their place.
+    images: Vec<String>,
+    notes: Vec<(bool, Vec<Paragraph>)>,
+}
+
+impl Reader {
+    fn children(&mut self, element: ElementRef) {
+        for child in element.children() {
+            match child.value() {
+                Node::Text(text) => self.text(text),
+                Node::Element(_) => {
+                    if let Some(element) = ElementRef::wrap(child) {
+                        self.element(element);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.preformatted > 0 {
+            for (n, line) in text.split('\n').enumerate() {
+                if n > 0 {
+                    self.spans.line_break();
+                }
+                self.spans.push_str(line);
+            }
+            return;
+        }
+        // Runs of white space are one space; a paragraph's edges are trimmed later.
+        let mut collapsed = String::with_capacity(text.len());
+        let mut space = false;
+        for c in text.chars() {
+            if c.is_whitespace() && c != '\u{a0}' {
+                if !space {
+                    collapsed.push(' ');
+                }
+                space = true;
+            } else {
+                collapsed.push(c);
+                space = false;
+            }
+        }
+        if collapsed == " " && self.spans.is_empty() {
+            return;
+        }
+        self.spans.push_str(&collapsed);
+    }
+
+    fn element(&mut self, element: ElementRef) {
+        let name = element.value().name();
+        if DROPPED.contains(&name) {
+            return;
+        }
+        if self.depth == 0 && is_note(element) {
+            self.flush();
+            let before_text = self.items.iter().all(|i| matches!(i, Item::Heading { .. }));
+            // Its own heading ("Author's Note") is a label, not part of the note.
+            let paragraphs: Vec<Paragraph> = paragraphs(element)
+                .into_iter()
+                .filter(|p| !super::conventions::is_note_title(&p.plain_text()))
+                .collect();
+            if !paragraphs.is_empty() {
+                self.notes.push((before_text, paragraphs));
+            }
+            return;
+        }
+        match name {
+            "br" => self.spans.line_break(),
+            "hr" => {
+                self.flush();
+                self.push(RawBlock::SceneBreak);
+            }
+            "img" => {
+                let alt = element.attr("alt").map(collapse).unwrap_or_default();
+                if let Some(src) = element.attr("src") {
+                    self.images.push(src.to_string());
+                }
+                if !alt.is_empty() {
+                    self.spans.push_str(&format!("[{alt}]"));
+                }
+            }
+            "em" | "i" | "cite" | "dfn" | "var" => self.span(element, false),
+            "strong" | "b" => self.span(element, true),
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                self.flush();
+                let level = name.as_bytes()[1] - b'0';
+                let text = text(element);
+                if !text.is_empty() {
+                    self.items.push(Item::Heading { level, text });
+                }
+            }
+            "blockquote" => {
+                self.flush();
+                let inner = self.nested(element);
+                if !inner.is_empty() {
+                    self.push(RawBlock::Quote(inner));
+                }
+            }
+            "ul" | "ol" => {
+                self.flush();
+                let start = (name == "ol").then(|| {
+                    element
+                        .attr("start")
+                        .and_then(|s| s.trim().parse().ok())
+                        .unwrap_or(1)
+                });
+                let items: Vec<Vec<RawBlock>> = element
+                    .child_elements()
+                    .map(|item| self.nested(item))
+                    .filter(|blocks| !blocks.is_empty())
+                    .collect();
+                if !items.is_empty() {
+                    self.push(RawBlock::List { start, items });
+                }
+            }
+            "td" | "th" => {
+                self.children(element);
+                self.spans.push_str(" ");
+            }
+            "pre" => {
+                self.flush();
+                self.preformatted += 1;
+                self.children(element);
+                self.preformatted -= 1;
+                self.flush();
+            }
+            name if BLOCKS.contains(&name) => {
+                self.flush();
+                self.children(element);
+                self.flush();
+            }
+            _ => self.children(element),
+        }
+    }
+
+    fn span(&mut self, element: ElementRef, strong: bool) {
+        self.spans.open(strong);
+        self.children(element);
+        self.spans.close();
+    }
+
+    /// The blocks inside a quote or a list item, read on their own.
+    fn nested(&mut self, element: ElementRef) -> Vec<RawBlock> {
+        if self.depth >= MAX_NESTING {
+            self.children(element);
+            return Vec::new();
+        }
+        let mut inner = Reader {
+            depth: self.depth + 1,
+            ..Reader::default()
+        };
+        inner.children(element);
+        inner.flush();
+        self.images.append(&mut inner.images);
+        inner
+            .items
+            .into_iter()
+            .map(|item| match item {
+                Item::Heading { text, .. } => RawBlock::Heading(Paragraph::plain(text)),
+                Item::Block(block) => block,
+            })
+            .collect()
+    }
+
+    fn push(&mut self, block: RawBlock) {
+        self.items.push(Item::Block(block));
+    }
+
+    /// Ends the paragraph being read, if any.
+    fn flush(&mut self) {
+        let mut paragraph = std::mem::take(&mut self.spans).finish();
+        trim(&mut paragraph);
+        if paragraph.0.is_empty() {
+            return;
+        }
+        if self.depth == 0 && is_scene_break(&paragraph.plain_text()) {
+            self.push(RawBlock::SceneBreak);
+        } else {
+            self.push(RawBlock::Paragraph(paragraph));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::story::Inline;
+    use scraper::Html;
+
+    fn read(html: &str) -> Vec<RawBlock> {
+        let document = Html::parse_document(html);
+        let body = document
+            .root_element()
+            .child_elements()
+            .find(|e| e.value().name() == "body")
+            .expect("a body");
+        blocks(body)
+    }
+
+    fn text(t: &str) -> Inline {
+        Inline::Text(t.into())
+    }
+
+    #[test]
+    fn tag_soup_becomes_blocks() {
+        let blocks = read(
+            "<p>One <i>two</i>\n  <b>three</b><br>four<p>Five &amp; six<hr>\
+             <blockquote><p>Quoted</blockquote><ul><li>a<li>b</ul>\
+             <script>alert(1)</script><p>* * *</p><p><img src=\"http://x/y.png\" alt=\"a map\"></p>",
+        );
+        assert_eq!(
+            blocks,
+            vec![
+                RawBlock::Paragraph(Paragraph(vec![
+                    text("One "),
+                    Inline::Emphasis(vec![text("two")]),
+                    text(" "),
+                    Inline::Strong(vec![text("three")]),
+                    Inline::LineBreak,
+                    text("four"),
+                ])),
+                RawBlock::Paragraph(Paragraph::plain("Five & six")),
+                RawBlock::SceneBreak,
+                RawBlock::Quote(vec![RawBlock::Paragraph(Paragraph::plain("Quoted"))]),
+                RawBlock::List {
+                    start: None,
+                    items: vec![
+                        vec![RawBlock::Paragraph(Paragraph::plain("a"))],
+                        vec![RawBlock::Paragraph(Paragraph::plain("b"))],
+                    ],
+                },
+                RawBlock::SceneBreak,
+                RawBlock::Paragraph(Paragraph::plain("[a map]")),
+            ]
+        );
+    }
+}

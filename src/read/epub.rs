@@ -1,0 +1,665 @@
+//! EPUB books (2 and 3), read through their package document: metadata from the OPF,
+//! chapters in spine order titled by the table of contents or their headings, and the
+//! front matter the source tool added (cover, title and contents pages) left out. An AO3
+//! book, which calibre made by splitting AO3's HTML download, is read as that download.
+//!
+//! The archive is opened with the same guards as `ficbind check`: limits on entries and
+//! sizes are checked before anything is decompressed, and names that leave the book are
+//! refused.
+
+use super::dom::{self, Item};
+use super::html::{self, Found};
+use super::ReadError;
+use crate::check::{MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_TOTAL_BYTES};
+use crate::sidecar::{DateValue, Number, Sidecar};
+use crate::story::{Paragraph, RawBlock, Story};
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use scraper::{Html, Selector};
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+fn broken(problem: impl Into<String>) -> ReadError {
+    ReadError::BrokenEpub(problem.into())
+}
+
+pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
+    let mut book = Book::open(bytes)?;
+    book.refuse_drm()?;
+    let opf_path = book.rootfile()?;
+    let opf = book.read(&opf_path).map_err(broken)?;
+    let package = Package::parse(&opf, &opf_path)?;
+    let labels = book.contents_labels(&package);
+    let mut warnings = Vec::new();
+    let mut pages = Vec::new();
+    for item in &package.spine {
+        if !item.media_type.contains("html") {
+            continue;
+        }
+        match book.read(&item.path) {
+            Ok(bytes) => pages.push((item, String::from_utf8_lossy(&bytes).into_owned())),
+            Err(error) => warnings.push(format!("{}: {error}; it was left out", item.path)),
+        }
+    }
+    if pages.is_empty() {
+        return Err(broken("its reading order holds no page that can be read"));
+    }
+
+    // AO3's books are its HTML download split into pages: read them as that download.
+    let is_ao3 = package.metadata.publisher.as_deref() == Some("Archive of Our Own")
+        || pages
+            .iter()
+            .any(|(_, text)| text.contains("id=\"preface\""));
+    if is_ao3 {
+        let bodies: String = pages.iter().map(|(_, text)| body_of(text)).collect();
+        let document = Html::parse_document(&format!("<html><body>{bodies}</body></html>"));
+        if let Some(mut found) = html::ao3(&document) {
+            found.metadata = std::mem::take(&mut found.metadata).or(package.metadata);
+            found.warnings.splice(0..0, warnings);
+            found.story = std::mem::take(&mut found.story).finish()?;
+            found.layout = "Archive of Our Own (EPUB)";
+            return Ok(found);
+        }
+    }
+
+    let mut chapters = Vec::new();
+    let mut description = Vec::new();
+    for (item, text) in &pages {
+        if package.nav.as_deref() == Some(item.path.as_str()) {
+            continue;
+        }
+        let document = Html::parse_document(text);
+        let root = document.root_element();
+        let body = root.select(&selector("body")).next().unwrap_or(root);
+        let page = dom::page(body);
+        for src in &page.images {
+            if src.contains("://") {
+                warnings.push(format!(
+                    "the picture at {src} is on the web, not in the book: its description \
+                     stands in its place"
+                ));
+            }
+        }
+        let words: usize = page
+            .items
+            .iter()
+            .map(|item| match item {
+                Item::Heading { text, .. } => crate::words::count_words(text),
+                Item::Block(block) => block_words(block),
+            })
+            .sum();
+        let label = labels.get(&item.path).cloned();
+        if words == 0 && page.notes.is_empty() {
+            continue;
+        }
+        if is_front_matter(&item.path, label.as_deref(), words) {
+            // FicHub's introduction and similar pages carry the summary.
+            if description.is_empty() && item.path.contains("introduction") {
+                description = summary_of(&page.items);
+            }
+            continue;
+        }
+        chapters.push(html::chapter_of(page, label));
+    }
+    let metadata = package.metadata;
+    if description.is_empty() {
+        description = metadata
+            .description
+            .as_deref()
+            .map(description_paragraphs)
+            .unwrap_or_default();
+    }
+    let story = Story {
+        title_line: metadata.title.clone(),
+        description,
+        chapters,
+    }
+    .finish()?;
+    Ok(Found {
+        story,
+        metadata: Sidecar {
+            description: None,
+            ..metadata
+        },
+        layout: package.layout,
+        warnings,
+    })
+}
+
+fn selector(css: &str) -> Selector {
+    Selector::parse(css).unwrap_or_else(|_| panic!("{css:?} is a valid selector"))
+}
+
+/// The inside of a page's `<body>`, or the whole page when it has none.
+fn body_of(page: &str) -> &str {
+    let lower = page.to_ascii_lowercase();
+    let start = lower
+        .find("<body")
+        .and_then(|at| lower[at..].find('>').map(|end| at + end + 1));
+    let end = lower.rfind("</body>");
+    match (start, end) {
+        (Some(start), Some(end)) if start <= end => &page[start..end],
+        _ => page,
+    }
+}
+
+fn block_words(block: &RawBlock) -> usize {
+    match block {
+        RawBlock::Paragraph(p) | RawBlock::Heading(p) => p.word_count(),
+        RawBlock::SceneBreak => 0,
+        RawBlock::Quote(inner) => inner.iter().map(block_words).sum(),
+        RawBlock::List { items, .. } => items.iter().flatten().map(block_words).sum(),
+    }
+}
+
+/// Pages a tool adds around the story: cover, title page, contents, information pages.
+fn is_front_matter(path: &str, label: Option<&str>, words: usize) -> bool {
+    let stem = path
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    let named = [
+        "cover",
+        "title",
+        "toc",
+        "contents",
+        "nav",
+        "copyright",
+        "info",
+        "introduction",
+        "colophon",
+        "about",
+    ]
+    .iter()
+    .any(|name| stem.contains(name));
+    let labelled = label.is_some_and(|l| {
+        matches!(
+            l.trim().to_lowercase().as_str(),
+            "cover" | "title page" | "title" | "contents" | "table of contents" | "information"
+        )
+    });
+    (named || labelled) && words < 400
+}
+
+fn summary_of(items: &[Item]) -> Vec<Paragraph> {
+    let mut out = Vec::new();
+    let mut in_summary = false;
+    for item in items {
+        match item {
+            Item::Heading { text, .. } => in_summary = text.to_lowercase().contains("summary"),
+            Item::Block(RawBlock::Paragraph(p)) if in_summary => out.push(p.clone()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A description as calibre and others write it: HTML in the text, or plain lines.
+fn description_paragraphs(text: &str) -> Vec<Paragraph> {
+    if text.contains('<') {
+        let document = Html::parse_fragment(text);
+        let paragraphs = dom::paragraphs(document.root_element());
+        if !paragraphs.is_empty() {
+            return paragraphs;
+        }
+    }
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(Paragraph::plain)
+        .collect()
+}
+
+/// The archive, checked before anything is decompressed.
+struct Book<'a> {
+    zip: zip::ZipArchive<Cursor<&'a [u8]>>,
+}
+
+impl<'a> Book<'a> {
+    fn open(bytes: &'a [u8]) -> Result<Book<'a>, ReadError> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| broken(format!("its zip archive cannot be read ({e})")))?;
+        if zip.len() > MAX_ENTRIES {
+            return Err(broken(format!(
+                "it has {} files, more than the {MAX_ENTRIES} a book can plausibly need",
+                zip.len()
+            )));
+        }
+        let mut total: u64 = 0;
+        for index in 0..zip.len() {
+            let entry = zip
+                .by_index_raw(index)
+                .map_err(|e| broken(format!("file {index} of the archive cannot be read ({e})")))?;
+            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            if name.starts_with('/') || name.contains('\\') || name.split('/').any(|p| p == "..") {
+                return Err(broken(format!(
+                    "the file {name:?} would land outside the book"
+                )));
+            }
+            total = total.saturating_add(entry.size());
+            let packed = entry.compressed_size().max(1);
+            if entry.size() > MAX_ENTRY_BYTES
+                || total > MAX_TOTAL_BYTES
+                || (entry.size() > 1024 * 1024 && entry.size() / packed > 1000)
+            {
+                return Err(broken(format!(
+                    "{name} would decompress to {} MB, which no real book holds; it looks like \
+                     a zip bomb",
+                    entry.size() / (1024 * 1024)
+                )));
+            }
+        }
+        Ok(Book { zip })
+    }
+
+    /// An entry's bytes; declared sizes can lie, so reading stops just past them.
+    fn read(&mut self, name: &str) -> Result<Vec<u8>, String> {
+        let entry = self
+            .zip
+            .by_name(name)
+            .map_err(|_| format!("{name} is not in the book"))?;
+        let limit = entry.size().min(MAX_ENTRY_BYTES);
+        let mut bytes = Vec::new();
+        entry
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("{name} cannot be decompressed ({e})"))?;
+        if bytes.len() as u64 > limit {
+            return Err(format!("{name} holds more than its header says"));
+        }
+        Ok(bytes)
+    }
+
+    /// Encryption beyond font obfuscation, or a rights file, is DRM.
+    fn refuse_drm(&mut self) -> Result<(), ReadError> {
+        if self.zip.by_name("META-INF/rights.xml").is_ok() {
+            return Err(ReadError::Drm);
+        }
+        if let Ok(text) = self.read("META-INF/encryption.xml") {
+            let text = String::from_utf8_lossy(&text);
+            let algorithms = text.matches("Algorithm=").count();
+            let obfuscation = text.matches("http://www.idpf.org/2008/embedding").count()
+                + text.matches("http://ns.adobe.com/pdf/enc#RC").count();
+            if text.contains("EncryptedData") && algorithms > obfuscation {
+                return Err(ReadError::Drm);
+            }
+        }
+        Ok(())
+    }
+
+    fn rootfile(&mut self) -> Result<String, ReadError> {
+        if let Ok(container) = self.read("META-INF/container.xml") {
+            let text = String::from_utf8_lossy(&container);
+            let mut reader = Reader::from_str(&text);
+            loop {
+                match reader.read_event() {
+                    Ok(Event::Start(e) | Event::Empty(e))
+                        if e.local_name().as_ref() == b"rootfile" =>
+                    {
+                        if let Some(path) = attribute(&e, b"full-path") {
+                            return Ok(path);
+                        }
+                    }
+                    Ok(Event::Eof) | Err(_) => break,
+                    _ => {}
+                }
+            }
+        }
+        // Fimfiction's own downloads keep `book.opf` at the root.
+        let names: Vec<String> = self
+            .zip
+            .file_names()
+            .filter_map(|n| n.ok().map(|n| n.into_owned()))
+            .collect();
+        names
+            .into_iter()
+            .find(|n| n.ends_with(".opf"))
+            .ok_or_else(|| broken("it has no package document (content.opf)"))
+    }
+
+    /// The table of contents' label for each page, from the navigation document or the NCX.
+    fn contents_labels(&mut self, package: &Package) -> HashMap<String, String> {
+        let mut labels = HashMap::new();
+        if let Some(nav) = &package.nav {
+            if let Ok(bytes) = self.read(nav) {
+                let document = Html::parse_document(&String::from_utf8_lossy(&bytes));
+                let toc = document
+                    .select(&selector("nav"))
+                    .find(|n| n.attr("epub:type") == Some("toc"))
+                    .or_else(|| document.select(&selector("nav")).next());
+                if let Some(toc) = toc {
+                    for link in toc.select(&selector("a[href]")) {
+                        if let Some(href) = link.attr("href") {
+                            let path = resolve(nav, href);
+                            labels.entry(path).or_insert_with(|| dom::text(link));
+                        }
+                    }
+                }
+            }
+        }
+        if labels.is_empty() {
+            if let Some(ncx) = &package.ncx {
+                if let Ok(bytes) = self.read(ncx) {
+                    ncx_labels(&String::from_utf8_lossy(&bytes), ncx, &mut labels);
+                }
+            }
+        }
+        labels.retain(|_, label| !label.is_empty());
+        labels
+    }
+}
+
+fn ncx_labels(text: &str, ncx: &str, labels: &mut HashMap<String, String>) {
+    let mut reader = Reader::from_str(text);
+    let mut label = String::new();
+    let mut in_text = false;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) if e.local_name().as_ref() == b"navPoint" => label.clear(),
+            Ok(Event::Start(e)) if e.local_name().as_ref() == b"text" => in_text = true,
+            Ok(Event::End(e)) if e.local_name().as_ref() == b"text" => in_text = false,
+            Ok(Event::Text(t)) if in_text => {
+                if let Ok(t) = t.decode() {
+                    label.push_str(&t);
+                }
+            }
+            Ok(Event::GeneralRef(r)) if in_text => push_reference(&mut label, &r),
+            Ok(Event::Empty(e) | Event::Start(e)) if e.local_name().as_ref() == b"content" => {
+                if let Some(src) = attribute(&e, b"src") {
+                    labels
+                        .entry(resolve(ncx, &src))
+                        .or_insert_with(|| dom::collapse(&label));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+}
+
+/// A character or predefined entity reference, as the character it stands for.
+fn push_reference(out: &mut String, reference: &quick_xml::events::BytesRef) {
+    if let Ok(Some(c)) = reference.resolve_char_ref() {
+        out.push(c);
+        return;
+    }
+    let name: &[u8] = reference.as_ref();
+    out.push_str(match name {
+        b"amp" => "&",
+        b"lt" => "<",
+        b"gt" => ">",
+        b"quot" => "\"",
+        b"apos" => "'",
+        _ => "",
+    });
+}
+
+fn attribute(element: &quick_xml::events::BytesStart, name: &[u8]) -> Option<String> {
+    element
+        .attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name || a.key.as_ref() == name)
+        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+}
+
+/// A link from the file `from`, as a path inside the archive, without its fragment.
+fn resolve(from: &str, href: &str) -> String {
+    let href = href.split('#').next().unwrap_or("");
+    let href = percent_decode(href);
+    let mut parts: Vec<&str> = match from.rfind('/') {
+        Some(at) => from[..at].split('/').collect(),
+        None => Vec::new(),
+    };
+    for part in href.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(a), Some(b)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((a * 16 + b) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct SpineItem {
+    path: String,
+    media_type: String,
+}
+
+/// What the package document says.
+struct Package {
+    metadata: Sidecar,
+    spine: Vec<SpineItem>,
+    nav: Option<String>,
+    ncx: Option<String>,
+    layout: &'static str,
+}
+
+impl Package {
+    fn parse(bytes: &[u8], path: &str) -> Result<Package, ReadError> {
+        let text = String::from_utf8_lossy(bytes);
+        let mut reader = Reader::from_str(&text);
+        let mut metadata = Sidecar::default();
+        let mut authors = Vec::new();
+        let mut tags = Vec::new();
+        let mut manifest: HashMap<String, (String, String, String)> = HashMap::new();
+        let mut spine_ids = Vec::new();
+        let mut toc_id = None;
+        let mut collection_id = None;
+        let mut current: Option<String> = None;
+        let mut value = String::new();
+        let mut generator = String::new();
+        loop {
+            let event = reader
+                .read_event()
+                .map_err(|e| broken(format!("its package document {path} is not XML ({e})")))?;
+            match event {
+                Event::Start(e) | Event::Empty(e) => {
+                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                    match name.as_str() {
+                        "item" => {
+                            let id = attribute(&e, b"id").unwrap_or_default();
+                            let href = attribute(&e, b"href").unwrap_or_default();
+                            let media = attribute(&e, b"media-type").unwrap_or_default();
+                            let properties = attribute(&e, b"properties").unwrap_or_default();
+                            manifest.insert(id, (resolve(path, &href), media, properties));
+                        }
+                        "itemref" if attribute(&e, b"linear").as_deref() != Some("no") => {
+                            spine_ids.extend(attribute(&e, b"idref"));
+                        }
+                        "spine" => toc_id = attribute(&e, b"toc"),
+                        "meta" => {
+                            let content = attribute(&e, b"content");
+                            match (attribute(&e, b"name").as_deref(), content) {
+                                (Some("calibre:series"), Some(series)) => {
+                                    metadata.series = Some(series)
+                                }
+                                (Some("calibre:series_index"), Some(index)) => {
+                                    metadata.series_index = series_index(&index)
+                                }
+                                (Some("generator"), Some(g)) => generator = g,
+                                _ => {}
+                            }
+                            if attribute(&e, b"property").as_deref()
+                                == Some("belongs-to-collection")
+                            {
+                                collection_id = attribute(&e, b"id");
+                                current = Some("collection".to_string());
+                            } else {
+                                current = None;
+                            }
+                            value.clear();
+                        }
+                        "title" | "creator" | "language" | "description" | "subject"
+                        | "publisher" | "date" | "source" | "rights" | "identifier" => {
+                            current = Some(name);
+                            value.clear();
+                        }
+                        _ => {}
+                    }
+                }
+                Event::Text(t) if current.is_some() => {
+                    if let Ok(t) = t.decode() {
+                        value.push_str(&t);
+                    }
+                }
+                Event::GeneralRef(r) if current.is_some() => push_reference(&mut value, &r),
+                Event::CData(t) if current.is_some() => {
+                    value.push_str(&String::from_utf8_lossy(&t));
+                }
+                Event::End(_) => {
+                    if let Some(field) = current.take() {
+                        let v = value.trim().to_string();
+                        if !v.is_empty() {
+                            match field.as_str() {
+                                "title" => {
+                                    metadata.title.get_or_insert(dom::collapse(&v));
+                                }
+                                "creator" => authors.push(dom::collapse(&v)),
+                                "language" => {
+                                    metadata.language.get_or_insert(v);
+                                }
+                                "description" => metadata.description = Some(v),
+                                "subject" => tags.push(dom::collapse(&v)),
+                                "publisher" => metadata.publisher = Some(dom::collapse(&v)),
+                                "date" if metadata.published.is_none() => {
+                                    let day = DateValue::Text(v.chars().take(10).collect());
+                                    if crate::sidecar::published_date(&day).is_ok() {
+                                        metadata.published = Some(day);
+                                    }
+                                }
+                                "source" if v.contains("://") => metadata.source = Some(v),
+                                "identifier" if v.starts_with("http") => {
+                                    metadata.source.get_or_insert(v);
+                                }
+                                "rights" => metadata.rights = Some(v),
+                                "collection" if collection_id.is_some() => {
+                                    metadata.series.get_or_insert(v);
+                                }
+                                _ => {}
+                            }
+                        }
+                        value.clear();
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        metadata.author = (!authors.is_empty()).then(|| authors.join(", "));
+        tags.retain(|t| !t.is_empty() && t != "Fanworks");
+        metadata.tags = (!tags.is_empty()).then_some(tags);
+        let nav = manifest
+            .values()
+            .find(|(_, _, properties)| properties.split_whitespace().any(|p| p == "nav"))
+            .map(|(href, _, _)| href.clone());
+        let ncx = toc_id
+            .and_then(|id| manifest.get(&id).map(|(href, _, _)| href.clone()))
+            .or_else(|| {
+                manifest
+                    .values()
+                    .find(|(_, media, _)| media == "application/x-dtbncx+xml")
+                    .map(|(href, _, _)| href.clone())
+            });
+        let spine = spine_ids
+            .iter()
+            .filter_map(|id| manifest.get(id))
+            .map(|(href, media, _)| SpineItem {
+                path: href.clone(),
+                media_type: media.clone(),
+            })
+            .collect();
+        let publisher = metadata
+            .publisher
+            .clone()
+            .unwrap_or_default()
+            .to_lowercase();
+        let source = metadata.source.clone().unwrap_or_default();
+        let layout = if generator.to_lowercase().contains("fanficfare")
+            || manifest
+                .values()
+                .any(|(href, _, _)| href.ends_with("title_page.xhtml"))
+        {
+            "FanFicFare"
+        } else if generator.to_lowercase().contains("fichub") || publisher.contains("fichub") {
+            "FicHub"
+        } else if source.contains("fimfiction") || publisher.contains("fimfiction") {
+            "Fimfiction"
+        } else {
+            "EPUB"
+        };
+        Ok(Package {
+            metadata,
+            spine,
+            nav,
+            ncx,
+            layout,
+        })
+    }
+}
+
+fn series_index(text: &str) -> Option<Number> {
+    let value: f64 = text.trim().parse().ok()?;
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    Some(if value.fract() == 0.0 {
+        Number::Integer(value as i64)
+    } else {
+        Number::Float(value)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_resolve_inside_the_archive() {
+        assert_eq!(
+            resolve("OEBPS/content.opf", "text/ch%201.xhtml#x"),
+            "OEBPS/text/ch 1.xhtml"
+        );
+        assert_eq!(
+            resolve("OEBPS/text/nav.xhtml", "../ch1.xhtml"),
+            "OEBPS/ch1.xhtml"
+        );
+        assert_eq!(resolve("book.opf", "chapter-1.html"), "chapter-1.html");
+    }
+
+    #[test]
+    fn front_matter_is_told_by_name_and_size() {
+        assert!(is_front_matter("OEBPS/title_page.xhtml", None, 50));
+        assert!(is_front_matter("x/c.xhtml", Some("Table of Contents"), 30));
+        assert!(!is_front_matter(
+            "OEBPS/file0001.xhtml",
+            Some("Chapter 1"),
+            30
+        ));
+        assert!(!is_front_matter("OEBPS/title.xhtml", None, 5000));
+    }
+}

@@ -1,0 +1,595 @@
+//! HTML stories: a download from the Archive of Our Own (the layout is recognized and
+//! its metadata, notes and chapters kept), or any other one-file story, whose headings
+//! start chapters.
+
+use super::conventions;
+use super::conventions::take_edge_notes;
+use super::dom::{self, Item};
+use super::ReadError;
+use crate::book::NoteOrigin;
+use crate::sidecar::{DateValue, Number, Sidecar};
+use crate::story::{Paragraph, RawBlock, RawChapter, RawNote, Story};
+use scraper::{ElementRef, Html, Selector};
+
+/// What an HTML or EPUB reader found: the story, the metadata the file carries, and the
+/// site layout it recognized.
+#[derive(Debug, Clone)]
+pub(super) struct Found {
+    pub story: Story,
+    pub metadata: Sidecar,
+    pub layout: &'static str,
+    pub warnings: Vec<String>,
+}
+
+pub(super) fn read_html(text: &str) -> Result<Found, ReadError> {
+    let document = Html::parse_document(text);
+    let mut found = ao3(&document)
+        .or_else(|| fanficfare(&document))
+        .or_else(|| fimfiction(&document))
+        .unwrap_or_else(|| generic(&document));
+    found.story = std::mem::take(&mut found.story).finish()?;
+    Ok(found)
+}
+
+fn selector(css: &str) -> Selector {
+    // Only the constant selectors below are parsed; none comes from input.
+    Selector::parse(css).unwrap_or_else(|_| panic!("{css:?} is a valid selector"))
+}
+
+fn first<'a>(root: ElementRef<'a>, css: &str) -> Option<ElementRef<'a>> {
+    root.select(&selector(css)).next()
+}
+
+fn warn_about_images(images: &[String], warnings: &mut Vec<String>) {
+    for src in images {
+        if src.contains("://") {
+            warnings.push(format!(
+                "the picture at {src} is on the web, not in the file: its description stands \
+                 in its place"
+            ));
+        }
+    }
+}
+
+/// Any HTML story: `<title>` or a lone top heading names it, and the headings of the
+/// level that repeats start chapters.
+fn generic(document: &Html) -> Found {
+    let root = document.root_element();
+    let body = first(root, "body").unwrap_or(root);
+    let (items, images) = dom::items(body);
+    let mut warnings = Vec::new();
+    warn_about_images(&images, &mut warnings);
+    let (heading_title, chapters) = chapters_from_items(items);
+    let title = heading_title.or_else(|| {
+        first(root, "title")
+            .map(dom::text)
+            .filter(|t| !t.is_empty())
+    });
+    let author = first(root, "meta[name=author]")
+        .and_then(|m| m.attr("content"))
+        .map(dom::collapse)
+        .filter(|a| !a.is_empty());
+    let language = root.attr("lang").map(str::to_string);
+    Found {
+        story: Story {
+            title_line: title.clone(),
+            description: Vec::new(),
+            chapters,
+        },
+        metadata: Sidecar {
+            title,
+            author,
+            language,
+            ..Sidecar::default()
+        },
+        layout: "HTML page",
+        warnings,
+    }
+}
+
+/// FanFicFare's HTML: the title and author in the `<h1>`, a table of `Label:` rows, a
+/// table of contents, then one `<h2>` per chapter.
+fn fanficfare(document: &Html) -> Option<Found> {
+    let root = document.root_element();
+    first(root, "a[name=TOCTOP]")?;
+    let heading = first(root, "h1")?;
+    let links: Vec<ElementRef> = heading.select(&selector("a")).collect();
+    let title = links
+        .first()
+        .map(|a| dom::text(*a))
+        .filter(|t| !t.is_empty());
+    let author = first(heading, "a.authorlink")
+        .or_else(|| links.get(1).copied())
+        .map(dom::text)
+        .filter(|a| !a.is_empty());
+    let source = links
+        .first()
+        .and_then(|a| a.attr("href"))
+        .map(str::to_string);
+    let mut metadata = Sidecar {
+        title: title.clone(),
+        author,
+        source,
+        ..Sidecar::default()
+    };
+    let mut tags = Vec::new();
+    let mut description = Vec::new();
+    for row in root.select(&selector("table.full tr")) {
+        let cells: Vec<ElementRef> = row.select(&selector("td")).collect();
+        let [label, value] = cells.as_slice() else {
+            continue;
+        };
+        let value_text = dom::text(*value);
+        match dom::text(*label).trim_end_matches(':') {
+            "Category" | "Genre" | "Characters" | "Relationships" => {
+                tags.extend(split_list(&value_text))
+            }
+            "Language" => metadata.language = language_tag(&value_text),
+            "Published" => {
+                let day: String = value_text.chars().take(10).collect();
+                metadata.published = Some(DateValue::Text(day));
+            }
+            "Summary" => description = dom::paragraphs(*value),
+            _ => {}
+        }
+    }
+    if let Some(date) = &metadata.published {
+        if crate::sidecar::published_date(date).is_err() {
+            metadata.published = None;
+        }
+    }
+    metadata.tags = (!tags.is_empty()).then_some(tags);
+    let body = first(root, "body").unwrap_or(root);
+    let (items, images) = dom::items(body);
+    let mut warnings = Vec::new();
+    warn_about_images(&images, &mut warnings);
+    let (_, chapters) = chapters_from_items(items);
+    // Before the first chapter: the title and the table of labels, now metadata.
+    let chapters = chapters
+        .into_iter()
+        .filter(|c| c.title.is_some() && !is_contents_title(c.title.as_deref()))
+        .collect();
+    Some(Found {
+        story: Story {
+            title_line: title,
+            description,
+            chapters,
+        },
+        metadata,
+        layout: "FanFicFare",
+        warnings,
+    })
+}
+
+/// A page as a chapter: titled by the contents, else by its first heading.
+pub(super) fn chapter_of(page: dom::Page, label: Option<String>) -> RawChapter {
+    let mut chapter = RawChapter {
+        title: label,
+        ..RawChapter::default()
+    };
+    let mut items = page.items.into_iter().peekable();
+    if let Some(Item::Heading { text, .. }) = items.peek() {
+        if chapter.title.is_none() || chapter.title.as_deref() == Some(text.as_str()) {
+            chapter.title = Some(text.clone());
+            items.next();
+        }
+    }
+    for item in items {
+        chapter.blocks.push(match item {
+            Item::Heading { text, .. } => RawBlock::Heading(Paragraph::plain(text)),
+            Item::Block(block) => block,
+        });
+    }
+    for (before, paragraphs) in page.notes {
+        chapter.notes.push(RawNote {
+            origin: if before {
+                NoteOrigin::Top
+            } else {
+                NoteOrigin::Bottom
+            },
+            paragraphs,
+        });
+    }
+    conventions::take_edge_notes(&mut chapter);
+    chapter
+}
+
+/// Fimfiction's HTML download: the story's title and author in a `header`, then one
+/// `article.chapter` per chapter, with `aside.authors-note` for the author's notes.
+fn fimfiction(document: &Html) -> Option<Found> {
+    let root = document.root_element();
+    let articles: Vec<ElementRef> = root.select(&selector("article.chapter")).collect();
+    if articles.is_empty() {
+        return None;
+    }
+    let header = first(root, "body > header");
+    let title = header
+        .and_then(|h| first(h, "h1"))
+        .map(dom::text)
+        .or_else(|| first(root, "title").map(dom::text))
+        .filter(|t| !t.is_empty());
+    let author = header
+        .and_then(|h| first(h, "a[href*='/user/']"))
+        .map(dom::text)
+        .filter(|a| !a.is_empty());
+    let source = header
+        .and_then(|h| first(h, "h1 a[href]"))
+        .and_then(|a| a.attr("href"))
+        .map(str::to_string);
+    let mut warnings = Vec::new();
+    let mut chapters = Vec::new();
+    for article in articles {
+        let page = dom::page(article);
+        warn_about_images(&page.images, &mut warnings);
+        chapters.push(chapter_of(page, None));
+    }
+    Some(Found {
+        story: Story {
+            title_line: title.clone(),
+            description: Vec::new(),
+            chapters,
+        },
+        metadata: Sidecar {
+            title,
+            author,
+            source,
+            publisher: Some("Fimfiction".to_string()),
+            ..Sidecar::default()
+        },
+        layout: "Fimfiction",
+        warnings,
+    })
+}
+
+fn is_contents_title(title: Option<&str>) -> bool {
+    title.is_some_and(|t| {
+        matches!(
+            t.trim().to_lowercase().as_str(),
+            "table of contents" | "contents"
+        )
+    })
+}
+
+/// Splits a page's items into chapters at the headings of the chapter level: the top
+/// level that appears more than once, or the level below a single top heading, which then
+/// titles the book.
+pub(super) fn chapters_from_items(items: Vec<Item>) -> (Option<String>, Vec<RawChapter>) {
+    let levels: Vec<u8> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Heading { level, .. } => Some(*level),
+            Item::Block(_) => None,
+        })
+        .collect();
+    let count = |l: u8| levels.iter().filter(|&&x| x == l).count();
+    let top = levels.iter().copied().min();
+    let (book_level, chapter_level) = match top {
+        Some(top) if count(top) == 1 && levels.iter().any(|&l| l > top) => {
+            let next = levels.iter().copied().filter(|&l| l > top).min();
+            (Some(top), next)
+        }
+        other => (None, other),
+    };
+    let mut book_title = None;
+    let mut chapters = Vec::new();
+    let mut chapter = RawChapter::default();
+    for item in items {
+        match item {
+            Item::Heading { level, text } if Some(level) == book_level => {
+                book_title = Some(text);
+            }
+            Item::Heading { level, text } if Some(level) == chapter_level => {
+                if chapter.title.is_some() || !chapter.blocks.is_empty() {
+                    chapters.push(std::mem::take(&mut chapter));
+                }
+                chapter.title = Some(text);
+            }
+            Item::Heading { text, .. } => chapter
+                .blocks
+                .push(RawBlock::Heading(Paragraph::plain(text))),
+            Item::Block(block) => chapter.blocks.push(block),
+        }
+    }
+    if chapter.title.is_some() || !chapter.blocks.is_empty() {
+        chapters.push(chapter);
+    }
+    for chapter in &mut chapters {
+        take_edge_notes(chapter);
+    }
+    (book_title, chapters)
+}
+
+/// AO3's HTML download, or the concatenated pages of its EPUB: a `#preface` with the
+/// work's metadata, `#chapters`, and an `#afterword` with the end notes.
+pub(super) fn ao3(document: &Html) -> Option<Found> {
+    let root = document.root_element();
+    // calibre, splitting the page for an EPUB, repeats the preface's `div` on each piece
+    // and renames every class it does not need.
+    let prefaces: Vec<ElementRef> = root.select(&selector("div#preface")).collect();
+    first(root, "div#chapters")?;
+    let preface = *prefaces.first()?;
+    let mut warnings = Vec::new();
+    let mut metadata = Sidecar {
+        publisher: Some("Archive of Our Own".to_string()),
+        ..Sidecar::default()
+    };
+    let mut tags = Vec::new();
+    let (dt, author_link, link, quote) = (
+        selector("dl > dt"),
+        selector(".byline a[rel=author]"),
+        selector("a[href]"),
+        selector("blockquote.userstuff"),
+    );
+    let labels: Vec<ElementRef> = prefaces.iter().flat_map(|p| p.select(&dt)).collect();
+    for label in labels {
+        let Some(value) = next_element(label).filter(|e| e.value().name() == "dd") else {
+            continue;
+        };
+        let label = dom::text(label).trim_end_matches(':').to_lowercase();
+        match label.as_str() {
+            "fandom" | "fandoms" | "relationship" | "relationships" | "character"
+            | "characters" | "additional tags" => {
+                let links: Vec<String> = value.select(&selector("a")).map(dom::text).collect();
+                if links.is_empty() {
+                    tags.extend(split_list(&dom::text(value)));
+                } else {
+                    tags.extend(links.into_iter().filter(|t| !t.is_empty()));
+                }
+            }
+            "language" => metadata.language = language_tag(&dom::text(value)),
+            "series" => {
+                let text = dom::text(value);
+                let name = first(value, "a").map(dom::text);
+                let index = text
+                    .strip_prefix("Part ")
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .and_then(|n| n.parse::<i64>().ok());
+                metadata.series = name.filter(|n| !n.is_empty());
+                metadata.series_index = index.map(Number::Integer);
+            }
+            "stats" => {
+                let text = value.text().collect::<String>();
+                if let Some(date) = stat(&text, "Published:") {
+                    metadata.published = Some(DateValue::Text(date));
+                }
+            }
+            _ => {}
+        }
+    }
+    metadata.tags = (!tags.is_empty()).then_some(tags);
+    metadata.title = prefaces
+        .iter()
+        .find_map(|p| first(*p, "h1"))
+        .or_else(|| first(preface, "p b"))
+        .map(dom::text)
+        .filter(|t| !t.is_empty());
+    let mut authors: Vec<String> = Vec::new();
+    for author in prefaces.iter().flat_map(|p| p.select(&author_link)) {
+        let name = dom::text(author);
+        if !name.is_empty() && !authors.contains(&name) {
+            authors.push(name);
+        }
+    }
+    metadata.author = (!authors.is_empty()).then(|| authors.join(", "));
+    metadata.source = prefaces
+        .iter()
+        .flat_map(|p| p.select(&link))
+        .filter_map(|a| a.attr("href"))
+        .find(|href| href.contains("archiveofourown.org/works/") && !href.contains("/comments"))
+        .map(|href| href.replacen("http://", "https://", 1));
+
+    // The summary and the work's notes are labelled by the paragraph before them.
+    let mut description = Vec::new();
+    let mut work_notes = Vec::new();
+    for block in prefaces.iter().flat_map(|p| p.select(&quote)) {
+        match previous_label(block).as_deref() {
+            Some("Summary") => description = dom::paragraphs(block),
+            Some("Notes") => work_notes = dom::paragraphs(block),
+            _ => {}
+        }
+    }
+    let mut chapters: Vec<RawChapter> = Vec::new();
+    let mut images = Vec::new();
+    for area in root.select(&selector("div#chapters")) {
+        for child in area.child_elements() {
+            let classes: Vec<&str> = child.value().classes().collect();
+            let name = child.value().name();
+            if name == "h2" && classes.contains(&"toc-heading") {
+                chapters.push(RawChapter {
+                    title: Some(dom::text(child)).filter(|t| !t.is_empty()),
+                    ..RawChapter::default()
+                });
+            } else if name == "div"
+                && ((classes.contains(&"meta") && classes.contains(&"group"))
+                    || first(child, "h2.heading").is_some())
+            {
+                let mut chapter = RawChapter {
+                    title: first(child, "h2.heading")
+                        .map(dom::text)
+                        .filter(|t| !t.is_empty()),
+                    ..RawChapter::default()
+                };
+                for block in child.select(&selector("blockquote.userstuff")) {
+                    match previous_label(block).as_deref() {
+                        Some("Chapter Summary") => {
+                            chapter.blocks.push(RawBlock::Quote(dom::blocks(block)));
+                        }
+                        Some("Chapter Notes") => chapter.notes.push(RawNote {
+                            origin: NoteOrigin::Top,
+                            paragraphs: dom::paragraphs(block),
+                        }),
+                        _ => {}
+                    }
+                }
+                chapters.push(chapter);
+            } else if name == "div" && classes.iter().any(|c| c.starts_with("userstuff")) {
+                // calibre, which makes AO3's EPUBs, numbers the class: `userstuff2`.
+                let (items, found_images) = dom::items(child);
+                images.extend(found_images);
+                if chapters.is_empty() {
+                    chapters.push(RawChapter::default());
+                }
+                if let Some(chapter) = chapters.last_mut() {
+                    chapter
+                        .blocks
+                        .extend(items.into_iter().map(|item| match item {
+                            Item::Heading { text, .. } => RawBlock::Heading(Paragraph::plain(text)),
+                            Item::Block(block) => block,
+                        }));
+                }
+            } else if child
+                .value()
+                .id()
+                .is_some_and(|id| id.starts_with("endnotes"))
+            {
+                if let (Some(chapter), Some(notes)) =
+                    (chapters.last_mut(), first(child, "blockquote.userstuff"))
+                {
+                    chapter.notes.push(RawNote {
+                        origin: NoteOrigin::Bottom,
+                        paragraphs: dom::paragraphs(notes),
+                    });
+                }
+            }
+        }
+    }
+    if !work_notes.is_empty() {
+        if let Some(chapter) = chapters.first_mut() {
+            chapter.notes.insert(
+                0,
+                RawNote {
+                    origin: NoteOrigin::Top,
+                    paragraphs: work_notes,
+                },
+            );
+        }
+    }
+    if let Some(end) = first(root, "div#endnotes blockquote.userstuff")
+        .or_else(|| first(root, "div#afterword blockquote.userstuff"))
+    {
+        if let Some(chapter) = chapters.last_mut() {
+            chapter.notes.push(RawNote {
+                origin: NoteOrigin::Bottom,
+                paragraphs: dom::paragraphs(end),
+            });
+        }
+    }
+    warn_about_images(&images, &mut warnings);
+    Some(Found {
+        story: Story {
+            title_line: metadata.title.clone(),
+            description,
+            chapters,
+        },
+        metadata,
+        layout: "Archive of Our Own",
+        warnings,
+    })
+}
+
+fn next_element(element: ElementRef) -> Option<ElementRef> {
+    element.next_siblings().find_map(ElementRef::wrap)
+}
+
+/// The text of the `<p>` just before an element: AO3's labels ("Summary", "Notes").
+fn previous_label(element: ElementRef) -> Option<String> {
+    element
+        .prev_siblings()
+        .find_map(ElementRef::wrap)
+        .filter(|e| e.value().name() == "p")
+        .map(dom::text)
+        .map(|t| t.trim_end_matches(':').to_string())
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The value after a label in AO3's stats line, such as the date after "Published:".
+fn stat(text: &str, label: &str) -> Option<String> {
+    let rest = text.split(label).nth(1)?;
+    rest.split_whitespace().next().map(str::to_string)
+}
+
+/// A language as AO3 names it, as a BCP 47 tag.
+pub(super) fn language_tag(name: &str) -> Option<String> {
+    const LANGUAGES: &[(&str, &str)] = &[
+        ("english", "en"),
+        ("español", "es"),
+        ("français", "fr"),
+        ("deutsch", "de"),
+        ("italiano", "it"),
+        ("português brasileiro", "pt-BR"),
+        ("português europeu", "pt-PT"),
+        ("português", "pt"),
+        ("русский", "ru"),
+        ("polski", "pl"),
+        ("nederlands", "nl"),
+        ("中文-普通话 國語", "zh"),
+        ("中文", "zh"),
+        ("日本語", "ja"),
+        ("한국어", "ko"),
+        ("bahasa indonesia", "id"),
+        ("tiếng việt", "vi"),
+        ("suomi", "fi"),
+        ("svenska", "sv"),
+        ("norsk", "no"),
+        ("dansk", "da"),
+        ("türkçe", "tr"),
+        ("čeština", "cs"),
+        ("magyar", "hu"),
+        ("українська", "uk"),
+        ("العربية", "ar"),
+        ("עברית", "he"),
+        ("ελληνικά", "el"),
+        ("català", "ca"),
+        ("română", "ro"),
+        ("filipino", "fil"),
+        ("ไทย", "th"),
+    ];
+    let name = name.trim().to_lowercase();
+    LANGUAGES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, tag)| tag.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_that_repeat_start_chapters_under_a_lone_title() {
+        let found = read_html(
+            "<html lang=fr><head><title>Page</title><meta name=author content=' Ann '></head>\
+             <body><h1>The Book</h1><h2>One</h2><p>First.</p><h2>Two</h2><p>Second.</p>\
+             <h3>Inside</h3><p>More.</p></body></html>",
+        )
+        .expect("a story");
+        assert_eq!(found.metadata.title.as_deref(), Some("The Book"));
+        assert_eq!(found.metadata.author.as_deref(), Some("Ann"));
+        assert_eq!(found.metadata.language.as_deref(), Some("fr"));
+        let titles: Vec<_> = found
+            .story
+            .chapters
+            .iter()
+            .map(|c| c.title.clone())
+            .collect();
+        assert_eq!(titles, [Some("One".to_string()), Some("Two".to_string())]);
+        assert_eq!(found.story.chapters[1].blocks.len(), 3);
+    }
+
+    #[test]
+    fn languages_by_name() {
+        assert_eq!(language_tag("English").as_deref(), Some("en"));
+        assert_eq!(
+            language_tag(" Português brasileiro ").as_deref(),
+            Some("pt-BR")
+        );
+        assert_eq!(language_tag("Klingon"), None);
+    }
+}

@@ -1,0 +1,387 @@
+//! Downloads people have: HTML and EPUB stories from the big archives, and files that are
+//! not stories at all. The committed fixtures are written for these tests; the real
+//! downloads in `../shared/samples/exports/` are read from there when it exists, and must
+//! exist when `REQUIRE_SHARED_SAMPLES=1`.
+
+mod common;
+
+use common::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Builds the given files into a new folder with `--json`; gives the folder, the exit code
+/// and each story's record by input file name.
+fn build_json(files: &[PathBuf]) -> (tempfile::TempDir, i32, Vec<serde_json::Value>) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let output = run(ficbind(&project_dir())
+        .arg("build")
+        .args(files)
+        .arg("--json")
+        .arg("-o")
+        .arg(out.path()));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("the report is JSON ({e}): {}", stderr(&output)));
+    let stories = report["stories"].as_array().cloned().unwrap_or_default();
+    (out, output.status.code().unwrap_or(-1), stories)
+}
+
+fn record<'a>(stories: &'a [serde_json::Value], file: &str) -> &'a serde_json::Value {
+    stories
+        .iter()
+        .find(|s| s["input"].as_str().is_some_and(|i| i.ends_with(file)))
+        .unwrap_or_else(|| panic!("no record for {file}: {stories:?}"))
+}
+
+/// A small EPUB 3 in the layout tools write: a title page, a navigation document and two
+/// chapters, one with an author's note marked as Fimfiction marks them.
+fn write_epub(path: &Path) {
+    let file = std::fs::File::create(path).expect("the book is created");
+    let mut zip = zip::ZipWriter::new(file);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let page = |title: &str, body: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\
+             <head><title>{title}</title></head><body>{body}</body></html>"
+        )
+    };
+    let files: Vec<(&str, String)> = vec![
+        ("mimetype", "application/epub+zip".to_string()),
+        (
+            "META-INF/container.xml",
+            "<?xml version=\"1.0\"?><container version=\"1.0\" \
+             xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>\
+             <rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\
+             </rootfiles></container>"
+                .to_string(),
+        ),
+        (
+            "OEBPS/content.opf",
+            "<?xml version=\"1.0\"?><package xmlns=\"http://www.idpf.org/2007/opf\" version=\"3.0\" \
+             unique-identifier=\"id\"><metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\
+             <dc:identifier id=\"id\">urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427</dc:identifier>\
+             <dc:title>Harbour &amp; Light</dc:title><dc:creator>June Marlow</dc:creator>\
+             <dc:language>en</dc:language><dc:subject>Sea</dc:subject><dc:subject>Friendship</dc:subject>\
+             <dc:description>&lt;p&gt;A lighthouse keeper and a &lt;i&gt;storm&lt;/i&gt;.&lt;/p&gt;</dc:description>\
+             <dc:date>2019-07-01</dc:date><meta name=\"calibre:series\" content=\"Lights\"/>\
+             <meta name=\"calibre:series_index\" content=\"3\"/></metadata><manifest>\
+             <item id=\"nav\" href=\"nav.xhtml\" media-type=\"application/xhtml+xml\" properties=\"nav\"/>\
+             <item id=\"t\" href=\"title_page.xhtml\" media-type=\"application/xhtml+xml\"/>\
+             <item id=\"c1\" href=\"text/ch1.xhtml\" media-type=\"application/xhtml+xml\"/>\
+             <item id=\"c2\" href=\"text/ch2.xhtml\" media-type=\"application/xhtml+xml\"/>\
+             </manifest><spine><itemref idref=\"t\"/><itemref idref=\"c1\"/><itemref idref=\"c2\"/></spine></package>"
+                .to_string(),
+        ),
+        (
+            "OEBPS/nav.xhtml",
+            page(
+                "Contents",
+                "<nav epub:type=\"toc\"><ol><li><a href=\"text/ch1.xhtml\">The Lamp</a></li>\
+                 <li><a href=\"text/ch2.xhtml#top\">The Storm</a></li></ol></nav>",
+            ),
+        ),
+        (
+            "OEBPS/title_page.xhtml",
+            page("Title", "<h1>Harbour &amp; Light</h1><p>by June Marlow</p>"),
+        ),
+        (
+            "OEBPS/text/ch1.xhtml",
+            page(
+                "1",
+                "<h2>The Lamp</h2><div class=\"authors-note\"><p>My first story.</p></div>\
+                 <p>The keeper climbed the stairs at dusk, as she had for thirty years.</p>\
+                 <p>\"Again,\" she said to the lamp, and struck the match.</p>",
+            ),
+        ),
+        (
+            "OEBPS/text/ch2.xhtml",
+            page(
+                "2",
+                "<p>The storm came in from the west before midnight.</p><hr/>\
+                 <p>By morning the sea was <em>calm</em> again.</p>",
+            ),
+        ),
+    ];
+    for (name, text) in files {
+        zip.start_file(name, stored).expect("an entry");
+        zip.write_all(text.as_bytes()).expect("written");
+    }
+    zip.finish().expect("the book is finished");
+}
+
+#[test]
+fn each_download_format_becomes_a_book_with_its_metadata() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let epub = dir.path().join("harbour.epub");
+    write_epub(&epub);
+    let fixtures = project_dir().join("tests/fixtures/downloads");
+    let ao3 = fixtures.join("ao3-style.html");
+    let page = fixtures.join("plain-page.html");
+    let (out, code, stories) = build_json(&[ao3, page, epub]);
+    assert_eq!(code, 0, "{stories:?}");
+
+    let ao3 = record(&stories, "ao3-style.html");
+    assert_eq!(ao3["title"], "The Salt Road");
+    assert_eq!(ao3["chapters"], 2);
+    assert_eq!(
+        ao3["notes"], 4,
+        "work notes, chapter notes, chapter end notes, end notes"
+    );
+    let page = record(&stories, "plain-page.html");
+    assert_eq!(page["title"], "Lantern Hours");
+    assert_eq!(page["chapters"], 2);
+    assert!(
+        page["warnings"]
+            .to_string()
+            .contains("https://example.org/map.png"),
+        "a remote picture is named: {page}"
+    );
+    let epub = record(&stories, "harbour.epub");
+    assert_eq!(epub["title"], "Harbour & Light");
+    assert_eq!(epub["chapters"], 2, "the title page is not a chapter");
+    assert_eq!(epub["notes"], 1);
+
+    // What the reader found went into the books.
+    let books = files_in(out.path());
+    let opf = |name: &str| {
+        let book = books
+            .iter()
+            .find(|b| b.to_string_lossy().contains(name))
+            .unwrap_or_else(|| panic!("no book {name}: {books:?}"));
+        let entries = epub_entries(book);
+        let text = |suffix: &str| {
+            entries
+                .iter()
+                .find(|(n, _)| n.ends_with(suffix))
+                .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default()
+        };
+        (text("content.opf"), text("contents.xhtml"))
+    };
+    let (ao3_opf, _) = opf("the-salt-road");
+    for expected in [
+        "<dc:creator id=\"author\">Wren Hollis, Tam Ashby</dc:creator>",
+        "<dc:publisher>Archive of Our Own</dc:publisher>",
+        "<dc:source>https://archiveofourown.org/works/4242</dc:source>",
+        "<dc:subject>Mara/Ilse</dc:subject>",
+        "<dc:date>2021-03-04T00:00:00Z</dc:date>",
+        "<meta name=\"calibre:series\" content=\"Coast Tales\"/>",
+        "<dc:language>en</dc:language>",
+        "<dc:description>Two travellers and a cart of salt.</dc:description>",
+    ] {
+        assert!(ao3_opf.contains(expected), "{expected} in:\n{ao3_opf}");
+    }
+    let (epub_opf, contents) = opf("harbour-light");
+    for expected in [
+        "<dc:creator id=\"author\">June Marlow</dc:creator>",
+        "<dc:subject>Friendship</dc:subject>",
+        "<meta name=\"calibre:series_index\" content=\"3\"/>",
+        "<dc:description>A lighthouse keeper and a storm.</dc:description>",
+    ] {
+        assert!(epub_opf.contains(expected), "{expected} in:\n{epub_opf}");
+    }
+    assert!(
+        contents.contains("The Lamp") && contents.contains("The Storm"),
+        "{contents}"
+    );
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
+}
+
+#[test]
+fn a_folder_of_mixed_downloads_converts_what_it_can_and_names_the_rest() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let project = project_dir();
+    std::fs::copy(
+        project.join("stories/dont-leave.txt"),
+        dir.path().join("a.txt"),
+    )
+    .unwrap();
+    std::fs::copy(
+        project.join("tests/fixtures/markdown/lantern-keeper.md"),
+        dir.path().join("b.md"),
+    )
+    .unwrap();
+    std::fs::copy(
+        project.join("tests/fixtures/downloads/ao3-style.html"),
+        dir.path().join("c.html"),
+    )
+    .unwrap();
+    write_epub(&dir.path().join("d.epub"));
+    let mut kindle = vec![0u8; 60];
+    kindle.extend_from_slice(b"BOOKMOBI");
+    kindle.extend(std::iter::repeat_n(7u8, 200));
+    std::fs::write(dir.path().join("e.azw3"), &kindle).unwrap();
+    // An .azw3 is not picked up by a folder scan; named on the command line, it is read
+    // and refused. A PDF named .txt is refused by its content.
+    std::fs::write(dir.path().join("f.txt"), b"%PDF-1.7\n%\xe2\xe3\n1 0 obj\n").unwrap();
+    let (out, code, stories) = build_json(&[dir.path().to_owned(), dir.path().join("e.azw3")]);
+    assert_eq!(code, 1, "{stories:?}");
+    let written = stories.iter().filter(|s| s["status"] == "written").count();
+    assert_eq!(written, 4, "{stories:?}");
+    let kindle = record(&stories, "e.azw3");
+    assert!(
+        kindle["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Kindle book"),
+        "{kindle}"
+    );
+    let pdf = record(&stories, "f.txt");
+    assert!(pdf["error"].as_str().unwrap_or("").contains("PDF"), "{pdf}");
+    assert_eq!(files_in(out.path()).len(), 4);
+}
+
+#[test]
+fn hostile_epubs_are_refused_with_the_problem_named() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    // Not a zip at all, a zip without a package document, and a page that leaves the book.
+    std::fs::write(
+        dir.path().join("junk.epub"),
+        b"just some text, named like a book",
+    )
+    .unwrap();
+    let no_opf = dir.path().join("no-opf.epub");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&no_opf).unwrap());
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("mimetype", stored).unwrap();
+        zip.write_all(b"application/epub+zip").unwrap();
+        zip.start_file("OEBPS/page.xhtml", stored).unwrap();
+        zip.write_all(b"<html><body><p>Hi</p></body></html>")
+            .unwrap();
+        zip.finish().unwrap();
+    }
+    let (out, code, stories) = build_json(&[dir.path().join("junk.epub"), no_opf]);
+    assert_eq!(code, 1);
+    assert!(record(&stories, "junk.epub")["error"]
+        .as_str()
+        .unwrap_or("")
+        .contains("EPUB cannot be read"));
+    assert!(record(&stories, "no-opf.epub")["error"]
+        .as_str()
+        .unwrap_or("")
+        .contains("no package document"));
+    assert!(files_in(out.path()).is_empty(), "no partial book");
+}
+
+/// What each real download must become: (file, title, chapters, at least this many notes),
+/// or the words its refusal must hold.
+enum Expect {
+    Book(&'static str, usize, usize),
+    Refused(&'static str),
+}
+
+#[test]
+fn every_real_download_becomes_a_book_or_is_refused_by_name() {
+    let samples = project_dir().join("../shared/samples/exports");
+    if !samples.is_dir() {
+        assert_ne!(
+            std::env::var("REQUIRE_SHARED_SAMPLES").as_deref(),
+            Ok("1"),
+            "REQUIRE_SHARED_SAMPLES=1 but {} is missing",
+            samples.display()
+        );
+        eprintln!(
+            "skipping the real downloads: {} is missing",
+            samples.display()
+        );
+        return;
+    }
+    use Expect::*;
+    let cases: &[(&str, Expect)] = &[
+        (
+            "ao3/ao3-218676-fire-and-feather.html",
+            Book("Fire and Feather", 3, 5),
+        ),
+        (
+            "ao3/ao3-218676-fire-and-feather.epub",
+            Book("Fire and Feather", 3, 5),
+        ),
+        (
+            "ao3/ao3-23009290-my-aim-is-steady-and-true.html",
+            Book("My Aim Is Steady and True", 1, 2),
+        ),
+        (
+            "ao3/ao3-23009290-my-aim-is-steady-and-true.epub",
+            Book("My Aim Is Steady and True", 1, 2),
+        ),
+        (
+            "ao3/ao3-334557-the-world-on-his-wrist.html",
+            Book("The World on His Wrist", 8, 0),
+        ),
+        (
+            "ao3/ao3-334557-the-world-on-his-wrist.epub",
+            Book("The World on His Wrist", 8, 0),
+        ),
+        (
+            "ao3/ao3-218676-fire-and-feather.azw3",
+            Refused("Kindle book"),
+        ),
+        (
+            "ao3/ao3-218676-fire-and-feather.mobi",
+            Refused("Kindle book"),
+        ),
+        ("ao3/ao3-218676-fire-and-feather.pdf", Refused("PDF")),
+        (
+            "fanficfare/fanficfare-test1-sid2.epub",
+            Book("Test Story Title 2", 9, 0),
+        ),
+        (
+            "fanficfare/fanficfare-test1-sid2.html",
+            Book("Test Story Title 2", 9, 0),
+        ),
+        (
+            "fanficfare/fanficfare-test1-sid2.mobi",
+            Refused("Kindle book"),
+        ),
+        (
+            "fimfarchive/fimfarchive-fpub-9-redacted.epub",
+            Book("The Greatest Equine Who Has Ever Lived!", 1, 0),
+        ),
+        (
+            "fimfarchive/fimfarchive-index-json-entry.json",
+            Refused("JSON"),
+        ),
+        (
+            "fimfiction/CONSTRUCTED-fimfiction-story-download.html",
+            Book("The Lamp Above the Door", 2, 2),
+        ),
+    ];
+    let files: Vec<PathBuf> = cases.iter().map(|(f, _)| samples.join(f)).collect();
+    let (out, _, stories) = build_json(&files);
+    let mut wrong = Vec::new();
+    for (file, expect) in cases {
+        let story = record(&stories, file);
+        match expect {
+            Book(title, chapters, notes) => {
+                let got = (
+                    story["title"].as_str().unwrap_or(""),
+                    story["chapters"].as_u64().unwrap_or(0) as usize,
+                    story["notes"].as_u64().unwrap_or(0) as usize,
+                );
+                // Titles are typeset (the rules may curl a quote), so compare loosely.
+                if !got.0.eq_ignore_ascii_case(title)
+                    || got.1 != *chapters
+                    || got.2 < *notes
+                    || story["status"] != "written"
+                {
+                    wrong.push(format!(
+                        "{file}: {got:?}, wanted ({title:?}, {chapters}, ≥{notes}): {story}"
+                    ));
+                }
+            }
+            Refused(what) => {
+                let error = story["error"].as_str().unwrap_or("");
+                if !error.contains(what) {
+                    wrong.push(format!("{file}: wanted a refusal naming {what:?}: {story}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let books = files_in(out.path());
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
+}
