@@ -238,15 +238,15 @@ fn output_folder_may_be_the_input_folder() {
 #[test]
 fn an_input_named_like_its_book_is_never_overwritten() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    // Given explicitly, a story may carry any name, even the one its book would get.
-    let story = " Clash\n\nThis file must survive.\n";
-    fs::write(dir.path().join("clash.epub"), story).unwrap();
+    // An EPUB given as a story has the very name its new book would get.
+    fs::write(dir.path().join("clash.txt"), " Clash\n\nThis book must survive.\n").unwrap();
+    let first = run(ficbind(dir.path()).args(["build", "clash.txt", "-o", "first"]));
+    assert!(first.status.success(), "{}", stderr(&first));
+    fs::rename(dir.path().join("first/clash.epub"), dir.path().join("clash.epub")).unwrap();
+    let original = fs::read(dir.path().join("clash.epub")).unwrap();
     let output = run(ficbind(dir.path()).args(["build", "clash.epub", "-o", "."]));
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(
-        fs::read_to_string(dir.path().join("clash.epub")).unwrap(),
-        story
-    );
+    assert_eq!(fs::read(dir.path().join("clash.epub")).unwrap(), original);
     assert!(dir.path().join("clash-2.epub").is_file());
 }
 

@@ -135,14 +135,17 @@ pub struct Read {
 
 /// The format of a file: what its bytes say it is, then what its extension says.
 pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, ReadError> {
-    if sniff::is_epub(bytes) {
+    let named = extension_format(path);
+    // A zip named .epub whose `mimetype` is missing or damaged is still read as a book,
+    // so that what is wrong with it can be said.
+    if sniff::is_epub(bytes) || (named == Some(Format::Epub) && sniff::is_zip(bytes)) {
         return Ok(Format::Epub);
     }
     if sniff::is_html(bytes) {
         return Ok(Format::Html);
     }
     sniff::refuse_non_story(bytes)?;
-    match extension_format(path) {
+    match named {
         // A file named .epub that is no EPUB is broken, not a text story.
         Some(Format::Epub) => Err(ReadError::BrokenEpub(
             "it is not a zip archive with an EPUB `mimetype`".to_string(),

@@ -105,7 +105,7 @@ pub fn refuse_non_story(bytes: &[u8]) -> Result<(), NotAStory> {
     }
 }
 
-fn is_zip(b: &[u8]) -> bool {
+pub(super) fn is_zip(b: &[u8]) -> bool {
     b.starts_with(b"PK\x03\x04")
 }
 
