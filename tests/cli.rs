@@ -239,10 +239,18 @@ fn output_folder_may_be_the_input_folder() {
 fn an_input_named_like_its_book_is_never_overwritten() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     // An EPUB given as a story has the very name its new book would get.
-    fs::write(dir.path().join("clash.txt"), " Clash\n\nThis book must survive.\n").unwrap();
+    fs::write(
+        dir.path().join("clash.txt"),
+        " Clash\n\nThis book must survive.\n",
+    )
+    .unwrap();
     let first = run(ficbind(dir.path()).args(["build", "clash.txt", "-o", "first"]));
     assert!(first.status.success(), "{}", stderr(&first));
-    fs::rename(dir.path().join("first/clash.epub"), dir.path().join("clash.epub")).unwrap();
+    fs::rename(
+        dir.path().join("first/clash.epub"),
+        dir.path().join("clash.epub"),
+    )
+    .unwrap();
     let original = fs::read(dir.path().join("clash.epub")).unwrap();
     let output = run(ficbind(dir.path()).args(["build", "clash.epub", "-o", "."]));
     assert!(output.status.success(), "{}", stderr(&output));
