@@ -401,10 +401,19 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
                 });
             } else if name == "div"
                 && ((classes.contains(&"meta") && classes.contains(&"group"))
-                    || first(child, "h2.heading").is_some())
+                    || first(child, "h2.heading").is_some()
+                    // With its classes renamed: a heading, and no text of the story.
+                    || (first(child, "h2").is_some()
+                        && !classes.iter().any(|c| c.starts_with("userstuff"))
+                        && child
+                            .child_elements()
+                            .filter(|e| e.value().name() == "p")
+                            .count()
+                            <= 3))
             {
                 let mut chapter = RawChapter {
                     title: first(child, "h2.heading")
+                        .or_else(|| first(child, "h2"))
                         .map(dom::text)
                         .filter(|t| !t.is_empty()),
                     ..RawChapter::default()
@@ -422,8 +431,16 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
                     }
                 }
                 chapters.push(chapter);
-            } else if name == "div" && classes.iter().any(|c| c.starts_with("userstuff")) {
-                // calibre, which makes AO3's EPUBs, numbers the class: `userstuff2`.
+            } else if name == "div"
+                && !child
+                    .value()
+                    .id()
+                    .is_some_and(|id| id.starts_with("endnotes"))
+                && (classes.iter().any(|c| c.starts_with("userstuff"))
+                    || first(child, "p").is_some())
+            {
+                // calibre, which makes AO3's EPUBs, numbers the class (`userstuff2`), or
+                // renames it altogether when no style uses it.
                 let (items, found_images) = dom::items(child);
                 images.extend(found_images);
                 if chapters.is_empty() {
