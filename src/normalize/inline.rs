@@ -48,6 +48,48 @@ impl Flat {
         flat
     }
 
+    /// Where the edges land in `text`. Most rules change a few marks of a paragraph, so
+    /// edges in the unchanged text at either end only keep or shift their offsets; the
+    /// ones in between are laid back by `remap`.
+    fn moved_edges(&self, text: &str) -> Vec<usize> {
+        let (before, after) = (self.text.as_bytes(), text.as_bytes());
+        let mut prefix = before.iter().zip(after).take_while(|(a, b)| a == b).count();
+        while !self.text.is_char_boundary(prefix) {
+            prefix -= 1;
+        }
+        let most = before.len().min(after.len()) - prefix;
+        let mut suffix = before
+            .iter()
+            .rev()
+            .zip(after.iter().rev())
+            .take(most)
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !self.text.is_char_boundary(before.len() - suffix) {
+            suffix -= 1;
+        }
+        let suffix_start = before.len() - suffix;
+        let middle: Vec<usize> = self
+            .edges
+            .iter()
+            .map(|&(at, _)| at)
+            .filter(|&at| at > prefix && at < suffix_start)
+            .collect();
+        let mut remapped = remap(&self.text, text, &middle).into_iter();
+        self.edges
+            .iter()
+            .map(|&(at, _)| {
+                if at <= prefix {
+                    at
+                } else if at >= suffix_start {
+                    at + after.len() - before.len()
+                } else {
+                    remapped.next().unwrap_or(after.len())
+                }
+            })
+            .collect()
+    }
+
     /// How many emphasis and strong spans the paragraph holds.
     pub fn spans(&self) -> usize {
         self.edges
@@ -58,8 +100,7 @@ impl Flat {
 
     /// The paragraph again, over `text`: what the rules made of `self.text`.
     pub fn rebuild(&self, text: &str) -> Paragraph {
-        let offsets: Vec<usize> = self.edges.iter().map(|&(at, _)| at).collect();
-        let moved = remap(&self.text, text, &offsets);
+        let moved = self.moved_edges(text);
         let mut stack: Vec<(bool, Vec<Inline>)> = vec![(false, Vec::new())];
         let mut done = 0;
         for (&(_, edge), &at) in self.edges.iter().zip(&moved) {

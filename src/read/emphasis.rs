@@ -21,7 +21,15 @@ pub fn find_emphasis(text: &str) -> Paragraph {
     if memchr::memchr2_iter(b'*', b'_', bytes).nth(1).is_none() {
         return Paragraph::plain(text);
     }
-    let protected = Protected::find(text);
+    // What a web address, tag or comment needs: `:`, `<`, `>` or `ww.`.
+    let protectable = memchr::memchr3(b':', b'<', b'>', bytes).is_some()
+        || memchr::memmem::find(bytes, b"ww.").is_some()
+        || memchr::memmem::find(bytes, b"WW.").is_some();
+    let protected = if protectable {
+        Protected::find(text)
+    } else {
+        Protected::default()
+    };
     Paragraph(emphasis(text, &protected).0)
 }
 
