@@ -470,7 +470,7 @@ impl<R: Read + Seek> Archive<R> {
 }
 
 /// A name that stays inside the folder the book would be unpacked into.
-fn is_safe_name(name: &str) -> bool {
+pub(crate) fn is_safe_name(name: &str) -> bool {
     let drive_letter = name.len() >= 2 && name.as_bytes()[1] == b':';
     let leaves = name.is_empty()
         || name.starts_with('/')
@@ -497,7 +497,7 @@ fn resolve(base: &str, href: &str) -> String {
     parts.join("/")
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

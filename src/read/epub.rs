@@ -10,7 +10,7 @@
 use super::dom::{self, Item};
 use super::html::{self, Found};
 use super::ReadError;
-use crate::check::{MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_TOTAL_BYTES};
+use crate::check::{is_safe_name, percent_decode, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_TOTAL_BYTES};
 use crate::sidecar::{DateValue, Number, Sidecar};
 use crate::story::{Paragraph, RawBlock, Story};
 use quick_xml::events::Event;
@@ -235,7 +235,7 @@ impl<'a> Book<'a> {
                 .by_index_raw(index)
                 .map_err(|e| broken(format!("file {index} of the archive cannot be read ({e})")))?;
             let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-            if name.starts_with('/') || name.contains('\\') || name.split('/').any(|p| p == "..") {
+            if !is_safe_name(&name) {
                 return Err(broken(format!(
                     "the file {name:?} would land outside the book"
                 )));
@@ -424,25 +424,6 @@ fn resolve(from: &str, href: &str) -> String {
         }
     }
     parts.join("/")
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(a), Some(b)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((a * 16 + b) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 struct SpineItem {
