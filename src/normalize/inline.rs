@@ -53,18 +53,12 @@ impl Flat {
     /// ones in between are laid back by `remap`.
     fn moved_edges(&self, text: &str) -> Vec<usize> {
         let (before, after) = (self.text.as_bytes(), text.as_bytes());
-        let mut prefix = before.iter().zip(after).take_while(|(a, b)| a == b).count();
+        let mut prefix = common_prefix(before, after);
         while !self.text.is_char_boundary(prefix) {
             prefix -= 1;
         }
         let most = before.len().min(after.len()) - prefix;
-        let mut suffix = before
-            .iter()
-            .rev()
-            .zip(after.iter().rev())
-            .take(most)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let mut suffix = common_suffix(&before[prefix..], &after[prefix..]).min(most);
         while !self.text.is_char_boundary(before.len() - suffix) {
             suffix -= 1;
         }
@@ -142,8 +136,41 @@ fn close(stack: &mut Vec<(bool, Vec<Inline>)>) {
     }
 }
 
+/// How many bytes two texts share at their start, compared 16 at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let chunks = a.chunks_exact(16).zip(b.chunks_exact(16));
+    let same = chunks.take_while(|(x, y)| x == y).count() * 16;
+    same + a[same..]
+        .iter()
+        .zip(&b[same..])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes two texts share at their end, compared 16 at a time.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let chunks = a.rchunks_exact(16).zip(b.rchunks_exact(16));
+    let same = chunks.take_while(|(x, y)| x == y).count() * 16;
+    same + a[..a.len() - same]
+        .iter()
+        .rev()
+        .zip(b[..b.len() - same].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 /// Text, with each `\n` as a line break.
 fn push_text(inlines: &mut Vec<Inline>, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    if !text.contains('\n') {
+        match inlines.last_mut() {
+            Some(Inline::Text(last)) => last.push_str(text),
+            _ => inlines.push(Inline::Text(text.to_string())),
+        }
+        return;
+    }
     for (n, piece) in text.split('\n').enumerate() {
         if n > 0 {
             inlines.push(Inline::LineBreak);
@@ -322,6 +349,20 @@ mod tests {
                 "{inlines:?} → {changed:?}"
             );
         }
+    }
+
+    #[test]
+    fn common_ends_are_found_past_the_first_chunk() {
+        let a = "a long shared beginning of a paragraph, then: one";
+        let b = "a long shared beginning of a paragraph, then: two";
+        assert_eq!(common_prefix(a.as_bytes(), b.as_bytes()), a.len() - 3);
+        let (c, d) = (
+            "xyz and a long shared ending of thirty bytes",
+            "q and a long shared ending of thirty bytes",
+        );
+        assert_eq!(common_suffix(c.as_bytes(), d.as_bytes()), d.len() - 1);
+        assert_eq!(common_prefix(b"", b"abc"), 0);
+        assert_eq!(common_suffix(b"abc", b"abc"), 3);
     }
 
     #[test]
