@@ -481,7 +481,7 @@ pub(crate) fn is_safe_name(name: &str) -> bool {
 }
 
 /// A manifest `href`, relative to the package document's folder, as an archive name.
-fn resolve(base: &str, href: &str) -> String {
+pub(crate) fn resolve(base: &str, href: &str) -> String {
     let href = href.split('#').next().unwrap_or("");
     let joined = format!("{base}{}", percent_decode(href));
     let mut parts: Vec<&str> = Vec::new();
@@ -497,7 +497,7 @@ fn resolve(base: &str, href: &str) -> String {
     parts.join("/")
 }
 
-pub(crate) fn percent_decode(text: &str) -> String {
+fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -10,7 +10,7 @@
 use super::dom::{self, Item};
 use super::html::{self, Found};
 use super::ReadError;
-use crate::check::{is_safe_name, percent_decode, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_TOTAL_BYTES};
+use crate::check::{is_safe_name, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_TOTAL_BYTES};
 use crate::sidecar::{DateValue, Number, Sidecar};
 use crate::story::{Paragraph, RawBlock, Story};
 use quick_xml::events::Event;
@@ -408,22 +408,8 @@ fn attribute(element: &quick_xml::events::BytesStart, name: &[u8]) -> Option<Str
 
 /// A link from the file `from`, as a path inside the archive, without its fragment.
 fn resolve(from: &str, href: &str) -> String {
-    let href = href.split('#').next().unwrap_or("");
-    let href = percent_decode(href);
-    let mut parts: Vec<&str> = match from.rfind('/') {
-        Some(at) => from[..at].split('/').collect(),
-        None => Vec::new(),
-    };
-    for part in href.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    parts.join("/")
+    let folder = from.rfind('/').map_or("", |at| &from[..=at]);
+    crate::check::resolve(folder, href)
 }
 
 struct SpineItem {
