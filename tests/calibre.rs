@@ -90,6 +90,9 @@ fn a_kindle_round_trip_keeps_contents_order_and_metadata() {
         return;
     }
     let out = build_ok(&["tests/fixtures/full-sidecar.txt", "stories/let-it-go.txt"]);
+    let books = files_in(out.path());
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
     for name in ["fire-ice-winter", "let-it-go"] {
         let book = out.path().join(format!("{name}.epub"));
         let azw3 = out.path().join(format!("{name}.azw3"));

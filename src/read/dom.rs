@@ -17,6 +17,16 @@ pub(super) enum Item {
     Block(RawBlock),
 }
 
+impl Item {
+    /// The item as a block of a chapter: a heading below the chapter's own.
+    pub(super) fn into_block(self) -> RawBlock {
+        match self {
+            Item::Heading { text, .. } => RawBlock::Heading(Paragraph::plain(text)),
+            Item::Block(block) => block,
+        }
+    }
+}
+
 /// Elements whose content is never shown to a reader.
 const DROPPED: &[&str] = &[
     "head", "script", "style", "noscript", "template", "form", "button", "input", "select",
@@ -96,13 +106,7 @@ fn is_note(element: ElementRef) -> bool {
 /// Reads the content of `element` as blocks, headings included as headings.
 pub(super) fn blocks(element: ElementRef) -> Vec<RawBlock> {
     let (items, _) = items(element);
-    items
-        .into_iter()
-        .map(|item| match item {
-            Item::Heading { text, .. } => RawBlock::Heading(Paragraph::plain(text)),
-            Item::Block(block) => block,
-        })
-        .collect()
+    items.into_iter().map(Item::into_block).collect()
 }
 
 /// The element's paragraphs, for places that hold only paragraphs, such as notes.
@@ -298,14 +302,7 @@ impl Reader {
         inner.children(element);
         inner.flush();
         self.images.append(&mut inner.images);
-        inner
-            .items
-            .into_iter()
-            .map(|item| match item {
-                Item::Heading { text, .. } => RawBlock::Heading(Paragraph::plain(text)),
-                Item::Block(block) => block,
-            })
-            .collect()
+        inner.items.into_iter().map(Item::into_block).collect()
     }
 
     fn push(&mut self, block: RawBlock) {

@@ -175,10 +175,7 @@ pub(super) fn chapter_of(page: dom::Page, label: Option<String>) -> RawChapter {
         }
     }
     for item in items {
-        chapter.blocks.push(match item {
-            Item::Heading { text, .. } => RawBlock::Heading(Paragraph::plain(text)),
-            Item::Block(block) => block,
-        });
+        chapter.blocks.push(item.into_block());
     }
     for (before, paragraphs) in page.notes {
         chapter.notes.push(RawNote {
@@ -449,10 +446,7 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
                 if let Some(chapter) = chapters.last_mut() {
                     chapter
                         .blocks
-                        .extend(items.into_iter().map(|item| match item {
-                            Item::Heading { text, .. } => RawBlock::Heading(Paragraph::plain(text)),
-                            Item::Block(block) => block,
-                        }));
+                        .extend(items.into_iter().map(Item::into_block));
                 }
             } else if child
                 .value()
