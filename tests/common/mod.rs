@@ -197,26 +197,48 @@ pub fn require_ace() -> Option<PathBuf> {
     None
 }
 
+/// Ace starts a headless Chromium for every book; on a loaded machine that start sometimes
+/// fails and Ace exits without a report. Such a run says nothing about the book, so it is
+/// tried again; a book that never gets a report still fails the test, with Ace's output.
+const ACE_ATTEMPTS: usize = 3;
+
 /// The violations DAISY Ace reports for one book, as `file: rule (impact)` lines.
 pub fn ace_violations(ace: &Path, book: &Path) -> Vec<String> {
-    let report_dir = tempfile::tempdir().expect("a temporary folder");
-    let mut command = Command::new(ace);
-    command
-        .args(["--silent", "--force", "--outdir"])
-        .arg(report_dir.path())
-        .arg(book);
-    if std::env::var_os("PUPPETEER_EXECUTABLE_PATH").is_none() {
-        command.env("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium");
-    }
-    let output = command.output().expect("Ace runs");
-    let report = std::fs::read(report_dir.path().join("report.json")).unwrap_or_else(|_| {
-        panic!(
-            "Ace wrote no report for {} (exit {:?}): {}",
-            book.display(),
+    let mut failures = Vec::new();
+    let report = loop {
+        let report_dir = tempfile::tempdir().expect("a temporary folder");
+        let mut command = Command::new(ace);
+        command
+            .args(["--force", "--outdir"])
+            .arg(report_dir.path())
+            .arg(book);
+        if std::env::var_os("PUPPETEER_EXECUTABLE_PATH").is_none() {
+            command.env("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium");
+        }
+        let output = command.output().expect("Ace runs");
+        if let Ok(report) = std::fs::read(report_dir.path().join("report.json")) {
+            break report;
+        }
+        failures.push(format!(
+            "attempt {}: exit {:?}\n{}{}",
+            failures.len() + 1,
             output.status.code(),
+            String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
-        )
-    });
+        ));
+        if failures.len() == ACE_ATTEMPTS {
+            panic!(
+                "Ace wrote no report for {} in {ACE_ATTEMPTS} attempts:\n{}",
+                book.display(),
+                failures.join("\n")
+            );
+        }
+        eprintln!(
+            "Ace wrote no report for {}; trying again:\n{}",
+            book.display(),
+            failures.last().map(String::as_str).unwrap_or_default()
+        );
+    };
     let report: serde_json::Value = serde_json::from_slice(&report).expect("Ace's report is JSON");
     let mut violations = Vec::new();
     for page in report["assertions"].as_array().into_iter().flatten() {
