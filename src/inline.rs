@@ -4,10 +4,14 @@
 
 use crate::words::WordCounter;
 use serde::Serialize;
+use smallvec::SmallVec;
+
+/// The runs of a paragraph: most paragraphs are one run of text, held in place.
+pub type Runs = SmallVec<[Inline; 1]>;
 
 /// A paragraph of inline content.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Paragraph(pub Vec<Inline>);
+pub struct Paragraph(pub Runs);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Inline {
@@ -27,9 +31,14 @@ impl Paragraph {
         out
     }
 
+    /// A paragraph of these runs.
+    pub fn new(inlines: Vec<Inline>) -> Paragraph {
+        Paragraph(Runs::from_vec(inlines))
+    }
+
     /// A paragraph of plain text.
     pub fn plain(text: impl Into<String>) -> Paragraph {
-        Paragraph(vec![Inline::Text(text.into())])
+        Paragraph(smallvec::smallvec![Inline::Text(text.into())])
     }
 
     /// Whether the paragraph holds nothing but text, with no inline structure.

@@ -384,7 +384,7 @@ pub struct Outcome {
 /// text they changed.
 pub fn normalize_paragraph(paragraph: &Paragraph, rules: &Rules) -> Outcome {
     if let [Inline::Text(text)] = paragraph.0.as_slice() {
-        if !text.contains('\n') {
+        if memchr::memchr(b'\n', text.as_bytes()).is_none() {
             let (text, counts, ambiguous) = normalize_text(text, rules);
             return Outcome {
                 paragraph: Paragraph::plain(text),
@@ -401,8 +401,14 @@ pub fn normalize_paragraph(paragraph: &Paragraph, rules: &Rules) -> Outcome {
             counts.add(rule, flat.spans());
         }
     }
+    // Many paragraphs with spans need no rule at all; they keep their runs as they are.
+    let paragraph = if text == flat.text {
+        paragraph.clone()
+    } else {
+        flat.rebuild(&text)
+    };
     Outcome {
-        paragraph: flat.rebuild(&text),
+        paragraph,
         counts,
         ambiguous,
     }

@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn emphasis_inside_a_word_does_not_split_it() {
-        let p = Paragraph(vec![
+        let p = Paragraph::new(vec![
             Inline::Emphasis(vec![Inline::Text("un".into())]),
             Inline::Text("believable stuff".into()),
         ]);
@@ -200,7 +200,7 @@ mod tests {
             proptest::prop_assert_eq!(count_words(&text), expected);
             let cut = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
             let (head, tail) = text.split_at(cut);
-            let p = Paragraph(vec![
+            let p = Paragraph::new(vec![
                 Inline::Emphasis(vec![Inline::Text(head.to_string())]),
                 Inline::Text(tail.to_string()),
             ]);

@@ -354,7 +354,7 @@ pub(super) fn aria_role(epub_type: &str) -> Option<&'static str> {
 }
 
 fn plain_paragraph(text: &str) -> Paragraph {
-    Paragraph(vec![Inline::Text(text.to_string())])
+    Paragraph::plain(text)
 }
 
 /// The body of one page as it is written.

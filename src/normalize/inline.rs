@@ -43,7 +43,10 @@ impl Flat {
                 }
             }
         }
-        let mut flat = Flat::default();
+        let mut flat = Flat {
+            text: String::with_capacity(paragraph.text_bytes() + 8),
+            edges: Vec::with_capacity(4),
+        };
         walk(&paragraph.0, &mut flat);
         flat
     }
@@ -63,13 +66,7 @@ impl Flat {
             suffix -= 1;
         }
         let suffix_start = before.len() - suffix;
-        let middle: Vec<usize> = self
-            .edges
-            .iter()
-            .map(|&(at, _)| at)
-            .filter(|&at| at > prefix && at < suffix_start)
-            .collect();
-        let mut remapped = remap(&self.text, text, &middle).into_iter();
+        let mut lander = Lander::new(&self.text, text);
         self.edges
             .iter()
             .map(|&(at, _)| {
@@ -78,7 +75,7 @@ impl Flat {
                 } else if at >= suffix_start {
                     at + after.len() - before.len()
                 } else {
-                    remapped.next().unwrap_or(after.len())
+                    lander.land(at)
                 }
             })
             .collect()
@@ -95,7 +92,8 @@ impl Flat {
     /// The paragraph again, over `text`: what the rules made of `self.text`.
     pub fn rebuild(&self, text: &str) -> Paragraph {
         let moved = self.moved_edges(text);
-        let mut stack: Vec<(bool, Vec<Inline>)> = vec![(false, Vec::new())];
+        let mut stack: Vec<(bool, Vec<Inline>)> = Vec::with_capacity(4);
+        stack.push((false, Vec::with_capacity(self.edges.len() + 1)));
         let mut done = 0;
         for (&(_, edge), &at) in self.edges.iter().zip(&moved) {
             let at = at.clamp(done, text.len());
@@ -119,7 +117,7 @@ impl Flat {
         while stack.len() > 1 {
             close(&mut stack);
         }
-        Paragraph(stack.pop().map(|(_, inlines)| inlines).unwrap_or_default())
+        Paragraph::new(stack.pop().map(|(_, inlines)| inlines).unwrap_or_default())
     }
 }
 
@@ -191,8 +189,7 @@ fn push_text(inlines: &mut Vec<Inline>, text: &str) {
 /// ellipsis.
 fn is_stable(c: char) -> bool {
     if c.is_ascii() {
-        return c == '\n'
-            || (c.is_ascii_graphic() && !matches!(c, '\'' | '"' | '`' | '.' | ',' | '-'));
+        return STABLE_ASCII[c as usize];
     }
     !(c.is_whitespace()
         || c.is_control()
@@ -203,51 +200,96 @@ fn is_stable(c: char) -> bool {
         ))
 }
 
-/// Where each of `offsets` (ascending byte offsets into `before`) lands in `after`. An
-/// offset between two stable characters lands between the same two; inside a run of
-/// other characters, it keeps to the run's start or end when it was there, and otherwise
-/// to as many characters into the run as before.
-fn remap(before: &str, after: &str, offsets: &[usize]) -> Vec<usize> {
-    let mut moved = Vec::with_capacity(offsets.len());
-    // In `before`: stable characters before `scanned`, and other characters since the last
-    // of them. In `after`: a cursor at the end of its `found`-th stable character.
-    let (mut stable, mut unstable, mut scanned) = (0usize, 0usize, 0usize);
-    let mut cursor = After {
-        text: after,
-        found: 0,
-        at: 0,
-    };
-    for &offset in offsets {
-        let offset = offset.clamp(scanned, before.len());
-        for c in before[scanned..offset].chars() {
-            if is_stable(c) {
-                stable += 1;
-                unstable = 0;
-            } else {
-                unstable += 1;
-            }
+/// `is_stable` for ASCII, looked up: most of any text is ASCII, and laying spans back
+/// walks a paragraph character by character.
+const STABLE_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c == b'\n'
+            || (c.is_ascii_graphic() && !matches!(c, b'\'' | b'"' | b'`' | b'.' | b',' | b'-'));
+        b += 1;
+    }
+    table
+};
+
+/// The length of the character at byte `i` and whether it is stable; `None` at the end.
+fn char_at(text: &str, i: usize) -> Option<(usize, bool)> {
+    let &b = text.as_bytes().get(i)?;
+    if b.is_ascii() {
+        return Some((1, STABLE_ASCII[usize::from(b)]));
+    }
+    let c = text.get(i..)?.chars().next()?;
+    Some((c.len_utf8(), is_stable(c)))
+}
+
+/// Lays offsets of `before` (asked for in ascending order) onto `after`. An offset between
+/// two stable characters lands between the same two; inside a run of other characters, it
+/// keeps to the run's start or end when it was there, and otherwise to as many characters
+/// into the run as before.
+struct Lander<'a> {
+    before: &'a str,
+    /// In `before`: stable characters before `scanned`, and other characters since the
+    /// last of them.
+    stable: usize,
+    unstable: usize,
+    scanned: usize,
+    /// In `after`: a cursor at the end of its `found`-th stable character.
+    cursor: After<'a>,
+}
+
+impl<'a> Lander<'a> {
+    fn new(before: &'a str, after: &'a str) -> Self {
+        Lander {
+            before,
+            stable: 0,
+            unstable: 0,
+            scanned: 0,
+            cursor: After {
+                text: after,
+                found: 0,
+                at: 0,
+            },
         }
-        scanned = offset;
-        let run = unstable
-            + before[offset..]
-                .chars()
-                .take_while(|&c| !is_stable(c))
-                .count();
-        let run_start = cursor.end_of(stable);
-        let run_end = cursor.start_of_next();
-        let at = if unstable == 0 {
+    }
+
+    fn land(&mut self, offset: usize) -> usize {
+        let before = self.before;
+        let offset = offset.clamp(self.scanned, before.len());
+        let mut i = self.scanned;
+        while i < offset {
+            let Some((len, is_stable)) = char_at(before, i) else {
+                break;
+            };
+            if is_stable {
+                self.stable += 1;
+                self.unstable = 0;
+            } else {
+                self.unstable += 1;
+            }
+            i += len;
+        }
+        self.scanned = offset;
+        let mut run = self.unstable;
+        let mut i = offset;
+        while let Some((len, false)) = char_at(before, i) {
+            run += 1;
+            i += len;
+        }
+        let run_start = self.cursor.end_of(self.stable);
+        let run_end = self.cursor.start_of_next();
+        if self.unstable == 0 {
             run_start
-        } else if unstable >= run {
+        } else if self.unstable >= run {
             run_end
         } else {
-            after[run_start..run_end]
+            self.cursor.text[run_start..run_end]
                 .char_indices()
-                .nth(unstable)
+                .nth(self.unstable)
                 .map_or(run_end, |(i, _)| run_start + i)
-        };
-        moved.push(at);
+        }
     }
-    moved
 }
 
 /// A cursor over the stable characters of a text, moving forward only.
@@ -263,11 +305,11 @@ impl After<'_> {
     /// has fewer; the cursor stays there.
     fn end_of(&mut self, k: usize) -> usize {
         while self.found < k {
-            let Some(c) = self.text[self.at..].chars().next() else {
+            let Some((len, is_stable)) = char_at(self.text, self.at) else {
                 break;
             };
-            self.at += c.len_utf8();
-            if is_stable(c) {
+            self.at += len;
+            if is_stable {
                 self.found += 1;
             }
         }
@@ -279,10 +321,11 @@ impl After<'_> {
 
     /// Where the next stable character starts, or the end of the text.
     fn start_of_next(&self) -> usize {
-        self.text[self.at..]
-            .char_indices()
-            .find(|&(_, c)| is_stable(c))
-            .map_or(self.text.len(), |(i, _)| self.at + i)
+        let mut i = self.at;
+        while let Some((len, false)) = char_at(self.text, i) {
+            i += len;
+        }
+        i.min(self.text.len())
     }
 }
 
@@ -342,9 +385,9 @@ mod tests {
             ),
         ];
         for (inlines, changed, expected) in cases {
-            let flat = Flat::of(&Paragraph(inlines.clone()));
+            let flat = Flat::of(&Paragraph::new(inlines.clone()));
             assert_eq!(
-                flat.rebuild(changed).0,
+                flat.rebuild(changed).0.to_vec(),
                 expected,
                 "{inlines:?} → {changed:?}"
             );
@@ -367,7 +410,7 @@ mod tests {
 
     #[test]
     fn unchanged_text_gives_the_same_paragraph() {
-        let paragraph = Paragraph(vec![
+        let paragraph = Paragraph::new(vec![
             text("a "),
             Inline::Strong(vec![text("b "), em("c"), text(" d")]),
             text(" e"),

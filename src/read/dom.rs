@@ -354,7 +354,7 @@ mod tests {
         assert_eq!(
             blocks,
             vec![
-                RawBlock::Paragraph(Paragraph(vec![
+                RawBlock::Paragraph(Paragraph::new(vec![
                     text("One "),
                     Inline::Emphasis(vec![text("two")]),
                     text(" "),

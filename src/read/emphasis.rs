@@ -17,20 +17,24 @@ fn char_before(s: &str, i: usize) -> Option<char> {
 
 /// The paragraph with its emphasis markers read as spans.
 pub fn find_emphasis(text: &str) -> Paragraph {
-    let bytes = text.as_bytes();
-    if memchr::memchr2_iter(b'*', b'_', bytes).nth(1).is_none() {
-        return Paragraph::plain(text);
+    spans_in(text).unwrap_or_else(|| Paragraph::plain(text))
+}
+
+/// The paragraph with its emphasis markers read as spans, or `None` when it has none, so
+/// that a reader keeps the text it already holds.
+pub fn spans_in(text: &str) -> Option<Paragraph> {
+    if memchr::memchr2_iter(b'*', b'_', text.as_bytes())
+        .nth(1)
+        .is_none()
+    {
+        return None;
     }
-    // What a web address, tag or comment needs: `:`, `<`, `>` or `ww.`.
-    let protectable = memchr::memchr3(b':', b'<', b'>', bytes).is_some()
-        || memchr::memmem::find(bytes, b"ww.").is_some()
-        || memchr::memmem::find(bytes, b"WW.").is_some();
-    let protected = if protectable {
-        Protected::find(text)
-    } else {
-        Protected::default()
-    };
-    Paragraph(emphasis(text, &protected).0)
+    // `find` looks for what every kind of protected text needs before it looks closer.
+    let protected = Protected::find(text);
+    match emphasis(text, &protected) {
+        (_, 0) => None,
+        (inlines, _) => Some(Paragraph::new(inlines)),
+    }
 }
 
 /// Reads `*text*` and `_text_` as emphasis with pulldown-cmark.
@@ -198,7 +202,7 @@ fn emphasis_in(text: &str, range: Range<usize>, protected: &Protected) -> (Vec<I
                 } else {
                     // "*~*" is decoration, not emphasis: keep it as written.
                     let marker = delimiter.to_string().repeat(if strong { 2 } else { 1 });
-                    let inner_text = Paragraph(inlines).plain_text();
+                    let inner_text = Paragraph::new(inlines).plain_text();
                     push_text(
                         &mut parent.inlines,
                         &format!("{marker}{inner_text}{marker}"),

@@ -98,7 +98,7 @@ impl Spans {
             });
         } else {
             // "*~*" is decoration, not emphasis: keep it as written.
-            let text = Paragraph(inlines).plain_text();
+            let text = Paragraph::new(inlines).plain_text();
             self.push_str(&format!("{}{text}{}", marker(strong), marker(strong)));
         }
     }
@@ -113,7 +113,7 @@ impl Spans {
         while !self.flattened.is_empty() || self.frames.len() > 1 {
             self.close();
         }
-        Paragraph(self.frames.pop().map(|f| f.inlines).unwrap_or_default())
+        Paragraph::new(self.frames.pop().map(|f| f.inlines).unwrap_or_default())
     }
 }
 

@@ -250,7 +250,7 @@ fn quotes_after_a_line_break_open() {
         panic!("a paragraph");
     };
     assert_eq!(
-        first.0,
+        first.0.as_slice(),
         [
             crate::book::Inline::Text("He said".into()),
             crate::book::Inline::LineBreak,
