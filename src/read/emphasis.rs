@@ -23,12 +23,8 @@ pub fn find_emphasis(text: &str) -> Paragraph {
 /// The paragraph with its emphasis markers read as spans, or `None` when it has none, so
 /// that a reader keeps the text it already holds.
 pub fn spans_in(text: &str) -> Option<Paragraph> {
-    if memchr::memchr2_iter(b'*', b'_', text.as_bytes())
-        .nth(1)
-        .is_none()
-    {
-        return None;
-    }
+    // A span needs two markers.
+    memchr::memchr2_iter(b'*', b'_', text.as_bytes()).nth(1)?;
     // `find` looks for what every kind of protected text needs before it looks closer.
     let protected = Protected::find(text);
     match emphasis(text, &protected) {
