@@ -4,18 +4,23 @@
 use crate::convert::{self, load, normalize_loaded, title_for, Loaded};
 use crate::error::Error;
 use crate::export::{export_epub, ExportOptions, NotePlacement};
+use crate::outdir::{temporary_in, OutputFolder};
 use crate::read::is_story_file;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
     pub output: PathBuf,
-    /// Stories converted at once; 0 means two per core.
+    /// Stories converted at once; 0 means two per core. More than [`max_jobs`] are not
+    /// started.
     pub jobs: usize,
+    /// Replace files in the output folder that ficbind did not write, instead of giving
+    /// the book the next free name.
+    pub overwrite: bool,
     pub convert: convert::Options,
     pub export: ExportOptions,
 }
@@ -88,44 +93,61 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(inputs)
 }
 
-/// Converts every input, calling `on_done` as each story finishes. Reports come back in
-/// input order.
+/// The most stories converted at once: more threads than this only add memory and
+/// contention, whatever the disk.
+pub fn max_jobs() -> usize {
+    4 * cores()
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Converts every input, calling `on_wait` if another run holds the output folder and
+/// `on_done` as each story finishes. Reports come back in input order.
 pub fn build_all(
     inputs: &[PathBuf],
     options: &BatchOptions,
+    on_wait: impl FnOnce(),
     on_done: impl Fn(&StoryReport) + Sync,
 ) -> Vec<StoryReport> {
-    if let Err(source) = std::fs::create_dir_all(&options.output) {
-        let error = Error::Write {
-            path: options.output.clone(),
-            source,
-        };
-        return inputs
+    let fail_all = |error: Error| -> Vec<StoryReport> {
+        inputs
             .iter()
             .map(|input| {
                 let report = StoryReport::failed(input, &error);
                 on_done(&report);
                 report
             })
-            .collect();
-    }
-    remove_stale_temporaries(&options.output);
+            .collect()
+    };
+    let mut folder = match OutputFolder::open(&options.output, inputs, on_wait) {
+        Ok(folder) => folder,
+        Err(error) => return fail_all(error),
+    };
     // Twice the cores by default: books wait for the disk to confirm they are written
     // (`Unfinished::finish`), and while one waits another story can use the core.
     let jobs = match options.jobs {
-        0 => std::thread::available_parallelism().map_or(2, |n| 2 * n.get()),
-        jobs => jobs,
+        0 => 2 * cores(),
+        jobs => jobs.min(max_jobs()),
     };
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
         Ok(pool) => pool,
-        Err(_) => rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("a one-thread pool can always be built"),
+        Err(_) => match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+            Ok(pool) => pool,
+            Err(error) => {
+                return fail_all(Error::Write {
+                    path: options.output.clone(),
+                    source: std::io::Error::other(format!(
+                        "no thread could be started to convert the stories ({error})"
+                    )),
+                })
+            }
+        },
     };
     pool.install(|| {
         let extension = options.export.format.extension();
-        let mut names = OutputNames::new(inputs, &options.output, extension);
+        let mut names = OutputNames::new(inputs, &options.output, extension, options.overwrite);
         let mut reports = Vec::with_capacity(inputs.len());
         // A few stories are loaded at a time, all in parallel, and named in input order
         // before any is built: which story gets the "-2" never depends on which finished
@@ -135,33 +157,54 @@ pub fn build_all(
                 .par_iter()
                 .map(|input| load(input, &options.convert))
                 .collect();
-            let outputs: Vec<Option<PathBuf>> = group
+            let named: Vec<Result<Named, Error>> = group
                 .iter()
-                .zip(&loaded)
+                .zip(loaded)
                 .map(|(input, loaded)| {
-                    let loaded = loaded.as_ref().ok()?;
-                    names.next(&title_for(input, loaded, &options.convert))
+                    loaded.map(|loaded| {
+                        let title = title_for(input, &loaded, &options.convert);
+                        let (output, warning) = names.next(&title, &folder);
+                        Named {
+                            loaded,
+                            output,
+                            warning,
+                        }
+                    })
                 })
                 .collect();
             let built: Vec<(StoryReport, Option<Unfinished>)> = group
                 .par_iter()
-                .zip(loaded.into_par_iter())
-                .zip(outputs.into_par_iter())
-                .map(|((input, loaded), output)| match (loaded, output) {
-                    (Err(error), _) => (StoryReport::failed(input, &error), None),
-                    (Ok(loaded), Some(output)) => build_one(input, loaded, &output, options),
-                    (Ok(_), None) => (
-                        StoryReport::failed(
-                            input,
-                            &Error::Input {
-                                path: input.clone(),
-                                message: "no free output name was found".to_string(),
-                            },
-                        ),
-                        None,
-                    ),
+                .zip(named.into_par_iter())
+                .map(|(input, named)| match named {
+                    Err(error) => (StoryReport::failed(input, &error), None),
+                    Ok(named) => {
+                        let (mut report, unfinished) =
+                            build_one(input, named.loaded, &named.output, options);
+                        if unfinished.is_some() {
+                            report.warnings.extend(named.warning);
+                        }
+                        (report, unfinished)
+                    }
                 })
                 .collect();
+            // Recorded before they take their names, so that the record never misses one.
+            let recorded = folder.record(
+                built
+                    .iter()
+                    .filter(|(_, unfinished)| unfinished.is_some())
+                    .filter_map(|(report, _)| report.output.as_deref())
+                    .filter_map(|path| path.file_name()?.to_str().map(str::to_owned)),
+            );
+            let built: Vec<(StoryReport, Option<Unfinished>)> = match recorded {
+                Ok(()) => built,
+                Err(error) => built
+                    .into_iter()
+                    .map(|(report, unfinished)| match unfinished {
+                        Some(_) => (StoryReport::failed(&report.input, &error), None),
+                        None => (report, None),
+                    })
+                    .collect(),
+            };
             // The group's books reach the disk together: one flush of the file system
             // serves many books, where a flush per book left cores waiting.
             let finished: Vec<StoryReport> = built
@@ -180,6 +223,14 @@ pub fn build_all(
         }
         reports
     })
+}
+
+/// A loaded story and the name its book will take.
+struct Named {
+    loaded: Loaded,
+    output: PathBuf,
+    /// Why the book does not take the name its title gives.
+    warning: Option<String>,
 }
 
 /// Stories loaded at once: enough to keep every core busy between two groups, few enough
@@ -208,20 +259,24 @@ fn load_groups(inputs: &[PathBuf], stories: usize, max_bytes: u64) -> Vec<&[Path
 }
 
 /// Output paths, given out in input order: a slug of the title, with `-2`, `-3`… for
-/// repeats, never one of the input files.
+/// repeats, never one of the input files, and never a file ficbind did not write unless
+/// `--overwrite` says so.
 struct OutputNames<'a> {
     dir: &'a Path,
     canonical_dir: PathBuf,
     extension: &'a str,
+    overwrite: bool,
     inputs: HashSet<PathBuf>,
     taken: HashSet<String>,
+    /// For each slug, the number to try next: ten thousand stories of one title stay
+    /// linear.
+    next_number: HashMap<String, usize>,
 }
 
 impl<'a> OutputNames<'a> {
-    fn new(inputs: &[PathBuf], dir: &'a Path, extension: &'a str) -> Self {
+    fn new(inputs: &[PathBuf], dir: &'a Path, extension: &'a str, overwrite: bool) -> Self {
         // Inputs usually share a folder or two: resolve each folder once, not each file.
-        let mut folders: std::collections::HashMap<&Path, PathBuf> =
-            std::collections::HashMap::new();
+        let mut folders: HashMap<&Path, PathBuf> = HashMap::new();
         let inputs = inputs
             .iter()
             .map(|p| {
@@ -242,26 +297,47 @@ impl<'a> OutputNames<'a> {
             dir,
             canonical_dir: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned()),
             extension,
+            overwrite,
             inputs,
             taken: HashSet::new(),
+            next_number: HashMap::new(),
         }
     }
 
-    fn next(&mut self, title: &str) -> Option<PathBuf> {
+    /// The book's path, and a warning when a file ficbind did not write kept it from the
+    /// name it would have had.
+    fn next(&mut self, title: &str, folder: &OutputFolder) -> (PathBuf, Option<String>) {
         let slug = slugify(title);
         let extension = self.extension;
-        (1..10_000).find_map(|n| {
+        let mut kept_clear_of = None;
+        let mut n = self.next_number.get(&slug).copied().unwrap_or(1);
+        loop {
             let name = if n == 1 {
                 format!("{slug}.{extension}")
             } else {
                 format!("{slug}-{n}.{extension}")
             };
-            let clashes_with_input = self.inputs.contains(&self.canonical_dir.join(&name));
-            if clashes_with_input || !self.taken.insert(name.clone()) {
-                return None;
+            n += 1;
+            if self.taken.contains(&name) || self.inputs.contains(&self.canonical_dir.join(&name)) {
+                continue;
             }
-            Some(self.dir.join(name))
-        })
+            if !self.overwrite && !folder.may_write(&name) {
+                kept_clear_of.get_or_insert(name);
+                continue;
+            }
+            self.next_number.insert(slug, n);
+            self.taken.insert(name.clone());
+            let path = self.dir.join(&name);
+            let warning = kept_clear_of.map(|other| {
+                format!(
+                    "{} was not written by ficbind and is kept; this book is {} \
+                     (--overwrite replaces such files)",
+                    self.dir.join(other).display(),
+                    path.display()
+                )
+            });
+            return (path, warning);
+        }
     }
 }
 
@@ -305,24 +381,6 @@ fn build_one(
     (report, Some(unfinished))
 }
 
-const TEMP_PREFIX: &str = ".ficbind-";
-const TEMP_SUFFIX: &str = ".part";
-
-/// A run that was killed cannot remove its temporary files; the next run into the same
-/// folder does. (Two runs writing into one folder at once are not supported.)
-fn remove_stale_temporaries(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
 /// A book written in full to a temporary file, not yet under its name.
 #[derive(Debug)]
 struct Unfinished {
@@ -358,11 +416,7 @@ fn write_unfinished(
         source,
     };
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)
-        .map_err(write_error)?;
+    let mut temp = temporary_in(dir).map_err(write_error)?;
     // On failure the temporary file is dropped, which deletes it.
     write(temp.as_file_mut()).map_err(write_error)?;
     // Temporary files are private; a finished book is as readable as any other file.
@@ -496,23 +550,54 @@ mod tests {
 
     #[test]
     fn repeated_titles_get_suffixes_in_input_order() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let out = dir.path().join("out");
+        let folder = OutputFolder::open(&out, &[], || {}).expect("it opens");
         let inputs = vec![
             PathBuf::from("a.txt"),
             PathBuf::from("b.txt"),
             PathBuf::from("c.txt"),
         ];
-        let mut names = OutputNames::new(&inputs, Path::new("out"), "epub");
+        let mut names = OutputNames::new(&inputs, &out, "epub", false);
         let outputs: Vec<_> = ["Same", "Same", "Other"]
             .iter()
-            .map(|title| names.next(title))
+            .map(|title| names.next(title, &folder))
             .collect();
         assert_eq!(
             outputs,
             [
-                Some(PathBuf::from("out/same.epub")),
-                Some(PathBuf::from("out/same-2.epub")),
-                Some(PathBuf::from("out/other.epub"))
+                (out.join("same.epub"), None),
+                (out.join("same-2.epub"), None),
+                (out.join("other.epub"), None)
             ]
         );
+    }
+
+    #[test]
+    fn ten_thousand_stories_of_one_title_all_get_a_name() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let folder = OutputFolder::open(dir.path(), &[], || {}).expect("it opens");
+        let mut names = OutputNames::new(&[], dir.path(), "epub", false);
+        let outputs: HashSet<PathBuf> =
+            (0..10_005).map(|_| names.next("Same", &folder).0).collect();
+        assert_eq!(outputs.len(), 10_005);
+        assert!(outputs.contains(&dir.path().join("same-10005.epub")));
+    }
+
+    #[test]
+    fn a_file_of_another_tool_keeps_its_name_unless_overwrite_is_given() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("dune.epub"), "another tool's book").expect("written");
+        let folder = OutputFolder::open(dir.path(), &[], || {}).expect("it opens");
+        let (path, warning) =
+            OutputNames::new(&[], dir.path(), "epub", false).next("Dune", &folder);
+        assert_eq!(path, dir.path().join("dune-2.epub"));
+        let warning = warning.expect("a warning");
+        assert!(
+            warning.contains("dune.epub was not written by ficbind"),
+            "{warning}"
+        );
+        let (path, warning) = OutputNames::new(&[], dir.path(), "epub", true).next("Dune", &folder);
+        assert_eq!((path, warning), (dir.path().join("dune.epub"), None));
     }
 }

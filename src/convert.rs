@@ -5,6 +5,7 @@
 use crate::book::{Book, Cover, Metadata, Series};
 use crate::cover::{find_cover, generate_cover, read_cover};
 use crate::error::Error;
+use crate::files::{read_limited, Limit};
 use crate::normalize::{normalize_story, Report, Rules};
 use crate::read::{self, ParseOptions};
 use crate::sidecar::{parse_sidecar, published_date, sidecar_path, Sidecar};
@@ -57,23 +58,30 @@ pub struct Converted {
     pub warnings: Vec<String>,
 }
 
+/// What a story file may weigh.
+const STORY_LIMIT: Limit = Limit {
+    bytes: MAX_STORY_BYTES,
+    what: "a story",
+    advice: "split it into parts",
+};
+
+/// What a sidecar file may weigh: a few lines of metadata.
+const SIDECAR_LIMIT: Limit = Limit {
+    bytes: 1024 * 1024,
+    what: "a sidecar",
+    advice: "a sidecar holds a few lines of metadata; check that this is the right file",
+};
+
 pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
-    let read_error = |source| Error::Read {
+    let file_error = |source| Error::File {
         path: path.to_owned(),
         source,
     };
-    let metadata = std::fs::metadata(path).map_err(read_error)?;
-    if metadata.len() > MAX_STORY_BYTES {
-        return Err(Error::Input {
-            path: path.to_owned(),
-            message: format!(
-                "the file is {} MB, larger than the {} MB ficbind accepts; split it into parts",
-                metadata.len() / (1024 * 1024),
-                MAX_STORY_BYTES / (1024 * 1024)
-            ),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(read_error)?;
+    let bytes = read_limited(path, STORY_LIMIT).map_err(file_error)?;
+    let metadata = std::fs::metadata(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
     let story_error = |source| Error::Story {
         path: path.to_owned(),
         source,
@@ -124,10 +132,16 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
 /// The story's sidecar, or an empty one when it has none.
 fn load_sidecar(story: &Path) -> Result<Sidecar, Error> {
     let path = sidecar_path(story);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Sidecar::default()),
-        Err(source) => return Err(Error::Read { path, source }),
+    let bytes = match read_limited(&path, SIDECAR_LIMIT) {
+        Ok(bytes) => bytes,
+        Err(error) if error.is_not_found() => return Ok(Sidecar::default()),
+        Err(source) => return Err(Error::File { path, source }),
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(Error::Sidecar {
+            path,
+            message: "the sidecar is not UTF-8 text; save it as UTF-8".to_string(),
+        });
     };
     parse_sidecar(&text).map_err(|error| Error::Sidecar {
         path,

@@ -2,6 +2,7 @@
 //! from the title and author.
 
 use crate::book::{Cover, ImageKind};
+use crate::files::{read_limited, Limit};
 use std::path::{Path, PathBuf};
 
 /// The format a file name claims.
@@ -35,7 +36,7 @@ pub enum CoverError {
     #[error("cover {}: cannot read it: {source}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        source: crate::files::FileError,
     },
     #[error("cover {}: the file is not a JPEG, PNG, GIF or WebP image; replace it or remove it", path.display())]
     NotAnImage { path: PathBuf },
@@ -51,9 +52,16 @@ pub enum CoverError {
     Drawing(String),
 }
 
+/// What a cover image may weigh.
+const COVER_LIMIT: Limit = Limit {
+    bytes: 32 * 1024 * 1024,
+    what: "a cover",
+    advice: "save it smaller (a cover of 1600 × 2400 pixels is plenty)",
+};
+
 /// Reads a supplied cover and checks that the file is the image its name says.
 pub fn read_cover(path: &Path) -> Result<Cover, CoverError> {
-    let bytes = std::fs::read(path).map_err(|source| CoverError::Read {
+    let bytes = read_limited(path, COVER_LIMIT).map_err(|source| CoverError::Read {
         path: path.to_owned(),
         source,
     })?;

@@ -9,6 +9,11 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}: cannot read the file: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: crate::files::FileError,
+    },
     #[error("{}: {source}", path.display())]
     Story {
         path: PathBuf,
@@ -40,6 +45,7 @@ impl Error {
     pub fn path(&self) -> &std::path::Path {
         match self {
             Error::Read { path, .. }
+            | Error::File { path, .. }
             | Error::Story { path, .. }
             | Error::Export { path, .. }
             | Error::Write { path, .. }

@@ -69,6 +69,10 @@ struct BuildArgs {
     /// Print a machine-readable JSON report on standard output
     #[arg(long)]
     json: bool,
+    /// Replace files in the output folder that ficbind did not write (by default such a
+    /// file is kept and the book takes the next free name)
+    #[arg(long)]
+    overwrite: bool,
     /// Folder of cover images named after the stories (default: covers/ here and beside
     /// each story)
     #[arg(long, value_name = "DIR")]
@@ -195,6 +199,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let options = BatchOptions {
         output: args.output.clone(),
         jobs: args.jobs,
+        overwrite: args.overwrite,
         convert: Options {
             title: args.title.clone(),
             author: args.author.clone(),
@@ -210,7 +215,24 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         },
     };
     let progress = Progress::new(inputs.len(), args.json);
-    let reports = batch::build_all(&inputs, &options, |report| progress.story_done(report));
+    if args.jobs > batch::max_jobs() {
+        eprintln!(
+            "note: --jobs {} is more than this machine can use; converting {} stories at once",
+            args.jobs,
+            batch::max_jobs()
+        );
+    }
+    let reports = batch::build_all(
+        &inputs,
+        &options,
+        || {
+            eprintln!(
+                "waiting for another ficbind run writing into {} to finish",
+                options.output.display()
+            )
+        },
+        |report| progress.story_done(report),
+    );
     progress.finish();
     let summary = Summary::of(&reports);
     if args.json {

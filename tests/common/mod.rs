@@ -48,11 +48,19 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// Every file in a folder, sorted.
+/// The files of a folder, sorted, but for the lock and record ficbind keeps in an output
+/// folder.
 pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
+    files.retain(|path| {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        !ficbind::outdir::BOOKKEEPING.contains(&name)
+    });
     files.sort();
     files
 }

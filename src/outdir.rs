@@ -1,0 +1,229 @@
+//! The output folder, shared with the user's own files and perhaps with another run: a lock
+//! so that two runs take turns, a record of the books ficbind wrote there so that no other
+//! file is ever replaced, and temporaries with names no user file has.
+
+use crate::error::Error;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Held for the whole run; another run on the same folder waits for it.
+const LOCK_FILE: &str = ".ficbind.lock";
+/// The books ficbind wrote into the folder, one file name per line.
+const RECORD_FILE: &str = ".ficbind-books";
+/// The files ficbind keeps in an output folder besides the books.
+pub const BOOKKEEPING: [&str; 2] = [LOCK_FILE, RECORD_FILE];
+const RECORD_HEADER: &str = "# Books ficbind wrote into this folder; it replaces only these.";
+
+/// Temporaries are `.ficbind-part-` and twelve random letters and digits, then `.part`.
+pub(crate) const TEMP_PREFIX: &str = ".ficbind-part-";
+pub(crate) const TEMP_SUFFIX: &str = ".part";
+pub(crate) const TEMP_RANDOM: usize = 12;
+
+/// An output folder, locked for this run.
+#[derive(Debug)]
+pub struct OutputFolder {
+    dir: PathBuf,
+    /// Dropping it releases the lock.
+    _lock: std::fs::File,
+    ours: HashSet<String>,
+}
+
+impl OutputFolder {
+    /// Creates the folder if need be and locks it, calling `waiting` once if another run
+    /// holds it. Temporaries a killed run left behind are removed, except any file given
+    /// as a story.
+    pub fn open(dir: &Path, inputs: &[PathBuf], waiting: impl FnOnce()) -> Result<Self, Error> {
+        let write_error = |source| Error::Write {
+            path: dir.to_owned(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(write_error)?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(write_error)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                waiting();
+                lock.lock().map_err(write_error)?;
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(write_error(source)),
+        }
+        let ours = match std::fs::read_to_string(dir.join(RECORD_FILE)) {
+            Ok(text) => text
+                .lines()
+                .filter(|line| !line.starts_with('#') && !line.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
+            Err(source) => return Err(write_error(source)),
+        };
+        remove_stale_temporaries(dir, inputs);
+        Ok(OutputFolder {
+            dir: dir.to_owned(),
+            _lock: lock,
+            ours,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether a book may be written under `name`: nothing is there, or ficbind wrote it.
+    pub fn may_write(&self, name: &str) -> bool {
+        self.ours.contains(name) || std::fs::symlink_metadata(self.dir.join(name)).is_err()
+    }
+
+    /// Records books about to be given their names, before they are: a run killed in
+    /// between leaves a record naming a book that is not there, which is harmless, and
+    /// never a book of ficbind's that the record does not name.
+    pub fn record(&mut self, names: impl IntoIterator<Item = String>) -> Result<(), Error> {
+        let before = self.ours.len();
+        self.ours.extend(names);
+        if self.ours.len() == before {
+            return Ok(());
+        }
+        let path = self.dir.join(RECORD_FILE);
+        let write_error = |source| Error::Write {
+            path: path.clone(),
+            source,
+        };
+        let mut names: Vec<&String> = self.ours.iter().collect();
+        names.sort();
+        let mut text = String::from(RECORD_HEADER);
+        text.push('\n');
+        for name in names {
+            text.push_str(name);
+            text.push('\n');
+        }
+        let mut temp = temporary_in(&self.dir).map_err(write_error)?;
+        temp.write_all(text.as_bytes()).map_err(write_error)?;
+        temp.as_file().sync_all().map_err(write_error)?;
+        temp.persist(&path).map_err(|e| write_error(e.error))?;
+        Ok(())
+    }
+}
+
+/// A new temporary file in `dir`, named so that no user file is taken for one.
+pub(crate) fn temporary_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(TEMP_RANDOM)
+        .tempfile_in(dir)
+}
+
+/// Whether a file name is one `temporary_in` makes.
+fn is_temporary_name(name: &str) -> bool {
+    name.strip_prefix(TEMP_PREFIX)
+        .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
+        .is_some_and(|random| {
+            random.len() == TEMP_RANDOM && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+/// A run that was killed cannot remove its temporaries; the next run into the folder does,
+/// while it holds the lock, so none of them is another run's book in the making.
+fn remove_stale_temporaries(dir: &Path, inputs: &[PathBuf]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let canonical = |path: &Path| std::fs::canonicalize(path).ok();
+    let inputs: HashSet<PathBuf> = inputs.iter().filter_map(|p| canonical(p)).collect();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let is_temporary = name.to_str().is_some_and(is_temporary_name);
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        let path = entry.path();
+        let is_input = canonical(&path).is_some_and(|p| inputs.contains(&p));
+        if is_temporary && is_file && !is_input {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_of_its_own_making_are_temporaries() {
+        let cases = [
+            (".ficbind-part-a1B2c3D4e5F6.part", true),
+            (".ficbind-part-a1B2c3D4e5F.part", false),
+            (".ficbind-mystory.part", false),
+            (".ficbind-part-a1B2c3D4e5F6.part.txt", false),
+            ("ficbind-part-a1B2c3D4e5F6.part", false),
+            (".ficbind-part-a1B2c3D4e5-6.part", false),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(is_temporary_name(name), expected, "{name}");
+        }
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let temp = temporary_in(dir.path()).expect("a temporary");
+        let name = temp
+            .path()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("a name");
+        assert!(is_temporary_name(name), "{name}");
+    }
+
+    #[test]
+    fn stale_temporaries_go_but_given_stories_and_other_files_stay() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let stale = dir.path().join(".ficbind-part-a1B2c3D4e5F6.part");
+        let given = dir.path().join(".ficbind-part-zzzzzzzzzzzz.part");
+        let user = dir.path().join(".ficbind-mystory.part");
+        for path in [&stale, &given, &user] {
+            std::fs::write(path, "text").expect("written");
+        }
+        let folder =
+            OutputFolder::open(dir.path(), std::slice::from_ref(&given), || {}).expect("it opens");
+        assert!(!stale.exists());
+        assert!(given.exists());
+        assert!(user.exists());
+        drop(folder);
+    }
+
+    #[test]
+    fn the_record_says_which_files_may_be_replaced() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("dune.epub"), "another tool's book").expect("written");
+        let mut folder = OutputFolder::open(dir.path(), &[], || {}).expect("it opens");
+        assert!(!folder.may_write("dune.epub"));
+        assert!(folder.may_write("new.epub"));
+        std::fs::write(dir.path().join("mine.epub"), "a book").expect("written");
+        folder.record(["mine.epub".to_string()]).expect("recorded");
+        assert!(folder.may_write("mine.epub"));
+        drop(folder);
+        let again = OutputFolder::open(dir.path(), &[], || {}).expect("it opens again");
+        assert!(again.may_write("mine.epub"));
+        assert!(!again.may_write("dune.epub"));
+    }
+
+    #[test]
+    fn a_second_run_waits_for_the_first() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let first = OutputFolder::open(dir.path(), &[], || {}).expect("it opens");
+        let waited = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| {
+                OutputFolder::open(dir.path(), &[], || {
+                    waited.store(true, std::sync::atomic::Ordering::SeqCst)
+                })
+                .expect("it opens once the first is done")
+            });
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            drop(first);
+            drop(second.join().expect("the second run finishes"));
+        });
+        assert!(waited.load(std::sync::atomic::Ordering::SeqCst));
+    }
+}
