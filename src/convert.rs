@@ -8,7 +8,10 @@ use crate::error::Error;
 use crate::files::{read_limited, Limit};
 use crate::normalize::{normalize_story, Report, Rules};
 use crate::read::{self, ParseOptions};
-use crate::sidecar::{parse_sidecar, published_date, sidecar_path, Sidecar};
+use crate::sidecar::{
+    check_language, check_year, clean_line, clean_text, parse_sidecar, published_date,
+    sidecar_path, Sidecar,
+};
 use crate::story::{Paragraph, Story};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -152,16 +155,20 @@ fn load_sidecar(story: &Path) -> Result<Sidecar, Error> {
 /// The book's title, by precedence: the command line, the sidecar, the first chapter's
 /// title line, the file name.
 pub fn title_for(path: &Path, loaded: &Loaded, options: &Options) -> String {
-    options
-        .title
-        .clone()
-        .or_else(|| loaded.sidecar.title.clone())
-        .or_else(|| loaded.story.title_line.clone())
-        .or_else(|| {
-            path.file_stem()
-                .map(|stem| stem.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "Untitled".to_string())
+    let file_stem = path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned());
+    let title = [
+        options.title.as_deref(),
+        loaded.sidecar.title.as_deref(),
+        loaded.story.title_line.as_deref(),
+        file_stem.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(clean_line)
+    .find(|title| !title.is_empty());
+    title.unwrap_or_else(|| "Untitled".to_string())
 }
 
 pub fn convert(path: &Path, options: &Options) -> Result<Converted, Error> {
@@ -179,7 +186,7 @@ pub fn normalize_loaded(
     if let Some(description) = &loaded.sidecar.description {
         // Read as a raw story's description is, emphasis markers and all.
         let emphasis = options.parse.emphasis && options.rules.reads_markup();
-        story.description = description
+        story.description = clean_text(description)
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
@@ -200,24 +207,48 @@ pub fn normalize_loaded(
     })
 }
 
+/// The book's metadata, every text cleaned as a book can hold it (`clean_line`): the
+/// sidecar and command line are checked as they are read, but a downloaded file's own
+/// metadata can hold anything.
 fn metadata_for(path: &Path, loaded: &Loaded, options: &Options) -> Result<Metadata, Error> {
     let sidecar = &loaded.sidecar;
-    let pick = |cli: &Option<String>, side: &Option<String>| cli.clone().or_else(|| side.clone());
+    let line = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(clean_line)
+            .filter(|value| !value.is_empty())
+    };
+    let pick = |cli: &Option<String>, side: &Option<String>| line(cli).or_else(|| line(side));
+    let language = pick(&options.language, &sidecar.language).unwrap_or_else(|| "en".to_string());
+    check_language(&language).map_err(|message| Error::Input {
+        path: path.to_owned(),
+        message: format!("the story's language: {message}; give one with --language"),
+    })?;
+    // A file's date outside the years a book can have gives way to today's.
+    let modified = Some(loaded.modified)
+        .filter(|&moment| check_year(moment).is_ok())
+        .unwrap_or_else(Utc::now);
     let mut metadata = Metadata::new(
         title_for(path, loaded, options),
         pick(&options.author, &sidecar.author).unwrap_or_else(|| "Unknown".to_string()),
-        pick(&options.language, &sidecar.language).unwrap_or_else(|| "en".to_string()),
-        loaded.modified,
+        language,
+        modified,
     );
-    metadata.identifier = sidecar.identifier.clone();
-    metadata.tags = sidecar.tags.clone().unwrap_or_default();
-    metadata.series = sidecar.series.clone().map(|name| Series {
+    metadata.identifier = line(&sidecar.identifier);
+    metadata.tags = sidecar
+        .tags
+        .iter()
+        .flatten()
+        .map(|tag| clean_line(tag))
+        .filter(|tag| !tag.is_empty())
+        .collect();
+    metadata.series = line(&sidecar.series).map(|name| Series {
         name,
         index: sidecar.series_index.map(|n| n.value()),
     });
-    metadata.publisher = sidecar.publisher.clone();
-    metadata.rights = sidecar.rights.clone();
-    metadata.source = sidecar.source.clone();
+    metadata.publisher = line(&sidecar.publisher);
+    metadata.rights = line(&sidecar.rights);
+    metadata.source = line(&sidecar.source);
     if let Some(date) = &sidecar.published {
         metadata.published = Some(published_date(date).map_err(|error| Error::Sidecar {
             path: sidecar_path(path),
@@ -265,13 +296,19 @@ fn cover_for(
         .map_err(cover_error)
 }
 
-/// `SOURCE_DATE_EPOCH` as a date, for reproducible builds. An unset or unreadable value
-/// gives `None`.
-pub fn source_date_epoch() -> Option<DateTime<Utc>> {
-    let seconds: i64 = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()?
+/// The date `SOURCE_DATE_EPOCH` sets for reproducible builds, if it is set.
+pub fn source_date_epoch() -> Result<Option<DateTime<Utc>>, String> {
+    let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let moment = text
         .trim()
         .parse()
-        .ok()?;
-    DateTime::from_timestamp(seconds, 0)
+        .ok()
+        .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+        .ok_or_else(|| {
+            format!("SOURCE_DATE_EPOCH={text:?} is not a number of seconds since 1970")
+        })?;
+    check_year(moment).map_err(|message| format!("SOURCE_DATE_EPOCH={text:?}: {message}"))?;
+    Ok(Some(moment))
 }

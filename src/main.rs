@@ -129,16 +129,17 @@ struct TextArgs {
 }
 
 impl TextArgs {
-    fn options(&self) -> Options {
-        Options {
+    /// The options, or what is wrong with the environment they come from.
+    fn options(&self) -> Result<Options, String> {
+        Ok(Options {
             rules: Rules::without(&self.no_rule),
             parse: ParseOptions {
                 trailing_note: !self.no_trailing_note,
                 ..ParseOptions::default()
             },
-            modified: convert::source_date_epoch(),
+            modified: convert::source_date_epoch()?,
             ..Options::default()
-        }
+        })
     }
 }
 
@@ -165,7 +166,38 @@ fn main() -> ExitCode {
     }
 }
 
+/// What is wrong with the metadata given on the command line, if anything: such values
+/// go into every book, so they are checked before any story is read.
+fn check_metadata_args(args: &BuildArgs) -> Result<(), String> {
+    for (flag, value) in [
+        ("--title", &args.title),
+        ("--author", &args.author),
+        ("--language", &args.language),
+    ] {
+        if value
+            .as_deref()
+            .is_some_and(|v| ficbind::sidecar::clean_line(v).is_empty())
+        {
+            return Err(format!(
+                "{flag} is empty; give a value or leave the option out"
+            ));
+        }
+    }
+    if let Some(language) = &args.language {
+        ficbind::sidecar::check_language(language.trim())
+            .map_err(|message| format!("--language: {message}"))?;
+    }
+    Ok(())
+}
+
 fn build(args: BuildArgs) -> Result<ExitCode> {
+    let text_options = match check_metadata_args(&args).and_then(|()| args.text.options()) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("stories")]
     } else {
@@ -206,7 +238,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             language: args.language.clone(),
             covers: args.covers.clone(),
             no_generated_cover: args.no_generated_cover,
-            ..args.text.options()
+            ..text_options
         },
         export: ExportOptions {
             format: args.format,
@@ -452,7 +484,13 @@ fn man(dir: Option<PathBuf>) -> Result<ExitCode> {
 }
 
 fn inspect(args: InspectArgs) -> Result<ExitCode> {
-    let options = args.text.options();
+    let options = match args.text.options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let converted = convert::convert(&args.file, &options)?;
     if args.json {
         let stdout = std::io::stdout();

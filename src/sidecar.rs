@@ -87,6 +87,12 @@ pub fn parse_sidecar(text: &str) -> Result<Sidecar, SidecarError> {
     let sidecar: Sidecar = toml::from_str(text).map_err(|e| SidecarError {
         message: describe_toml_error(text, &e),
     })?;
+    check_texts(&sidecar)?;
+    if let Some(language) = &sidecar.language {
+        check_language(language).map_err(|message| SidecarError {
+            message: format!("key `language`: {message}"),
+        })?;
+    }
     if let Some(date) = &sidecar.published {
         published_date(date)?;
     }
@@ -101,9 +107,88 @@ pub fn parse_sidecar(text: &str) -> Result<Sidecar, SidecarError> {
     Ok(sidecar)
 }
 
+/// Every text key holds something once the characters XML forbids are left out: an empty
+/// title or author would make an invalid book.
+fn check_texts(sidecar: &Sidecar) -> Result<(), SidecarError> {
+    let texts = [
+        ("title", &sidecar.title),
+        ("author", &sidecar.author),
+        ("language", &sidecar.language),
+        ("description", &sidecar.description),
+        ("series", &sidecar.series),
+        ("identifier", &sidecar.identifier),
+        ("publisher", &sidecar.publisher),
+        ("rights", &sidecar.rights),
+        ("source", &sidecar.source),
+    ];
+    for (key, value) in texts {
+        if value.as_deref().is_some_and(|v| clean_text(v).is_empty()) {
+            return Err(SidecarError {
+                message: format!("key `{key}` is empty; give it a value or remove it"),
+            });
+        }
+    }
+    if let Some(tags) = &sidecar.tags {
+        if tags.iter().any(|tag| clean_line(tag).is_empty()) {
+            return Err(SidecarError {
+                message: "key `tags` holds an empty tag; remove it".to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A one-line metadata value as a book can hold it: characters XML forbids and other
+/// control characters left out, runs of white space (line breaks too) made one space,
+/// and the ends trimmed.
+pub fn clean_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        let kept = word.chars().filter(|&c| is_xml_char(c) && !c.is_control());
+        if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out.extend(kept);
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// A text of several lines (a description): each line cleaned as [`clean_line`] cleans
+/// it, blank lines left out.
+pub fn clean_text(text: &str) -> String {
+    text.lines()
+        .map(clean_line)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// A language tag is well-formed BCP 47 (RFC 5646), as EPUBCheck requires.
+pub fn check_language(tag: &str) -> Result<(), String> {
+    oxilangtag::LanguageTag::parse(tag)
+        .map(|_| ())
+        .map_err(|error| {
+            format!(
+                "{tag:?} is not a well-formed BCP 47 language tag ({error}); write one such \
+                 as en, en-GB or pt-BR"
+            )
+        })
+}
+
 /// toml's message, with the key it is about named first.
 fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().trim().trim_end_matches('.').to_string();
+    let mut message = error.message().trim().trim_end_matches('.').to_string();
+    // serde's words for a value of the wrong type, said as what was expected.
+    if message.contains("untagged enum DateValue") {
+        message = "expected a date such as 2024-05-01 or 2024-05-01T12:00:00Z".to_string();
+    } else if message.contains("untagged enum Number") {
+        message = "expected a number such as 2 or 2.5".to_string();
+    }
     if message.starts_with("unknown field") {
         let key = message.split('`').nth(1).unwrap_or("?");
         return format!(
@@ -137,20 +222,38 @@ pub fn published_date(value: &DateValue) -> Result<DateTime<Utc>, SidecarError> 
         DateValue::Toml(date) => date.to_string(),
         DateValue::Text(text) => text.trim().to_string(),
     };
-    if let Ok(date) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-        if let Some(moment) = date.and_hms_opt(0, 0, 0) {
-            return Ok(moment.and_utc());
-        }
-    }
-    if let Ok(moment) = DateTime::parse_from_rfc3339(&text) {
-        return Ok(moment.with_timezone(&Utc));
-    }
-    Err(SidecarError {
+    let moment = parse_moment(&text).ok_or_else(|| SidecarError {
         message: format!(
             "key `published`: expected an ISO 8601 date such as 2024-05-01 or \
              2024-05-01T12:00:00Z, found {text:?}"
         ),
-    })
+    })?;
+    check_year(moment).map_err(|message| SidecarError {
+        message: format!("key `published`: {message}"),
+    })?;
+    Ok(moment)
+}
+
+/// EPUB dates are years 0001 to 9999: a book with another year is invalid.
+pub fn check_year(moment: DateTime<Utc>) -> Result<(), String> {
+    use chrono::Datelike;
+    if (1..=9999).contains(&moment.year()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the year {} is outside the years 1 to 9999 a book's date can have",
+            moment.year()
+        ))
+    }
+}
+
+fn parse_moment(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return date.and_hms_opt(0, 0, 0).map(|moment| moment.and_utc());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|moment| moment.with_timezone(&Utc))
 }
 
 #[cfg(test)]
@@ -199,9 +302,63 @@ mod tests {
             ),
             ("published = \"2024-13-45\"", "key `published`"),
             ("series_index = -1", "key `series_index`"),
+            (
+                "published = 12",
+                "key `published` (line 1): expected a date such as 2024-05-01",
+            ),
+            (
+                "series_index = \"two\"",
+                "expected a number such as 2 or 2.5",
+            ),
+            (
+                "published = 0000-01-01",
+                "key `published`: the year 0 is outside",
+            ),
+            ("published = \"-0042-01-01T00:00:00Z\"", "key `published`"),
+            ("author = ''", "key `author` is empty"),
+            ("title = \" \\u0007 \"", "key `title` is empty"),
+            ("tags = ['a', '  ']", "key `tags` holds an empty tag"),
+            (
+                "language = 'en-US-US'",
+                "not a well-formed BCP 47 language tag",
+            ),
+            ("language = 'en-a'", "not a well-formed BCP 47 language tag"),
         ] {
             let error = parse_sidecar(text).unwrap_err().message;
             assert!(error.contains(expected), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn metadata_text_is_cleaned_for_xml() {
+        for (text, expected) in [
+            ("plain", "plain"),
+            ("  two  spaces\tand a tab ", "two spaces and a tab"),
+            ("Jo\u{7}e", "Joe"),
+            ("line\nbreak", "line break"),
+            ("\u{FFFE}odd\u{FFFF}", "odd"),
+            ("café “quotes”", "café “quotes”"),
+        ] {
+            assert_eq!(clean_line(text), expected, "{text:?}");
+        }
+        assert_eq!(clean_text("One.\n\n  Two\u{0}.  \n"), "One.\nTwo.");
+    }
+
+    #[test]
+    fn language_tags_are_checked_by_the_grammar() {
+        for tag in [
+            "en",
+            "en-GB",
+            "pt-BR",
+            "zh-Hant-TW",
+            "sr-Latn",
+            "x-private",
+            "de-CH-1996",
+        ] {
+            assert!(check_language(tag).is_ok(), "{tag}");
+        }
+        for tag in ["", "en-US-US", "en-a", "english!", "en_GB", "-en"] {
+            assert!(check_language(tag).is_err(), "{tag}");
         }
     }
 

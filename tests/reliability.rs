@@ -1,0 +1,187 @@
+//! Nothing lost, nothing hung: the binary against files and folders that are not what a
+//! story usually is, and against another run writing the same folder.
+
+mod common;
+
+use common::*;
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const STORY: &str = " A Good Story\n\nIt was fine.\n";
+
+/// Runs a command, failing the test instead of waiting forever if it hangs.
+fn run_with_timeout(command: &mut std::process::Command, limit: Duration) -> std::process::Output {
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ficbind starts");
+    let start = Instant::now();
+    while child
+        .try_wait()
+        .expect("the child can be waited for")
+        .is_none()
+    {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("ficbind did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("its output")
+}
+
+fn write_story(dir: &Path, name: &str, title: &str) {
+    fs::write(dir.join(name), format!(" {title}\n\nIt was fine.\n")).expect("written");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_link_to_an_endless_device_is_refused_and_the_rest_converts() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let stories = dir.path().join("in");
+    fs::create_dir(&stories).expect("created");
+    write_story(&stories, "good.txt", "A Good Story");
+    let made = std::process::Command::new("mkfifo")
+        .arg(stories.join("pipe.txt"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", stories.join("zero.txt")).expect("a link");
+    // A sidecar that is a pipe must not hang the story either.
+    write_story(&stories, "sided.txt", "Sided");
+    let made = std::process::Command::new("mkfifo")
+        .arg(stories.join("sided.toml"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+
+    let output = run_with_timeout(
+        ficbind(dir.path()).args(["build", "in", "-o", "out"]),
+        Duration::from_secs(60),
+    );
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    for (file, problem) in [
+        ("pipe.txt", "named pipe"),
+        ("zero.txt", "a device"),
+        ("sided.toml", "named pipe"),
+    ] {
+        let line = message
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("no error names {file}:\n{message}"));
+        assert!(line.contains(problem), "{file}: {line}");
+    }
+    assert!(
+        dir.path().join("out/a-good-story.epub").is_file(),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_file_another_tool_wrote_is_kept_and_the_book_takes_the_next_name() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let stories = dir.path().join("in");
+    fs::create_dir(&stories).expect("created");
+    write_story(&stories, "dune.txt", "Dune");
+    let out = dir.path().join("out");
+    fs::create_dir(&out).expect("created");
+    fs::write(out.join("dune.epub"), "a book from another tool").expect("written");
+
+    for _ in 0..2 {
+        let output = run(ficbind(dir.path()).args(["build", "in", "-o", "out"]));
+        let message = stderr(&output);
+        assert!(output.status.success(), "{message}");
+        assert!(
+            message.contains("was not written by ficbind and is kept"),
+            "{message}"
+        );
+        assert_eq!(
+            fs::read(out.join("dune.epub")).expect("still there"),
+            b"a book from another tool"
+        );
+        // The second run replaces its own book rather than writing a third.
+        assert_eq!(
+            files_in(&out),
+            [out.join("dune-2.epub"), out.join("dune.epub")]
+        );
+    }
+    let output = run(ficbind(dir.path()).args(["build", "in", "-o", "out", "--overwrite"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(fs::read(out.join("dune.epub"))
+        .expect("a book")
+        .starts_with(b"PK"));
+}
+
+#[test]
+fn a_story_named_like_a_temporary_is_read_not_deleted() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = dir.path().join("out");
+    fs::create_dir(&out).expect("created");
+    for name in [".ficbind-mystory.part", ".ficbind-part-abcdefghijkl.part"] {
+        fs::write(out.join(name), STORY).expect("written");
+        let output = run(ficbind(dir.path()).args(["build", &format!("out/{name}"), "-o", "out"]));
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        assert_eq!(
+            fs::read_to_string(out.join(name)).expect("still there"),
+            STORY
+        );
+    }
+}
+
+#[test]
+fn two_runs_into_one_folder_at_once_lose_no_book() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for run in ["a", "b"] {
+        let stories = dir.path().join(run);
+        fs::create_dir(&stories).expect("created");
+        for n in 0..30 {
+            write_story(&stories, &format!("{n}.txt"), &format!("Story {run} {n}"));
+        }
+    }
+    let children: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|run| {
+            ficbind(dir.path())
+                .args(["build", run, "-o", "out"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("ficbind starts")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("it finishes");
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let books = files_in(&dir.path().join("out"));
+    assert_eq!(books.len(), 60, "{books:?}");
+    assert!(books
+        .iter()
+        .all(|b| b.extension().is_some_and(|e| e == "epub")));
+}
+
+#[test]
+fn too_many_jobs_are_capped_with_a_note() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let stories = dir.path().join("in");
+    fs::create_dir(&stories).expect("created");
+    for n in 0..20 {
+        write_story(&stories, &format!("{n}.txt"), &format!("Story {n}"));
+    }
+    let output = run_with_timeout(
+        ficbind(dir.path()).args(["build", "in", "-o", "out", "--jobs", "100000"]),
+        Duration::from_secs(60),
+    );
+    let message = stderr(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(
+        message.contains("more than this machine can use"),
+        "{message}"
+    );
+    let books = files_in(&dir.path().join("out"));
+    assert_eq!(books.len(), 20);
+    assert_epubcheck_clean(&books);
+}
