@@ -28,7 +28,9 @@ pub struct BatchOptions {
 /// What happened to one story: the JSON report has one of these per story.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoryReport {
+    #[serde(serialize_with = "json_path")]
     pub input: PathBuf,
+    #[serde(serialize_with = "json_optional_path")]
     pub output: Option<PathBuf>,
     pub status: Status,
     pub warnings: Vec<String>,
@@ -39,6 +41,30 @@ pub struct StoryReport {
     pub notes: usize,
     /// Notes left out of the book by `--notes drop`.
     pub notes_dropped: usize,
+}
+
+/// A path in the JSON report: a string when it is UTF-8, as nearly every path is;
+/// otherwise `{"lossy": "caf\u{FFFD}.txt", "bytes": [99, 97, 102, 233, …]}`, which keeps
+/// every byte and still reads as text.
+fn json_path<S: serde::Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    if let Some(text) = path.to_str() {
+        return serializer.serialize_str(text);
+    }
+    let mut object = serializer.serialize_struct("Path", 2)?;
+    object.serialize_field("lossy", &path.to_string_lossy())?;
+    object.serialize_field("bytes", path.as_os_str().as_encoded_bytes())?;
+    object.end()
+}
+
+fn json_optional_path<S: serde::Serializer>(
+    path: &Option<PathBuf>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(path) => json_path(path, serializer),
+        None => serializer.serialize_none(),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

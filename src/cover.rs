@@ -48,6 +48,17 @@ pub enum CoverError {
     },
     #[error("cover {}: cannot read the image's size; the file may be damaged", path.display())]
     Damaged { path: PathBuf },
+    #[error("cover {}: the image is {width} × {height} pixels, more than an e-reader can decode; save it at most {MAX_SIDE} pixels a side (1600 × 2400 is plenty)", path.display())]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+    },
+    #[error("cover {}: the image is cut short or damaged ({problem}); save it again or replace it", path.display())]
+    Incomplete {
+        path: PathBuf,
+        problem: &'static str,
+    },
     #[error("could not draw a cover: {0}")]
     Drawing(String),
 }
@@ -93,6 +104,17 @@ pub fn read_cover(path: &Path) -> Result<Cover, CoverError> {
             path: path.to_owned(),
         });
     }
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(CoverError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+        });
+    }
+    whole(kind, &bytes).map_err(|problem| CoverError::Incomplete {
+        path: path.to_owned(),
+        problem,
+    })?;
     Ok(Cover {
         bytes,
         kind,
@@ -100,6 +122,81 @@ pub fn read_cover(path: &Path) -> Result<Cover, CoverError> {
         height,
         generated: false,
     })
+}
+
+/// The largest cover side, and area, ficbind accepts: a reader decodes the whole picture
+/// into memory, four bytes a pixel.
+const MAX_SIDE: u32 = 10_000;
+const MAX_PIXELS: u64 = 40_000_000;
+
+/// Whether the image is all there: a truncated file still has its header, and its size,
+/// but shows as a broken or half-grey picture. PNG is decoded in full, row by row (its
+/// checksums catch damage too); the other formats must end as their structure says.
+fn whole(kind: ImageKind, bytes: &[u8]) -> Result<(), &'static str> {
+    match kind {
+        ImageKind::Png => {
+            let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+            let mut reader = decoder
+                .read_info()
+                .map_err(|_| "its header cannot be read")?;
+            while reader
+                .next_row()
+                .map_err(|_| "its picture data cannot be decoded")?
+                .is_some()
+            {}
+            reader
+                .finish()
+                .map_err(|_| "it ends before its last chunk")?;
+            Ok(())
+        }
+        ImageKind::Jpeg => jpeg_is_whole(bytes),
+        ImageKind::Gif => match bytes.last() {
+            Some(0x3B) => Ok(()),
+            _ => Err("it ends before the GIF trailer"),
+        },
+        ImageKind::Webp => {
+            let declared = bytes
+                .get(4..8)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes)
+                .ok_or("its RIFF header is cut short")?;
+            if u64::from(declared) + 8 <= bytes.len() as u64 {
+                Ok(())
+            } else {
+                Err("it is shorter than its RIFF header says")
+            }
+        }
+    }
+}
+
+/// A JPEG is whole when its segments lead to the picture data and an end-of-image marker
+/// follows it.
+fn jpeg_is_whole(bytes: &[u8]) -> Result<(), &'static str> {
+    let mut at = 2;
+    loop {
+        // Markers may be padded with any number of 0xFF bytes.
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (Some(0xFF), Some(&marker)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return Err("its segments are cut short");
+        };
+        let length = bytes
+            .get(at + 2..at + 4)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+            .ok_or("its segments are cut short")?;
+        if marker == 0xDA {
+            // The picture data: it must be followed by the end-of-image marker.
+            let data = bytes
+                .get(at + 2 + length..)
+                .ok_or("its picture data is missing")?;
+            return match memchr::memmem::rfind(data, &[0xFF, 0xD9]) {
+                Some(_) => Ok(()),
+                None => Err("it ends before the end of its picture data"),
+            };
+        }
+        at += 2 + length;
+    }
 }
 
 /// `<dir>/<stem>.jpg|jpeg|png|gif|webp`, the first that exists.
@@ -412,6 +509,49 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every supplied cover the tests use is whole; cut short, none of them is.
+    #[test]
+    fn whole_images_pass_and_cut_ones_do_not() {
+        let fixtures =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/covers");
+        for name in [
+            "cover-jpeg.jpg",
+            "cover-png.png",
+            "cover-gif.gif",
+            "cover-webp.webp",
+        ] {
+            let path = fixtures.join(name);
+            let cover = read_cover(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(whole(cover.kind, &cover.bytes).is_ok(), "{name}");
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let cut = dir.path().join(name);
+            let bytes = &cover.bytes[..cover.bytes.len() * 2 / 3];
+            std::fs::write(&cut, bytes).expect("written");
+            let error = read_cover(&cut).expect_err(name);
+            assert!(
+                error.to_string().contains("cut short or damaged"),
+                "{name}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_image_too_large_to_decode_is_refused_by_its_header() {
+        // A PNG header that claims 60,000 × 60,000 pixels, and nothing else.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend(60_000u32.to_be_bytes());
+        png.extend(60_000u32.to_be_bytes());
+        png.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("huge.png");
+        std::fs::write(&path, png).expect("written");
+        let error = read_cover(&path).expect_err("too large");
+        assert!(
+            error.to_string().contains("60000 × 60000 pixels"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn formats_are_read_from_their_bytes() {

@@ -185,3 +185,38 @@ fn too_many_jobs_are_capped_with_a_note() {
     assert_eq!(books.len(), 20);
     assert_epubcheck_clean(&books);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_json_report_stays_json_with_a_file_name_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let stories = dir.path().join("in");
+    fs::create_dir(&stories).expect("created");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    fs::write(stories.join(name), STORY).expect("written");
+    write_story(&stories, "plain.txt", "Plain");
+    let output = run(ficbind(dir.path()).args(["build", "in", "-o", "out", "--json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the report is JSON");
+    let inputs: Vec<&serde_json::Value> = report["stories"]
+        .as_array()
+        .expect("stories")
+        .iter()
+        .map(|story| &story["input"])
+        .collect();
+    assert!(inputs.contains(&&serde_json::json!("in/plain.txt")), "{inputs:?}");
+    let odd = inputs
+        .iter()
+        .find(|input| input.is_object())
+        .expect("the odd name as an object");
+    let bytes: Vec<u8> = odd["bytes"]
+        .as_array()
+        .expect("bytes")
+        .iter()
+        .map(|b| b.as_u64().expect("a byte") as u8)
+        .collect();
+    assert_eq!(bytes, b"in/caf\xe9.txt");
+    assert_eq!(odd["lossy"], "in/caf\u{FFFD}.txt");
+}
