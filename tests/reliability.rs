@@ -206,7 +206,10 @@ fn the_json_report_stays_json_with_a_file_name_that_is_not_utf8() {
         .iter()
         .map(|story| &story["input"])
         .collect();
-    assert!(inputs.contains(&&serde_json::json!("in/plain.txt")), "{inputs:?}");
+    assert!(
+        inputs.contains(&&serde_json::json!("in/plain.txt")),
+        "{inputs:?}"
+    );
     let odd = inputs
         .iter()
         .find(|input| input.is_object())
