@@ -90,6 +90,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
         source,
     };
     let format = read::detect(path, &bytes).map_err(story_error)?;
+    ensure_memory_for(path, bytes.len(), format)?;
     // A sidecar can switch off the trailing-note guess of the raw format.
     let sidecar_file = match format {
         read::Format::Markdown => None,
@@ -130,6 +131,41 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
         warnings: found.warnings,
         modified,
     })
+}
+
+/// Converting a story takes a few times its size in memory (docs/performance.md): five
+/// for text, eight for HTML and EPUB, whose page trees are held too, and 30 MB more.
+fn memory_needed(bytes: usize, format: read::Format) -> usize {
+    let times = match format {
+        read::Format::Html | read::Format::Epub => 8,
+        read::Format::Raw | read::Format::Markdown => 5,
+    };
+    bytes.saturating_mul(times).saturating_add(30 << 20)
+}
+
+/// Refuses a story that the memory this process may take cannot hold, instead of letting
+/// the whole run abort halfway through it. The room is asked for and given back at once:
+/// the system lends address space lazily, so this costs nothing when there is room. Long
+/// stories are converted one at a time (`batch::load_groups`), so the answer holds.
+fn ensure_memory_for(path: &Path, bytes: usize, format: read::Format) -> Result<(), Error> {
+    let needed = memory_needed(bytes, format);
+    // Short stories fit wherever a run can start.
+    if needed < 256 << 20 {
+        return Ok(());
+    }
+    let mut probe: Vec<u8> = Vec::new();
+    match probe.try_reserve_exact(needed) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(Error::Input {
+            path: path.to_owned(),
+            message: format!(
+                "not enough memory to convert it: a story of {} MB needs about {} MB; \
+                 convert it on its own, or raise the memory limit",
+                bytes >> 20,
+                needed >> 20
+            ),
+        }),
+    }
 }
 
 /// The story's sidecar, or an empty one when it has none.

@@ -84,7 +84,11 @@ pub fn read_limited(path: &Path, limit: Limit) -> Result<Vec<u8>, FileError> {
         return Err(too_large());
     }
     // The size can still grow while the file is read; one byte past the limit tells.
-    let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
+    let mut bytes = Vec::new();
+    // Asked for, not assumed: under a memory limit a long file must fail alone.
+    bytes
+        .try_reserve_exact(usize::try_from(opened.len()).unwrap_or(usize::MAX))
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
     file.take(limit.bytes + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit.bytes {
         return Err(too_large());

@@ -223,3 +223,38 @@ fn the_json_report_stays_json_with_a_file_name_that_is_not_utf8() {
     assert_eq!(bytes, b"in/caf\xe9.txt");
     assert_eq!(odd["lossy"], "in/caf\u{FFFD}.txt");
 }
+
+/// Under a memory limit, a story too long for it fails alone, with a message, instead of
+/// the whole run aborting on a failed allocation.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_story_too_long_for_the_memory_limit_fails_alone() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let stories = dir.path().join("in");
+    fs::create_dir(&stories).expect("created");
+    write_story(&stories, "small.txt", "Small");
+    // 100 MB of paragraphs: converting it takes about 530 MB, over the 400 MB limit.
+    let paragraph = "He said, \"It was a long day...\" and left.\n\n".repeat(2_000);
+    let mut big = String::from(" A Long Story\n\n");
+    while big.len() < 100_000_000 {
+        big.push_str(&paragraph);
+    }
+    fs::write(stories.join("big.txt"), big).expect("written");
+    let script = format!(
+        "ulimit -v 400000 && exec '{}' build in -o out --no-generated-cover",
+        env!("CARGO_BIN_EXE_ficbind")
+    );
+    let output = run_with_timeout(
+        std::process::Command::new("sh")
+            .args(["-c", &script])
+            .current_dir(dir.path()),
+        Duration::from_secs(120),
+    );
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains("big.txt: not enough memory to convert it"),
+        "{message}"
+    );
+    assert!(dir.path().join("out/small.epub").is_file(), "{message}");
+}
