@@ -258,3 +258,32 @@ fn a_story_too_long_for_the_memory_limit_fails_alone() {
     );
     assert!(dir.path().join("out/small.epub").is_file(), "{message}");
 }
+
+#[test]
+fn empty_or_impossible_values_on_the_command_line_stop_the_run_before_it_starts() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    fs::write(dir.path().join("s.txt"), STORY).expect("written");
+    for (args, epoch, expected) in [
+        (vec!["--author", ""], "1700000000", "--author is empty"),
+        (vec!["--title", " \u{7} "], "1700000000", "--title is empty"),
+        (
+            vec!["--language", "en-US-US"],
+            "1700000000",
+            "not a well-formed BCP 47",
+        ),
+        (vec![], "999999999999", "outside the years 1 to 9999"),
+        (vec![], "soon", "not a number of seconds"),
+    ] {
+        let output = run(ficbind(dir.path())
+            .args(["build", "s.txt", "-o", "out"])
+            .args(&args)
+            .env("SOURCE_DATE_EPOCH", epoch));
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+        assert!(
+            !dir.path().join("out").exists(),
+            "{args:?}: nothing written"
+        );
+    }
+}
