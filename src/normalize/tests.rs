@@ -386,6 +386,53 @@ fn spec_examples() {
     check_table(SPEC_EXAMPLES);
 }
 
+/// Published prose's hard cases through the whole chain: dialect elisions, interrupted
+/// speech inside nested quotes, primes.
+const PROSE_CASES: &[(&str, &str)] = &[
+    (
+        "he's a fine 'un, sho' 'nough",
+        "he’s a fine ’un, sho’ ’nough",
+    ),
+    (
+        "\"It 'ud be fine, an' he'll come.\"",
+        "“It ’ud be fine, an’ he’ll come.”",
+    ),
+    ("I'd 'a' gone", "I’d ’a’ gone"),
+    ("it 'uz cold, 'twould freeze", "it ’uz cold, ’twould freeze"),
+    (
+        "'tweren't me, an' 'tisn't him",
+        "’tweren’t me, an’ ’tisn’t him",
+    ),
+    ("\"'Nough said.\"", "“’Nough said.”"),
+    ("goin' 'way off yonder", "goin’ ’way off yonder"),
+    ("'Go 'way,' she said.", "‘Go ’way,’ she said."),
+    (
+        "'Way off,' she said, an' left.",
+        "‘Way off,’ she said, an’ left.",
+    ),
+    ("He said, 'Stop it--'\"", "He said, ‘Stop it—’”"),
+    (
+        "\"She told me, 'Wait--' and left.\"",
+        "“She told me, ‘Wait—’ and left.”",
+    ),
+    (
+        "He is 5' 10\" and she is 5'4\".",
+        "He is 5′ 10″ and she is 5′4″.",
+    ),
+    ("at 62° 17' 20\" north", "at 62° 17′ 20″ north"),
+    // A quotation that opens on a word a dialect elision could be stays a quotation.
+    (
+        "goin' on, she says: 'A woman knows.'",
+        "goin’ on, she says: ‘A woman knows.’",
+    ),
+    ("\"Say 'as' again,\" he said.", "“Say ‘as’ again,” he said."),
+];
+
+#[test]
+fn published_prose_cases() {
+    check_table(PROSE_CASES);
+}
+
 #[test]
 fn sample_story_lines() {
     check_table(SAMPLE_LINES);

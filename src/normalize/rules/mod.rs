@@ -16,8 +16,10 @@ mod apostrophes;
 mod cleanup;
 mod dashes;
 mod doubled_quotes;
+mod elisions;
 mod ellipses;
 mod emphasis;
+mod primes;
 mod quotes;
 
 /// Every rule, in the order they run: clean-up passes first, then the passes that edit the
@@ -25,6 +27,7 @@ mod quotes;
 pub(super) const REGISTRY: &[Entry] = &[
     cleanup::RULE,
     doubled_quotes::RULE,
+    primes::RULE,
     apostrophes::RULE,
     quotes::RULE,
     ellipses::RULE,
@@ -94,7 +97,20 @@ fn is_single_mark(c: char) -> bool {
 }
 
 fn in_opening_position(s: &str, i: usize, len: usize) -> bool {
-    opens_after(char_before(s, i)) && char_at(s, i + len).is_some_and(|c| !c.is_whitespace())
+    single_opens(char_before(s, i), char_at(s, i + len))
+}
+
+/// Whether a single quote between these two characters opens. After a dash it opens only
+/// before a word or another opening mark: between a dash and a closing double quote or
+/// punctuation it closes interrupted speech (`'Stop it--'"`).
+fn single_opens(prev: Option<char>, next: Option<char>) -> bool {
+    let Some(next) = next.filter(|c| !c.is_whitespace()) else {
+        return false;
+    };
+    match prev {
+        Some(c) if is_dash(c) => next.is_alphanumeric() || matches!(next, '‘' | '“' | '\''),
+        _ => opens_after(prev),
+    }
 }
 
 fn is_word_final(s: &str, i: usize, len: usize) -> bool {

@@ -14,6 +14,8 @@ pub(super) const RULE: Entry = Entry {
         ("\"Hi,\" she said.", "“Hi,” she said."),
         ("'Go,' he said.", "‘Go,’ he said."),
         ("“kept”", "“kept”"),
+        ("He said, 'Stop it--'\"", "He said, ‘Stop it--’”"),
+        ("'Wait--' she began", "‘Wait--’ she began"),
     ],
 };
 
@@ -78,8 +80,7 @@ fn quotes(text: &mut String, protected: &Protected, ambiguous: &mut Vec<String>)
                         }
                         double_open = opening;
                     } else {
-                        let opening_position =
-                            opens_after(prev) && next.is_some_and(|c| !c.is_whitespace());
+                        let opening_position = single_opens(prev, next);
                         if opening_position && last_closer.is_some_and(|closer| closer > p) {
                             out.push('‘');
                         } else {
