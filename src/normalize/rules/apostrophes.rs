@@ -9,7 +9,7 @@ pub(super) const RULE: Entry = Entry {
     description: "Apostrophes inside words, before decades, in elisions and at word ends",
     pass: Pass::Edit {
         applies: |seen| seen.quotes,
-        run: |text, protected, _| apostrophes(text, protected),
+        run: apostrophes,
     },
     cases: &[
         ("don't", "don’t"),
@@ -36,7 +36,7 @@ pub(super) const RULE: Entry = Entry {
     ],
 };
 
-fn apostrophes(text: &mut String, protected: &Protected) -> usize {
+fn apostrophes(text: &mut String, protected: &Protected, ambiguous: &mut Vec<String>) -> usize {
     rewrite(text, 16, |src, out| {
         let (mut changes, mut copied, mut i) = (0, 0, 0);
         while let Some(offset) = memchr(b'\'', &src.as_bytes()[i..]) {
@@ -56,7 +56,13 @@ fn apostrophes(text: &mut String, protected: &Protected) -> usize {
             let elision = if is_apostrophe {
                 None
             } else {
-                elision_after(src, p)
+                let (elision, weighed) = elision_after(src, p);
+                // A likely form was weighed, not known: the author should see the choice.
+                if weighed {
+                    let done = [out.as_str(), &src[copied..=p]].concat();
+                    ambiguous.push(context_around(&done, &src[p + 1..]));
+                }
+                elision
             };
             if !is_apostrophe && elision.is_none() {
                 continue;
@@ -86,17 +92,30 @@ fn is_decade(s: &str, i: usize) -> bool {
 }
 
 /// The length of the elided word after an apostrophe at `i` in opening position.
-fn elision_after(s: &str, i: usize) -> Option<usize> {
+/// Also says whether the answer was weighed from the paragraph (a likely form) rather than
+/// known.
+fn elision_after(s: &str, i: usize) -> (Option<usize>, bool) {
     let prev = char_before(s, i);
     if !opens_after(prev) && prev != Some('"') {
-        return None;
+        return (None, false);
     }
-    let word: &str = s[i + 1..]
+    let Some(word) = s[i + 1..]
         .split(|c: char| !c.is_alphabetic())
         .next()
-        .filter(|w| !w.is_empty() && w.len() <= 9)?;
+        .filter(|w| !w.is_empty() && w.len() <= 9)
+    else {
+        return (None, false);
+    };
+    let kind = elisions::elision(word);
+    (
+        likely_or_sure(s, i, word, kind),
+        kind == Some(Elision::Likely),
+    )
+}
+
+fn likely_or_sure(s: &str, i: usize, word: &str, kind: Option<Elision>) -> Option<usize> {
     let after = i + 1 + word.len();
-    match elisions::elision(word)? {
+    match kind? {
         // 'n' is only an elision with its closing mark: rock 'n' roll.
         Elision::Sure if word == "n" && s.as_bytes().get(after) != Some(&b'\'') => None,
         Elision::Sure => Some(word.chars().count()),

@@ -8,7 +8,7 @@ pub(super) const RULE: Entry = Entry {
     description: "`''` and `’’` as one double quote mark",
     pass: Pass::Edit {
         applies: |seen| seen.quotes,
-        run: |text, protected, _| doubled_quotes(text, protected),
+        run: doubled_quotes,
     },
     cases: &[
         ("''Hi,'' she said.", "\"Hi,\" she said."),
@@ -20,7 +20,9 @@ pub(super) const RULE: Entry = Entry {
 
 /// `''` is `"`; in a run of three, the odd mark goes inside: `'''Tis` is `"'Tis`, `no.'''`
 /// is `no.'"`.
-fn doubled_quotes(text: &mut String, protected: &Protected) -> usize {
+/// A closing run of three after a letter (`call it 'unsound'''`) may as well be a double
+/// quote closing before an apostrophe, so it is reported as ambiguous.
+fn doubled_quotes(text: &mut String, protected: &Protected, ambiguous: &mut Vec<String>) -> usize {
     rewrite(text, 0, |src, out| {
         let bytes = src.as_bytes();
         let (mut changes, mut copied, mut i) = (0, 0, 0);
@@ -60,6 +62,9 @@ fn doubled_quotes(text: &mut String, protected: &Protected) -> usize {
                 && char_at(src, end).is_some_and(|c| !c.is_whitespace());
             let odd = run % 2 == 1;
             if odd && !opening {
+                if run == 3 && char_before(src, start).is_some_and(char::is_alphabetic) {
+                    ambiguous.push(context_around(out, &src[start..]));
+                }
                 out.push('\'');
             }
             out.extend(std::iter::repeat_n('"', run / 2));

@@ -118,6 +118,18 @@ fn is_word_final(s: &str, i: usize, len: usize) -> bool {
         && char_at(s, i + len).is_none_or(|c| !c.is_alphanumeric())
 }
 
+/// Up to 30 characters either side of the quote just written, for the report.
+fn context_around(done: &str, rest: &str) -> String {
+    let start = done
+        .char_indices()
+        .rev()
+        .nth(30)
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let mut context = done[start..].to_string();
+    context.extend(rest.chars().take(30));
+    context
+}
+
 // ---- looking at bytes ----
 
 /// ORs together `class(a, b, c)` for every byte `a` of `bytes` and the two bytes after it

@@ -98,15 +98,3 @@ fn quotes(text: &mut String, protected: &Protected, ambiguous: &mut Vec<String>)
         changes
     })
 }
-
-/// Up to 30 characters either side of the quote just written, for the report.
-fn context_around(done: &str, rest: &str) -> String {
-    let start = done
-        .char_indices()
-        .rev()
-        .nth(30)
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let mut context = done[start..].to_string();
-    context.extend(rest.chars().take(30));
-    context
-}
