@@ -263,9 +263,17 @@ fn parse_plain(lines: &[&str]) -> Story {
         .map(|g| g.iter().map(|l| l.trim()).collect())
         .collect();
     let join_blocks = is_hard_wrapped(&groups);
+    // A first line that stands alone and reads as a title names the book.
+    let title_line = match groups.as_slice() {
+        [first, _, _, ..] if first.len() == 1 && is_book_title(first[0]) => {
+            Some(first[0].to_owned())
+        }
+        _ => None,
+    };
+    let body_groups = &groups[usize::from(title_line.is_some())..];
 
     let mut chapters: Vec<(Option<String>, Vec<String>)> = Vec::new();
-    for group in &groups {
+    for group in body_groups {
         if let [line] = group.as_slice() {
             if is_heading(line) {
                 chapters.push((Some((*line).to_owned()), Vec::new()));
@@ -293,31 +301,60 @@ fn parse_plain(lines: &[&str]) -> Story {
         })
         .collect();
     Story {
-        title_line: None,
+        title_line,
         description: Vec::new(),
         chapters,
     }
 }
 
-/// Blocks separated by blank lines whose lines were broken at a fixed width.
+/// Whether a plain file's first line is its title: short, not a chapter heading, not
+/// speech, and not a sentence (titles end without a period, comma or colon).
+fn is_book_title(line: &str) -> bool {
+    let words = line.split_whitespace().count();
+    (1..=12).contains(&words)
+        && line.chars().count() <= 80
+        && !is_heading(line)
+        && !is_scene_break(line)
+        && !line.starts_with(['"', '\'', '“', '‘', '-', '—', '–', '*', '(', '['])
+        && !line.ends_with(['.', ',', ';', ':', '"', '\'', '”', '’', '-', '—'])
+        && line.chars().any(char::is_alphabetic)
+}
+
+/// Blocks separated by blank lines whose lines were broken at a fixed width. The sign is
+/// a stable right margin: the lines that do not end a block end near one width, and
+/// hardly any line is longer. How many blocks span several lines does not decide it: in a
+/// book of short dialogue, most paragraphs fit on one line.
 fn is_hard_wrapped(groups: &[Vec<&str>]) -> bool {
     let multi_line = groups.iter().filter(|g| g.len() > 1).count();
-    if groups.len() < 2 || multi_line * 2 < groups.len() {
+    if groups.len() < 2 || multi_line < 2 {
         return false;
     }
-    // Every line that is not a block's last should be about as long as the wrap width.
-    let mut inner = 0usize;
-    let mut short_or_long = 0usize;
+    let mut lengths: Vec<usize> = groups.iter().flatten().map(|l| l.chars().count()).collect();
+    lengths.sort_unstable();
+    // The margin: what all but the longest few lines stay within.
+    let margin = lengths[((lengths.len() - 1) * 19).div_ceil(20)];
+    if !(30..=100).contains(&margin) {
+        return false;
+    }
+    // A wrapped line ends where the next word would not have fitted: that, not a length
+    // alone, tells wrapping from verse or a letter's short lines.
+    let (mut inner, mut broken_at_margin) = (0usize, 0usize);
     for group in groups.iter().filter(|g| g.len() > 1) {
-        for line in &group[..group.len() - 1] {
+        for pair in group.windows(2) {
             inner += 1;
-            let len = line.chars().count();
-            if !(30..=100).contains(&len) {
-                short_or_long += 1;
+            let len = pair[0].chars().count();
+            let next_word = pair[1]
+                .split_whitespace()
+                .next()
+                .map_or(0, |w| w.chars().count());
+            if len <= margin + 2 && len + 1 + next_word + 2 > margin {
+                broken_at_margin += 1;
             }
         }
     }
-    short_or_long * 5 <= inner
+    let longer = lengths.iter().filter(|&&len| len > margin + 2).count();
+    // Nearly every break is at the margin, and only a stray line goes past it.
+    broken_at_margin * 5 >= inner * 4 && longer * 20 <= lengths.len()
 }
 
 const NUMBER_WORDS: &[&str] = &[
@@ -388,6 +425,19 @@ fn is_heading_number(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every paragraph of every chapter, as plain text.
+    fn paragraphs_of(story: &Story) -> Vec<String> {
+        story
+            .chapters
+            .iter()
+            .flat_map(|c| &c.blocks)
+            .filter_map(|b| match b {
+                RawBlock::Paragraph(p) => Some(p.plain_text()),
+                _ => None,
+            })
+            .collect()
+    }
 
     /// Paragraphs as text, emphasis written back as `*…*`.
     fn texts(paragraphs: &[Paragraph]) -> Vec<String> {
@@ -643,6 +693,57 @@ mod tests {
         ] {
             assert_eq!(is_heading(line), expected, "{line:?}");
         }
+    }
+
+    #[test]
+    fn wrapping_is_told_from_the_right_margin_not_the_share_of_long_blocks() {
+        // A book of short dialogue: most paragraphs fit on one line of the 60-column wrap.
+        let mut text = String::new();
+        for n in 0..12 {
+            text.push_str(&format!("\"Line {n} of talk,\" said he.\n\n"));
+        }
+        text.push_str(
+            "The rain had not stopped for three days and the river was\n\
+             rising fast, and the old mill by the ford had gone under\n\
+             the brown water before anyone thought to move the sacks.\n\n\
+             She looked out of the window and sighed, wondering when\n\
+             it would end, and whether the bridge would hold tonight.\n",
+        );
+        let story = parse(&text, ParseOptions::default()).expect("it parses");
+        let paragraphs = paragraphs_of(&story);
+        assert_eq!(paragraphs.len(), 14, "{paragraphs:#?}");
+        assert!(paragraphs[12].starts_with("The rain") && paragraphs[12].ends_with("sacks."));
+
+        // Verse among long one-line paragraphs keeps its lines.
+        let long = "This paragraph is a single long line, as most stories are typed, \
+                    running on well past any margin a wrapping editor would use.";
+        let verse = "Roses are red,\nviolets are blue,\nsugar is sweet\nand so are you.";
+        let text = format!("{long}\n\n{verse}\n\n{long}\n\n{verse}\n\n{long}\n");
+        let story = parse(&text, ParseOptions::default()).expect("it parses");
+        assert!(paragraphs_of(&story).contains(&"Roses are red,".to_string()));
+    }
+
+    #[test]
+    fn a_plain_files_first_line_names_the_book_when_it_reads_as_a_title() {
+        let story = parse_default("The Lantern Keeper\n\nIt was late.\n\nShe lit the lamp.\n");
+        assert_eq!(story.title_line.as_deref(), Some("The Lantern Keeper"));
+        assert_eq!(paragraphs_of(&story), ["It was late.", "She lit the lamp."]);
+        for first in [
+            "Chapter 1",
+            "It was late.",
+            "\"Run!\" she said",
+            "* * *",
+            "Hi,",
+            "A sentence that goes on and on far beyond what anyone would ever call a title line",
+        ] {
+            let story = parse_default(&format!("{first}\n\nIt was late.\n\nShe lit the lamp.\n"));
+            assert_eq!(story.title_line, None, "{first}");
+        }
+        // A title and nothing but one paragraph is a one-paragraph story, not a title.
+        assert_eq!(
+            parse_default("Short Title\n\nOnly text.\n").title_line,
+            None
+        );
     }
 
     #[test]
