@@ -333,6 +333,18 @@ fn every_real_download_becomes_a_book_or_is_refused_by_name() {
             Book("Test Story Title 2", 9, 0),
         ),
         (
+            "fanficfare/fanficfare-test1-sid2.txt",
+            Book("Test Story Title 2", 9, 0),
+        ),
+        (
+            "fimfiction/CONSTRUCTED-fimfiction-story-download-arrow.txt",
+            Book("The Lamp Above the Door", 2, 0),
+        ),
+        (
+            "fimfiction/CONSTRUCTED-fimfiction-story-download-slash.txt",
+            Book("The Lamp Above the Door", 2, 0),
+        ),
+        (
             "fanficfare/fanficfare-test1-sid2.mobi",
             Refused("Kindle book"),
         ),

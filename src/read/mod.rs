@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod raw;
 mod sniff;
 mod spans;
+mod text_layouts;
 
 use crate::decode::{decode, DecodeError};
 use crate::sidecar::Sidecar;
@@ -178,7 +179,14 @@ pub fn read(format: Format, bytes: &[u8], options: ParseOptions) -> Result<Read,
         warnings: decoded.warnings,
     };
     match format {
-        Format::Raw => read.story = raw::parse(&decoded.text, options)?,
+        Format::Raw => match text_layouts::read_text_layout(&decoded.text, options) {
+            Some(found) => {
+                read.story = found.story.finish()?;
+                read.metadata = found.metadata;
+                read.layout = Some(found.layout);
+            }
+            None => read.story = raw::parse(&decoded.text, options)?,
+        },
         Format::Markdown => {
             let markdown = markdown::parse_markdown(&decoded.text)?;
             read.story = markdown.story;
