@@ -21,6 +21,9 @@ pub struct BatchOptions {
     /// Replace files in the output folder that ficbind did not write, instead of giving
     /// the book the next free name.
     pub overwrite: bool,
+    /// Folders whose layout the output folder mirrors: a story at `ROOT/a/b/story.txt`
+    /// gets its book in `OUTPUT/a/b/`. Empty, every book goes straight into the output.
+    pub mirror: Vec<PathBuf>,
     pub convert: convert::Options,
     pub export: ExportOptions,
 }
@@ -95,6 +98,18 @@ impl StoryReport {
 /// given. A path that does not exist at all is an error; a story that exists but cannot be
 /// read fails later, on its own, like any other bad story.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    collect_inputs_in(paths, false, None)
+}
+
+/// As [`collect_inputs`], and with `recursive`, the stories of every subfolder too, in
+/// sorted order. Hidden folders, links to folders and the output folder itself are not
+/// entered, so that a run never reads its own books or loops.
+pub fn collect_inputs_in(
+    paths: &[PathBuf],
+    recursive: bool,
+    output: Option<&Path>,
+) -> Result<Vec<PathBuf>, Error> {
+    let output = output.and_then(|o| std::fs::canonicalize(o).ok());
     let mut inputs = Vec::new();
     for path in paths {
         let read_error = |source| Error::Read {
@@ -103,15 +118,36 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
         };
         std::fs::symlink_metadata(path).map_err(read_error)?;
         if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(read_error)?
-                .filter_map(|entry| entry.ok())
-                .filter(|entry| entry.file_type().is_ok_and(|t| !t.is_dir()))
-                .map(|entry| entry.path())
-                .filter(|p| !p.is_dir() && is_story_file(p))
-                .collect();
-            found.sort();
-            inputs.extend(found);
+            let mut folders = vec![path.clone()];
+            while let Some(folder) = folders.pop() {
+                let entries = std::fs::read_dir(&folder).map_err(|source| Error::Read {
+                    path: folder.clone(),
+                    source,
+                })?;
+                let mut files = Vec::new();
+                let mut subfolders = Vec::new();
+                for entry in entries.filter_map(|entry| entry.ok()) {
+                    let Ok(kind) = entry.file_type() else {
+                        continue;
+                    };
+                    let entry_path = entry.path();
+                    if kind.is_dir() {
+                        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                        let is_output =
+                            output.is_some() && std::fs::canonicalize(&entry_path).ok() == output;
+                        if recursive && !hidden && !is_output {
+                            subfolders.push(entry_path);
+                        }
+                    } else if !entry_path.is_dir() && is_story_file(&entry_path) {
+                        files.push(entry_path);
+                    }
+                }
+                files.sort();
+                inputs.extend(files);
+                // Popped last first: reversed, the folders are read in sorted order.
+                subfolders.sort_by(|a, b| b.cmp(a));
+                folders.extend(subfolders);
+            }
         } else {
             inputs.push(path.clone());
         }
@@ -173,7 +209,8 @@ pub fn build_all(
     };
     pool.install(|| {
         let extension = options.export.format.extension();
-        let mut names = OutputNames::new(inputs, &options.output, extension, options.overwrite);
+        let mut names = OutputNames::new(inputs, &options.output, extension, options.overwrite)
+            .mirroring(&options.mirror);
         let mut reports = Vec::with_capacity(inputs.len());
         // A few stories are loaded at a time, all in parallel, and named in input order
         // before any is built: which story gets the "-2" never depends on which finished
@@ -189,7 +226,7 @@ pub fn build_all(
                 .map(|(input, loaded)| {
                     loaded.map(|loaded| {
                         let title = title_for(input, &loaded, &options.convert);
-                        let (output, warning) = names.next(&title, &folder);
+                        let (output, warning) = names.next_for(input, &title, &folder);
                         Named {
                             loaded,
                             output,
@@ -219,7 +256,10 @@ pub fn build_all(
                     .iter()
                     .filter(|(_, unfinished)| unfinished.is_some())
                     .filter_map(|(report, _)| report.output.as_deref())
-                    .filter_map(|path| path.file_name()?.to_str().map(str::to_owned)),
+                    .filter_map(|path| {
+                        let name = path.strip_prefix(&options.output).ok()?;
+                        name.to_str().map(str::to_owned)
+                    }),
             );
             let built: Vec<(StoryReport, Option<Unfinished>)> = match recorded {
                 Ok(()) => built,
@@ -297,6 +337,7 @@ struct OutputNames<'a> {
     /// For each slug, the number to try next: ten thousand stories of one title stay
     /// linear.
     next_number: HashMap<String, usize>,
+    mirror: Vec<PathBuf>,
 }
 
 impl<'a> OutputNames<'a> {
@@ -327,13 +368,47 @@ impl<'a> OutputNames<'a> {
             inputs,
             taken: HashSet::new(),
             next_number: HashMap::new(),
+            mirror: Vec::new(),
+        }
+    }
+
+    fn mirroring(mut self, roots: &[PathBuf]) -> Self {
+        self.mirror = roots.to_vec();
+        self
+    }
+
+    /// The book's path for a story at `input`: in the subfolder that mirrors the story's
+    /// own under one of the mirrored roots, if any.
+    fn next_for(
+        &mut self,
+        input: &Path,
+        title: &str,
+        folder: &OutputFolder,
+    ) -> (PathBuf, Option<String>) {
+        let subfolder = self
+            .mirror
+            .iter()
+            .find_map(|root| input.strip_prefix(root).ok())
+            .and_then(Path::parent)
+            .filter(|sub| !sub.as_os_str().is_empty())
+            .map(|sub| sub.to_string_lossy().into_owned());
+        let slug = slugify(title);
+        match subfolder {
+            Some(sub) => self.next_named(&format!("{sub}/{slug}"), folder),
+            None => self.next_named(&slug, folder),
         }
     }
 
     /// The book's path, and a warning when a file ficbind did not write kept it from the
     /// name it would have had.
+    #[cfg(test)]
     fn next(&mut self, title: &str, folder: &OutputFolder) -> (PathBuf, Option<String>) {
-        let slug = slugify(title);
+        self.next_named(&slugify(title), folder)
+    }
+
+    /// `slug` may lead with subfolders, `a/b/title`.
+    fn next_named(&mut self, slug: &str, folder: &OutputFolder) -> (PathBuf, Option<String>) {
+        let slug = slug.to_string();
         let extension = self.extension;
         let mut kept_clear_of = None;
         let mut n = self.next_number.get(&slug).copied().unwrap_or(1);
@@ -442,6 +517,8 @@ fn write_unfinished(
         source,
     };
     let dir = path.parent().unwrap_or(Path::new("."));
+    // A mirrored subfolder is made as its first book is written.
+    std::fs::create_dir_all(dir).map_err(write_error)?;
     let mut temp = temporary_in(dir).map_err(write_error)?;
     // On failure the temporary file is dropped, which deletes it.
     write(temp.as_file_mut()).map_err(write_error)?;

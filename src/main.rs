@@ -69,6 +69,10 @@ struct BuildArgs {
     /// Print a machine-readable JSON report on standard output
     #[arg(long)]
     json: bool,
+    /// Take stories from subfolders too; each book goes into the same subfolder of the
+    /// output folder
+    #[arg(short, long)]
+    recursive: bool,
     /// Replace files in the output folder that ficbind did not write (by default such a
     /// file is kept and the book takes the next free name)
     #[arg(long)]
@@ -203,7 +207,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     } else {
         args.paths.clone()
     };
-    let inputs = match batch::collect_inputs(&paths) {
+    let inputs = match batch::collect_inputs_in(&paths, args.recursive, Some(&args.output)) {
         Ok(inputs) => inputs,
         Err(error) => {
             eprintln!("error: {error}; give story files or folders that exist");
@@ -232,6 +236,11 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         output: args.output.clone(),
         jobs: args.jobs,
         overwrite: args.overwrite,
+        mirror: if args.recursive {
+            paths.iter().filter(|p| p.is_dir()).cloned().collect()
+        } else {
+            Vec::new()
+        },
         convert: Options {
             title: args.title.clone(),
             author: args.author.clone(),

@@ -131,12 +131,25 @@ fn is_temporary_name(name: &str) -> bool {
 /// A run that was killed cannot remove its temporaries; the next run into the folder does,
 /// while it holds the lock, so none of them is another run's book in the making.
 fn remove_stale_temporaries(dir: &Path, inputs: &[PathBuf]) {
+    let canonical = |path: &Path| std::fs::canonicalize(path).ok();
+    let inputs: HashSet<PathBuf> = inputs.iter().filter_map(|p| canonical(p)).collect();
+    // Books of `--recursive` runs sit in subfolders; links to folders are not followed.
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        remove_stale_in(&folder, &inputs, &mut folders);
+    }
+}
+
+fn remove_stale_in(dir: &Path, inputs: &HashSet<PathBuf>, folders: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     let canonical = |path: &Path| std::fs::canonicalize(path).ok();
-    let inputs: HashSet<PathBuf> = inputs.iter().filter_map(|p| canonical(p)).collect();
     for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            folders.push(entry.path());
+            continue;
+        }
         let name = entry.file_name();
         let is_temporary = name.to_str().is_some_and(is_temporary_name);
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
