@@ -1,9 +1,10 @@
 //! Converting many stories at once: finding them, naming their books, converting them in
 //! parallel and writing each book whole or not at all.
 
-use crate::convert::{self, load, normalize_loaded, title_for, Loaded};
+use crate::convert::{self, depends_on, load, normalize_loaded, title_for, Loaded};
 use crate::error::Error;
 use crate::export::{export_epub, ExportOptions, NotePlacement};
+use crate::incremental::{self, file_state, Entry, FileState};
 use crate::outdir::{temporary_in, OutputFolder};
 use crate::read::is_story_file;
 use rayon::prelude::*;
@@ -24,6 +25,9 @@ pub struct BatchOptions {
     /// Folders whose layout the output folder mirrors: a story at `ROOT/a/b/story.txt`
     /// gets its book in `OUTPUT/a/b/`. Empty, every book goes straight into the output.
     pub mirror: Vec<PathBuf>,
+    /// Rebuild every book, even those whose story, sidecar, cover and options are as they
+    /// were when it was made.
+    pub force: bool,
     pub convert: convert::Options,
     pub export: ExportOptions,
 }
@@ -74,10 +78,27 @@ fn json_optional_path<S: serde::Serializer>(
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Written,
+    /// The book is there and made from the same story, sidecar, cover and options.
+    Unchanged,
     Failed,
 }
 
 impl StoryReport {
+    fn unchanged(input: &Path, output: PathBuf) -> Self {
+        StoryReport {
+            input: input.to_owned(),
+            output: Some(output),
+            status: Status::Unchanged,
+            warnings: Vec::new(),
+            error: None,
+            title: None,
+            chapters: 0,
+            words: 0,
+            notes: 0,
+            notes_dropped: 0,
+        }
+    }
+
     fn failed(input: &Path, error: &Error) -> Self {
         StoryReport {
             input: input.to_owned(),
@@ -212,35 +233,65 @@ pub fn build_all(
         let mut names = OutputNames::new(inputs, &options.output, extension, options.overwrite)
             .mirroring(&options.mirror);
         let mut reports = Vec::with_capacity(inputs.len());
+        // What each story's book would be made from now, and whether its book is already
+        // that: such books keep their names, and their stories are not read again.
+        let options_hash = options_hash(options);
+        let current: Vec<Current> = inputs
+            .par_iter()
+            .map(|input| current_state(input, options, options_hash, &folder))
+            .collect();
+        for unchanged in current.iter().filter_map(|c| c.unchanged.as_deref()) {
+            names.reserve(unchanged);
+        }
+        let mut current = current.into_iter();
         // A few stories are loaded at a time, all in parallel, and named in input order
         // before any is built: which story gets the "-2" never depends on which finished
         // first, each story is read once, and memory holds one group, not the folder.
         for group in load_groups(inputs, GROUP_STORIES, GROUP_BYTES) {
-            let loaded: Vec<Result<Loaded, Error>> = group
+            let states: Vec<Current> = current.by_ref().take(group.len()).collect();
+            let loaded: Vec<Option<Result<Loaded, Error>>> = group
                 .par_iter()
-                .map(|input| load(input, &options.convert))
+                .zip(&states)
+                .map(|(input, state)| {
+                    state
+                        .unchanged
+                        .is_none()
+                        .then(|| load(input, &options.convert))
+                })
                 .collect();
-            let named: Vec<Result<Named, Error>> = group
+            let named: Vec<Option<Result<Named, Error>>> = group
                 .iter()
                 .zip(loaded)
                 .map(|(input, loaded)| {
                     loaded.map(|loaded| {
-                        let title = title_for(input, &loaded, &options.convert);
-                        let (output, warning) = names.next_for(input, &title, &folder);
-                        Named {
-                            loaded,
-                            output,
-                            warning,
-                        }
+                        loaded.map(|loaded| {
+                            let title = title_for(input, &loaded, &options.convert);
+                            let (output, warning) = names.next_for(input, &title, &folder);
+                            Named {
+                                loaded,
+                                output,
+                                warning,
+                            }
+                        })
                     })
                 })
                 .collect();
             let built: Vec<(StoryReport, Option<Unfinished>)> = group
                 .par_iter()
                 .zip(named.into_par_iter())
-                .map(|(input, named)| match named {
-                    Err(error) => (StoryReport::failed(input, &error), None),
-                    Ok(named) => {
+                .zip(&states)
+                .map(|((input, named), state)| match named {
+                    None => (
+                        StoryReport::unchanged(
+                            input,
+                            options
+                                .output
+                                .join(state.unchanged.as_deref().unwrap_or_default()),
+                        ),
+                        None,
+                    ),
+                    Some(Err(error)) => (StoryReport::failed(input, &error), None),
+                    Some(Ok(named)) => {
                         let (mut report, unfinished) =
                             build_one(input, named.loaded, &named.output, options);
                         if unfinished.is_some() {
@@ -282,6 +333,32 @@ pub fn build_all(
                     },
                 )
                 .collect();
+            for (report, state) in finished.iter().zip(states) {
+                if state.key.as_os_str().is_empty() {
+                    continue;
+                }
+                match (report.status, &report.output) {
+                    (Status::Written, Some(output)) => {
+                        let output = output.strip_prefix(&options.output).unwrap_or(output);
+                        if let Some(output) = output.to_str() {
+                            folder.state.insert(
+                                state.key,
+                                Entry {
+                                    options: options_hash,
+                                    output: output.to_string(),
+                                    files: state.files,
+                                },
+                            );
+                        }
+                    }
+                    (Status::Failed, _) => {
+                        folder.state.remove(&state.key);
+                    }
+                    _ => {}
+                }
+            }
+            // A state that cannot be written costs the next run time, not a book.
+            let _ = folder.save_state();
             for report in finished {
                 on_done(&report);
                 reports.push(report);
@@ -289,6 +366,72 @@ pub fn build_all(
         }
         reports
     })
+}
+
+/// A story as it is now, for the incremental build.
+struct Current {
+    /// The story's canonical path: the state's key (empty when it cannot be had).
+    key: PathBuf,
+    /// The files its book depends on, as they are now.
+    files: Vec<FileState>,
+    /// The book, relative to the output folder, when it is up to date.
+    unchanged: Option<String>,
+}
+
+fn current_state(
+    input: &Path,
+    options: &BatchOptions,
+    hash: u64,
+    folder: &OutputFolder,
+) -> Current {
+    let key = std::fs::canonicalize(input).unwrap_or_default();
+    let known = folder.state.get(&key);
+    let dependencies = depends_on(input, &options.convert);
+    let files: Vec<FileState> = dependencies
+        .iter()
+        .map(|path| {
+            let before = known.and_then(|k| k.files.iter().find(|f| &f.path == path));
+            file_state(path, before)
+        })
+        .collect();
+    let unchanged = known
+        .filter(|known| !options.force && known.options == hash)
+        .filter(|known| options.output.join(&known.output).is_file())
+        .filter(|known| {
+            // The files must be the same ones, and the same bytes; without a fixed date the
+            // story's own time is in the book too.
+            let same_files = known.files.len() == files.len()
+                && known.files.iter().zip(&files).all(|(k, now)| {
+                    k.path == now.path
+                        && match (k.seen, now.seen) {
+                            (None, None) => true,
+                            (Some(k), Some(now)) => k.size == now.size && k.crc == now.crc,
+                            _ => false,
+                        }
+                });
+            let same_time = options.convert.modified.is_some()
+                || known
+                    .files
+                    .first()
+                    .and_then(|f| f.seen)
+                    .map(|s| s.modified_ns)
+                    == files.first().and_then(|f| f.seen).map(|s| s.modified_ns);
+            same_files && same_time
+        })
+        .map(|known| known.output.clone());
+    Current {
+        key,
+        files,
+        unchanged,
+    }
+}
+
+/// Everything besides the files that shapes the books of a run, hashed.
+fn options_hash(options: &BatchOptions) -> u64 {
+    incremental::options_hash(&format!(
+        "{:?}|{:?}|{:?}|{}",
+        options.convert, options.export, options.mirror, options.overwrite
+    ))
 }
 
 /// A loaded story and the name its book will take.
@@ -370,6 +513,11 @@ impl<'a> OutputNames<'a> {
             next_number: HashMap::new(),
             mirror: Vec::new(),
         }
+    }
+
+    /// Keeps a name for an unchanged book, given as its path in the output folder.
+    fn reserve(&mut self, name: &str) {
+        self.taken.insert(name.to_string());
     }
 
     fn mirroring(mut self, roots: &[PathBuf]) -> Self {

@@ -332,6 +332,36 @@ fn cover_for(
         .map_err(cover_error)
 }
 
+/// Every file a story's book is made from besides the options: the story, its sidecar,
+/// the cover its sidecar names, and every place a cover is looked for, present or not.
+pub fn depends_on(path: &Path, options: &Options) -> Vec<PathBuf> {
+    let sidecar = sidecar_path(path);
+    let mut files = vec![path.to_owned(), sidecar.clone()];
+    let named_cover = read_limited(&sidecar, SIDECAR_LIMIT)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| parse_sidecar(&text).ok())
+        .and_then(|s| s.cover);
+    if let Some(named) = named_cover {
+        files.push(path.parent().unwrap_or(Path::new("")).join(named));
+    }
+    let folders: Vec<PathBuf> = match &options.covers {
+        Some(folder) => vec![folder.clone()],
+        None => vec![
+            PathBuf::from("covers"),
+            path.parent().unwrap_or(Path::new("")).join("covers"),
+        ],
+    };
+    if let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) {
+        for folder in folders {
+            for extension in ["jpg", "jpeg", "png", "gif", "webp"] {
+                files.push(folder.join(format!("{stem}.{extension}")));
+            }
+        }
+    }
+    files
+}
+
 /// The date `SOURCE_DATE_EPOCH` sets for reproducible builds, if it is set.
 pub fn source_date_epoch() -> Result<Option<DateTime<Utc>>, String> {
     let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") else {

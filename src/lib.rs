@@ -18,6 +18,7 @@ pub mod decode;
 pub mod error;
 pub mod export;
 pub mod files;
+pub mod incremental;
 pub mod inline;
 pub mod normalize;
 pub mod outdir;

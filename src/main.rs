@@ -69,6 +69,10 @@ struct BuildArgs {
     /// Print a machine-readable JSON report on standard output
     #[arg(long)]
     json: bool,
+    /// Rebuild every book, even those whose story, sidecar, cover and options have not
+    /// changed since they were made
+    #[arg(long)]
+    force: bool,
     /// Take stories from subfolders too; each book goes into the same subfolder of the
     /// output folder
     #[arg(short, long)]
@@ -236,6 +240,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         output: args.output.clone(),
         jobs: args.jobs,
         overwrite: args.overwrite,
+        force: args.force,
         mirror: if args.recursive {
             paths.iter().filter(|p| p.is_dir()).cloned().collect()
         } else {
@@ -294,8 +299,12 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
                 plural(summary.notes_dropped, "author's note")
             );
         }
+        let unchanged = match summary.unchanged {
+            0 => String::new(),
+            n => format!(", {n} unchanged"),
+        };
         eprintln!(
-            "{} written, {}, {} failed",
+            "{} written{unchanged}, {}, {} failed",
             plural(summary.written, "book"),
             plural(summary.warnings, "warning"),
             summary.failed
@@ -346,6 +355,8 @@ impl Progress {
                     lines.push(format!("warning: {}: {warning}", report.input.display()));
                 }
             }
+            // Unchanged books are counted in the summary, not listed.
+            Status::Unchanged => {}
             Status::Failed => {
                 let error = report.error.as_deref().unwrap_or("unknown failure");
                 lines.push(format!("error: {error}"));
@@ -372,6 +383,7 @@ impl Progress {
 #[derive(Serialize)]
 struct Summary {
     written: usize,
+    unchanged: usize,
     failed: usize,
     warnings: usize,
     notes_dropped: usize,
@@ -383,6 +395,10 @@ impl Summary {
             written: reports
                 .iter()
                 .filter(|r| r.status == Status::Written)
+                .count(),
+            unchanged: reports
+                .iter()
+                .filter(|r| r.status == Status::Unchanged)
                 .count(),
             failed: reports
                 .iter()

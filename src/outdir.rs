@@ -3,7 +3,8 @@
 //! file is ever replaced, and temporaries with names no user file has.
 
 use crate::error::Error;
-use std::collections::HashSet;
+use crate::incremental::{format_state, parse_state, Entry};
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -11,8 +12,11 @@ use std::path::{Path, PathBuf};
 const LOCK_FILE: &str = ".ficbind.lock";
 /// The books ficbind wrote into the folder, one file name per line.
 const RECORD_FILE: &str = ".ficbind-books";
+/// What each book was made from, for incremental builds (`incremental.rs`).
+const STATE_FILE: &str = ".ficbind-state";
+
 /// The files ficbind keeps in an output folder besides the books.
-pub const BOOKKEEPING: [&str; 2] = [LOCK_FILE, RECORD_FILE];
+pub const BOOKKEEPING: [&str; 3] = [LOCK_FILE, RECORD_FILE, STATE_FILE];
 const RECORD_HEADER: &str = "# Books ficbind wrote into this folder; it replaces only these.";
 
 /// Temporaries are `.ficbind-part-` and twelve random letters and digits, then `.part`.
@@ -27,6 +31,8 @@ pub struct OutputFolder {
     /// Dropping it releases the lock.
     _lock: std::fs::File,
     ours: HashSet<String>,
+    /// What each book was made from, by the story's canonical path.
+    pub state: HashMap<PathBuf, Entry>,
 }
 
 impl OutputFolder {
@@ -63,11 +69,15 @@ impl OutputFolder {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
             Err(source) => return Err(write_error(source)),
         };
+        let state = std::fs::read_to_string(dir.join(STATE_FILE))
+            .map(|text| parse_state(&text))
+            .unwrap_or_default();
         remove_stale_temporaries(dir, inputs);
         Ok(OutputFolder {
             dir: dir.to_owned(),
             _lock: lock,
             ours,
+            state,
         })
     }
 
@@ -104,6 +114,24 @@ impl OutputFolder {
         }
         let mut temp = temporary_in(&self.dir).map_err(write_error)?;
         temp.write_all(text.as_bytes()).map_err(write_error)?;
+        temp.as_file().sync_all().map_err(write_error)?;
+        temp.persist(&path).map_err(|e| write_error(e.error))?;
+        Ok(())
+    }
+}
+
+impl OutputFolder {
+    /// Writes the state, whole and atomically, after books took their names: a killed run
+    /// leaves the state of the run before, and at worst rebuilds a book.
+    pub fn save_state(&self) -> Result<(), Error> {
+        let path = self.dir.join(STATE_FILE);
+        let write_error = |source| Error::Write {
+            path: path.clone(),
+            source,
+        };
+        let mut temp = temporary_in(&self.dir).map_err(write_error)?;
+        temp.write_all(format_state(&self.state).as_bytes())
+            .map_err(write_error)?;
         temp.as_file().sync_all().map_err(write_error)?;
         temp.persist(&path).map_err(|e| write_error(e.error))?;
         Ok(())

@@ -90,8 +90,9 @@ fn a_file_another_tool_wrote_is_kept_and_the_book_takes_the_next_name() {
     fs::create_dir(&out).expect("created");
     fs::write(out.join("dune.epub"), "a book from another tool").expect("written");
 
+    // `--force` rebuilds the book the second time, so that its name is chosen again.
     for _ in 0..2 {
-        let output = run(ficbind(dir.path()).args(["build", "in", "-o", "out"]));
+        let output = run(ficbind(dir.path()).args(["build", "in", "-o", "out", "--force"]));
         let message = stderr(&output);
         assert!(output.status.success(), "{message}");
         assert!(
