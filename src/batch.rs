@@ -333,6 +333,7 @@ pub fn build_all(
                     },
                 )
                 .collect();
+            let mut state_changed = false;
             for (report, state) in finished.iter().zip(states) {
                 if state.key.as_os_str().is_empty() {
                     continue;
@@ -341,6 +342,7 @@ pub fn build_all(
                     (Status::Written, Some(output)) => {
                         let output = output.strip_prefix(&options.output).unwrap_or(output);
                         if let Some(output) = output.to_str() {
+                            state_changed = true;
                             folder.state.insert(
                                 state.key,
                                 Entry {
@@ -352,13 +354,15 @@ pub fn build_all(
                         }
                     }
                     (Status::Failed, _) => {
-                        folder.state.remove(&state.key);
+                        state_changed |= folder.state.remove(&state.key).is_some();
                     }
                     _ => {}
                 }
             }
             // A state that cannot be written costs the next run time, not a book.
-            let _ = folder.save_state();
+            if state_changed {
+                let _ = folder.save_state();
+            }
             for report in finished {
                 on_done(&report);
                 reports.push(report);
@@ -370,7 +374,7 @@ pub fn build_all(
 
 /// A story as it is now, for the incremental build.
 struct Current {
-    /// The story's canonical path: the state's key (empty when it cannot be had).
+    /// The story's absolute path: the state's key (empty when it cannot be had).
     key: PathBuf,
     /// The files its book depends on, as they are now.
     files: Vec<FileState>,
@@ -384,7 +388,8 @@ fn current_state(
     hash: u64,
     folder: &OutputFolder,
 ) -> Current {
-    let key = std::fs::canonicalize(input).unwrap_or_default();
+    // Absolute, not canonical: resolving links would cost a system call per folder level.
+    let key = std::path::absolute(input).unwrap_or_default();
     let known = folder.state.get(&key);
     let dependencies = depends_on(input, &options.convert);
     let files: Vec<FileState> = dependencies
