@@ -194,15 +194,28 @@ pub fn build_all(
     on_wait: impl FnOnce(),
     on_done: impl Fn(&StoryReport) + Sync,
 ) -> Vec<StoryReport> {
-    let fail_all = |error: Error| -> Vec<StoryReport> {
-        inputs
-            .iter()
-            .map(|input| {
-                let report = StoryReport::failed(input, &error);
-                on_done(&report);
-                report
-            })
-            .collect()
+    let reports = std::sync::Mutex::new(Vec::with_capacity(inputs.len()));
+    build_each(inputs, options, on_wait, |report| {
+        on_done(&report);
+        if let Ok(mut reports) = reports.lock() {
+            reports.push(report);
+        }
+    });
+    reports.into_inner().unwrap_or_default()
+}
+
+/// As [`build_all`], handing each report to `on_done`, in input order, and keeping none:
+/// a run of 200,000 stories holds one group's reports, not the whole run's.
+pub fn build_each(
+    inputs: &[PathBuf],
+    options: &BatchOptions,
+    on_wait: impl FnOnce(),
+    on_done: impl Fn(StoryReport) + Sync,
+) {
+    let fail_all = |error: Error| {
+        for input in inputs {
+            on_done(StoryReport::failed(input, &error));
+        }
     };
     let mut folder = match OutputFolder::open(&options.output, inputs, on_wait) {
         Ok(folder) => folder,
@@ -232,7 +245,6 @@ pub fn build_all(
         let extension = options.export.format.extension();
         let mut names = OutputNames::new(inputs, &options.output, extension, options.overwrite)
             .mirroring(&options.mirror);
-        let mut reports = Vec::with_capacity(inputs.len());
         // What each story's book would be made from now, and whether its book is already
         // that: such books keep their names, and their stories are not read again.
         let options_hash = options_hash(options);
@@ -364,11 +376,9 @@ pub fn build_all(
                 let _ = folder.save_state();
             }
             for report in finished {
-                on_done(&report);
-                reports.push(report);
+                on_done(report);
             }
         }
-        reports
     })
 }
 

@@ -67,8 +67,12 @@ struct BuildArgs {
     #[arg(long)]
     language: Option<String>,
     /// Print a machine-readable JSON report on standard output
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json_lines")]
     json: bool,
+    /// Print one JSON record per story on standard output as each finishes, then a
+    /// summary record: the report of a run of any size, never held in memory
+    #[arg(long)]
+    json_lines: bool,
     /// Rebuild every book, even those whose story, sidecar, cover and options have not
     /// changed since they were made
     #[arg(long)]
@@ -260,7 +264,8 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             notes: args.notes,
         },
     };
-    let progress = Progress::new(inputs.len(), args.json);
+    let machine_readable = args.json || args.json_lines;
+    let progress = Progress::new(inputs.len(), machine_readable);
     if args.jobs > batch::max_jobs() {
         eprintln!(
             "note: --jobs {} is more than this machine can use; converting {} stories at once",
@@ -268,7 +273,10 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             batch::max_jobs()
         );
     }
-    let reports = batch::build_all(
+    let summary = std::sync::Mutex::new(Summary::default());
+    let kept = std::sync::Mutex::new(Vec::new());
+    let write_error = std::sync::Mutex::new(None);
+    batch::build_each(
         &inputs,
         &options,
         || {
@@ -277,11 +285,37 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
                 options.output.display()
             )
         },
-        |report| progress.story_done(report),
+        |report| {
+            progress.story_done(&report);
+            if let Ok(mut summary) = summary.lock() {
+                summary.add(&report);
+            }
+            if args.json_lines {
+                let mut out = std::io::stdout().lock();
+                let written = serde_json::to_writer(&mut out, &report)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out));
+                if let (Err(error), Ok(mut slot)) = (written, write_error.lock()) {
+                    slot.get_or_insert(error);
+                }
+            } else if args.json {
+                if let Ok(mut kept) = kept.lock() {
+                    kept.push(report);
+                }
+            }
+        },
     );
     progress.finish();
-    let summary = Summary::of(&reports);
-    if args.json {
+    if let Some(error) = write_error.into_inner().ok().flatten() {
+        return Err(error.into());
+    }
+    let summary = summary.into_inner().unwrap_or_default();
+    if args.json_lines {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer(&mut out, &serde_json::json!({ "summary": &summary }))?;
+        writeln!(out)?;
+    } else if args.json {
+        let reports = kept.into_inner().unwrap_or_default();
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         serde_json::to_writer_pretty(
@@ -327,9 +361,9 @@ impl Progress {
     fn new(stories: usize, quiet: bool) -> Self {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(stories as u64);
-            if let Ok(style) =
-                ProgressStyle::with_template("{bar:40} {pos}/{len} stories  {elapsed}")
-            {
+            if let Ok(style) = ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} stories  {per_sec}  {elapsed} so far, about {eta} left",
+            ) {
                 bar.set_style(style);
             }
             bar
@@ -380,7 +414,7 @@ impl Progress {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Summary {
     written: usize,
     unchanged: usize,
@@ -390,23 +424,14 @@ struct Summary {
 }
 
 impl Summary {
-    fn of(reports: &[StoryReport]) -> Self {
-        Summary {
-            written: reports
-                .iter()
-                .filter(|r| r.status == Status::Written)
-                .count(),
-            unchanged: reports
-                .iter()
-                .filter(|r| r.status == Status::Unchanged)
-                .count(),
-            failed: reports
-                .iter()
-                .filter(|r| r.status == Status::Failed)
-                .count(),
-            warnings: reports.iter().map(|r| r.warnings.len()).sum(),
-            notes_dropped: reports.iter().map(|r| r.notes_dropped).sum(),
+    fn add(&mut self, report: &StoryReport) {
+        match report.status {
+            Status::Written => self.written += 1,
+            Status::Unchanged => self.unchanged += 1,
+            Status::Failed => self.failed += 1,
         }
+        self.warnings += report.warnings.len();
+        self.notes_dropped += report.notes_dropped;
     }
 }
 

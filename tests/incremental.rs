@@ -118,3 +118,43 @@ fn the_json_report_says_which_books_were_unchanged() {
     assert_eq!(report["stories"][0]["status"], "unchanged");
     assert_eq!(report["stories"][0]["output"], "out/story.epub");
 }
+
+#[test]
+fn json_lines_gives_one_record_per_story_then_the_summary() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let stories = dir.path().join("in");
+    fs::create_dir(&stories).expect("created");
+    for n in 0..5 {
+        fs::write(
+            stories.join(format!("{n}.txt")),
+            format!(" Story {n}\n\nText.\n"),
+        )
+        .expect("written");
+    }
+    fs::write(stories.join("bad.txt"), "").expect("written");
+    let output = run(ficbind(dir.path()).args(["build", "in", "-o", "out", "--json-lines"]));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 7, "six stories and the summary");
+    let inputs: Vec<&str> = lines[..6]
+        .iter()
+        .map(|l| l["input"].as_str().expect("an input"))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            "in/0.txt",
+            "in/1.txt",
+            "in/2.txt",
+            "in/3.txt",
+            "in/4.txt",
+            "in/bad.txt"
+        ]
+    );
+    assert_eq!(lines[5]["status"], "failed");
+    assert_eq!(lines[6]["summary"]["written"], 5);
+    assert_eq!(lines[6]["summary"]["failed"], 1);
+}
