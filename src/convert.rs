@@ -233,13 +233,20 @@ pub fn normalize_loaded(
             .collect();
     }
     let (mut book, report) = normalize_story(&story, metadata, &options.rules);
-    book.metadata.cover = cover_for(path, &loaded.sidecar, &book.metadata, options)?;
+    let mut warnings = loaded.warnings;
+    book.metadata.cover = cover_for(
+        path,
+        &loaded.sidecar,
+        &book.metadata,
+        options,
+        &mut warnings,
+    )?;
     Ok(Converted {
         format: loaded.format,
         layout: loaded.layout,
         book,
         report,
-        warnings: loaded.warnings,
+        warnings,
     })
 }
 
@@ -300,6 +307,7 @@ fn cover_for(
     sidecar: &Sidecar,
     metadata: &Metadata,
     options: &Options,
+    warnings: &mut Vec<String>,
 ) -> Result<Option<Cover>, Error> {
     let cover_error = |source| Error::Cover {
         path: path.to_owned(),
@@ -313,23 +321,68 @@ fn cover_for(
             .map_err(cover_error);
     }
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let folders: Vec<PathBuf> = match &options.covers {
-        Some(folder) => vec![folder.clone()],
-        None => {
-            let beside = path.parent().unwrap_or(Path::new("")).join("covers");
-            vec![PathBuf::from("covers"), beside]
-        }
-    };
-    let found = stem.and_then(|stem| folders.iter().find_map(|folder| find_cover(folder, &stem)));
+    let folders = cover_folders(path, options);
+    let found = stem
+        .as_ref()
+        .and_then(|stem| folders.iter().find_map(|folder| find_cover(folder, stem)));
     if let Some(found) = found {
         return read_cover(&found).map(Some).map_err(cover_error);
     }
     if options.no_generated_cover {
         return Ok(None);
     }
+    // A covers folder that is there but has nothing for this story is worth a word: the
+    // picture may be misnamed.
+    let existing: Vec<String> = folders
+        .iter()
+        .filter(|folder| folder.is_dir())
+        .map(|folder| folder.display().to_string())
+        .collect();
+    if let (Some(stem), false) = (&stem, existing.is_empty()) {
+        warnings.push(format!(
+            "no cover named {stem}.jpg, .png, .gif or .webp in {}; a cover was drawn",
+            existing.join(" or ")
+        ));
+    }
     generate_cover(&metadata.title, &metadata.author)
         .map(Some)
         .map_err(cover_error)
+}
+
+/// Where covers named after a story are looked for, in order: `--covers`, or else
+/// `covers/` in the current folder, in the story's folder and beside the story's folder.
+pub fn cover_folders(path: &Path, options: &Options) -> Vec<PathBuf> {
+    if let Some(folder) = &options.covers {
+        return vec![folder.clone()];
+    }
+    let story_folder = path.parent().unwrap_or(Path::new(""));
+    let beside = match story_folder.parent() {
+        Some(parent) => parent.join("covers"),
+        None => story_folder.join("../covers"),
+    };
+    let mut folders = vec![PathBuf::from("covers"), story_folder.join("covers"), beside];
+    // The same folder reached two ways is looked in once.
+    let mut seen = std::collections::HashSet::new();
+    folders.retain(|folder| {
+        let key = std::path::absolute(folder).unwrap_or_else(|_| folder.clone());
+        seen.insert(normalize_dots(&key))
+    });
+    folders
+}
+
+/// `a/b/../c` as `a/c`, without asking the file system.
+fn normalize_dots(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Every file a story's book is made from besides the options: the story, its sidecar,
@@ -345,13 +398,7 @@ pub fn depends_on(path: &Path, options: &Options) -> Vec<PathBuf> {
     if let Some(named) = named_cover {
         files.push(path.parent().unwrap_or(Path::new("")).join(named));
     }
-    let folders: Vec<PathBuf> = match &options.covers {
-        Some(folder) => vec![folder.clone()],
-        None => vec![
-            PathBuf::from("covers"),
-            path.parent().unwrap_or(Path::new("")).join("covers"),
-        ],
-    };
+    let folders = cover_folders(path, options);
     if let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) {
         for folder in folders {
             for extension in ["jpg", "jpeg", "png", "gif", "webp"] {
@@ -377,4 +424,36 @@ pub fn source_date_epoch() -> Result<Option<DateTime<Utc>>, String> {
         })?;
     check_year(moment).map_err(|message| format!("SOURCE_DATE_EPOCH={text:?}: {message}"))?;
     Ok(Some(moment))
+}
+
+#[cfg(test)]
+mod cover_search_tests {
+    use super::*;
+
+    #[test]
+    fn covers_are_looked_for_here_beside_the_story_and_beside_its_folder() {
+        let options = Options::default();
+        let cases: &[(&str, &[&str])] = &[
+            // Beside `stories/` is the current folder: looked in once.
+            ("stories/a.txt", &["covers", "stories/covers"]),
+            (
+                "lib/stories/a.txt",
+                &["covers", "lib/stories/covers", "lib/covers"],
+            ),
+            ("a.txt", &["covers", "../covers"]),
+        ];
+        for (story, expected) in cases {
+            let folders = cover_folders(Path::new(story), &options);
+            let expected: Vec<PathBuf> = expected.iter().map(PathBuf::from).collect();
+            assert_eq!(folders, expected, "{story}");
+        }
+        let chosen = Options {
+            covers: Some(PathBuf::from("art")),
+            ..Options::default()
+        };
+        assert_eq!(
+            cover_folders(Path::new("stories/a.txt"), &chosen),
+            [PathBuf::from("art")]
+        );
+    }
 }
