@@ -85,8 +85,8 @@ struct BuildArgs {
     /// file is kept and the book takes the next free name)
     #[arg(long)]
     overwrite: bool,
-    /// Folder of cover images named after the stories (default: covers/ here and beside
-    /// each story)
+    /// Folder of cover images named after the stories (default: covers/ here, in each
+    /// story's folder and beside it)
     #[arg(long, value_name = "DIR")]
     covers: Option<PathBuf>,
     /// Leave books without a cover of their own coverless instead of drawing one

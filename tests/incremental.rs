@@ -32,10 +32,7 @@ fn only_what_changed_is_rebuilt() {
         )
         .expect("written");
     }
-    assert_eq!(
-        build(dir.path(), &[]),
-        "3 books written, 0 failed"
-    );
+    assert_eq!(build(dir.path(), &[]), "3 books written, 0 failed");
     let first = fs::read(dir.path().join("out/story-a.epub")).expect("a book");
     assert_eq!(
         build(dir.path(), &[]),
