@@ -151,20 +151,17 @@ fn bad_stories_fail_alone_with_clear_errors() {
     let output = run(ficbind(dir.path()).args(["build", "in", "-o", "out"]));
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let message = stderr(&output);
-    for (file, problem) in [
-        ("empty.txt", "the file is empty"),
-        ("blank.txt", "only blank lines"),
-        ("header-only.txt", "no chapter"),
-        ("image.txt", "this is an image, not a story"),
-        ("nul.txt", "NUL bytes"),
-        ("loop.txt", "cannot read the file"),
-    ] {
-        let line = message
-            .lines()
-            .find(|l| l.contains(file))
-            .unwrap_or_else(|| panic!("no error names {file}:\n{message}"));
-        assert!(line.contains(problem), "{file}: {line}");
-    }
+    assert_errors_name(
+        &message,
+        &[
+            ("empty.txt", "the file is empty"),
+            ("blank.txt", "only blank lines"),
+            ("header-only.txt", "no chapter"),
+            ("image.txt", "this is an image, not a story"),
+            ("nul.txt", "NUL bytes"),
+            ("loop.txt", "cannot read the file"),
+        ],
+    );
     assert!(
         message.contains("1 book written, 0 warnings, 6 failed"),
         "{message}"

@@ -18,6 +18,21 @@ pub(super) struct Found {
     pub layout: &'static str,
 }
 
+impl Found {
+    /// A story of these chapters; the layouts' titles and descriptions are metadata.
+    fn new(chapters: Vec<RawChapter>, metadata: Sidecar, layout: &'static str) -> Self {
+        Found {
+            story: Story {
+                title_line: None,
+                description: Vec::new(),
+                chapters,
+            },
+            metadata,
+            layout,
+        }
+    }
+}
+
 /// The story, when the text is in a layout this module knows.
 pub(super) fn read_text_layout(text: &str, options: ParseOptions) -> Option<Found> {
     let lines: Vec<&str> = text
@@ -85,15 +100,7 @@ fn fanficfare(lines: &[&str], options: ParseOptions) -> Option<Found> {
             ..RawChapter::default()
         });
     }
-    Some(Found {
-        story: Story {
-            title_line: None,
-            description: Vec::new(),
-            chapters,
-        },
-        metadata,
-        layout: "fanficfare",
-    })
+    Some(Found::new(chapters, metadata, "fanficfare"))
 }
 
 /// FanFicFare's label lines, each value possibly wrapped onto the lines under it; the
@@ -276,20 +283,13 @@ fn fimfiction(lines: &[&str], options: ParseOptions) -> Option<Found> {
             ..RawChapter::default()
         });
     }
-    Some(Found {
-        story: Story {
-            title_line: None,
-            description: Vec::new(),
-            chapters,
-        },
-        metadata: Sidecar {
-            title: Some(title).filter(|t| !t.is_empty()),
-            author: Some(author).filter(|a| !a.is_empty()),
-            publisher: Some("Fimfiction".to_string()),
-            ..Sidecar::default()
-        },
-        layout: "fimfiction",
-    })
+    let metadata = Sidecar {
+        title: Some(title).filter(|t| !t.is_empty()),
+        author: Some(author).filter(|a| !a.is_empty()),
+        publisher: Some("Fimfiction".to_string()),
+        ..Sidecar::default()
+    };
+    Some(Found::new(chapters, metadata, "fimfiction"))
 }
 
 #[cfg(test)]

@@ -48,6 +48,18 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Fails unless, for each `(file, problem)`, a line of `message` names the file and says
+/// the problem.
+pub fn assert_errors_name(message: &str, cases: &[(&str, &str)]) {
+    for (file, problem) in cases {
+        let line = message
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("no error names {file}:\n{message}"));
+        assert!(line.contains(problem), "{file}: {line}");
+    }
+}
+
 /// The files of a folder, sorted, but for the lock and record ficbind keeps in an output
 /// folder.
 pub fn files_in(dir: &Path) -> Vec<PathBuf> {
