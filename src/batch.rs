@@ -4,9 +4,11 @@
 use crate::convert::{self, depends_on, load, normalize_loaded, title_for, Loaded};
 use crate::error::Error;
 use crate::export::{export_epub, ExportOptions, NotePlacement};
+use crate::files::Files;
 use crate::incremental::{self, file_state, Entry, FileState};
 use crate::outdir::{temporary_in, OutputFolder};
 use crate::read::is_story_file;
+use crate::unzip::Archive;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -115,23 +117,45 @@ impl StoryReport {
     }
 }
 
+/// The stories of a run, and where they are read from.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub stories: Vec<PathBuf>,
+    /// The file system and the archives among the paths, whose members are the stories
+    /// at `ARCHIVE/member`.
+    pub files: Files,
+}
+
+impl Inputs {
+    /// The archives' paths: their books mirror the folders inside them.
+    pub fn archive_roots(&self) -> Vec<PathBuf> {
+        self.files
+            .archives()
+            .iter()
+            .map(|a| a.path.clone())
+            .collect()
+    }
+}
+
 /// Expands folders into the stories they hold (sorted, not recursive); files are kept as
 /// given. A path that does not exist at all is an error; a story that exists but cannot be
 /// read fails later, on its own, like any other bad story.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    collect_inputs_in(paths, false, None)
+    collect_inputs_in(paths, false, None).map(|inputs| inputs.stories)
 }
 
 /// As [`collect_inputs`], and with `recursive`, the stories of every subfolder too, in
 /// sorted order. Hidden folders, links to folders and the output folder itself are not
-/// entered, so that a run never reads its own books or loops.
+/// entered, so that a run never reads its own books or loops. A zip archive that is not
+/// an EPUB stands for the stories inside it, all of them, as a folder read recursively.
 pub fn collect_inputs_in(
     paths: &[PathBuf],
     recursive: bool,
     output: Option<&Path>,
-) -> Result<Vec<PathBuf>, Error> {
+) -> Result<Inputs, Error> {
     let output = output.and_then(|o| std::fs::canonicalize(o).ok());
     let mut inputs = Vec::new();
+    let mut archives = Vec::new();
     for path in paths {
         let read_error = |source| Error::Read {
             path: path.clone(),
@@ -169,11 +193,109 @@ pub fn collect_inputs_in(
                 subfolders.sort_by(|a, b| b.cmp(a));
                 folders.extend(subfolders);
             }
+        } else if is_story_archive(path) {
+            let archive = Archive::open(path).map_err(|error| Error::Input {
+                path: path.clone(),
+                message: format!("{error}; give a zip archive of stories, or the stories"),
+            })?;
+            inputs.extend(
+                archive
+                    .members()
+                    .iter()
+                    .map(|member| path.join(&*member.name))
+                    .filter(|member| is_story_file(member)),
+            );
+            archives.push(archive);
         } else {
             inputs.push(path.clone());
         }
     }
-    Ok(inputs)
+    Ok(Inputs {
+        stories: inputs,
+        files: Files::with_archives(archives),
+    })
+}
+
+/// A zip archive given as an input holds stories, unless it is a story itself: an EPUB
+/// (by its extension; an EPUB named otherwise is told by its `mimetype` member).
+fn is_story_archive(path: &Path) -> bool {
+    let mut head = [0u8; 58];
+    let Ok(read) = std::fs::File::open(path).and_then(|mut file| {
+        use std::io::Read;
+        file.read(&mut head)
+    }) else {
+        return false;
+    };
+    let head = &head[..read];
+    if !head.starts_with(b"PK\x03\x04") && !head.starts_with(b"PK\x05\x06") {
+        return false;
+    }
+    let epub_extension = crate::read::Format::Epub
+        .extensions()
+        .iter()
+        .any(|e| path.extension().is_some_and(|x| x.eq_ignore_ascii_case(e)));
+    let epub_mimetype = head.len() >= 58 && &head[30..38] == b"mimetype";
+    !epub_extension && !epub_mimetype
+}
+
+/// One machine's share of a run: `--shard 2/5` is the second of five.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// From 1 to `count`.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let wrong = || format!("{text:?} is not a share: give K/N, such as 1/4, with 1 ≤ K ≤ N");
+        let (index, count) = text.split_once('/').ok_or_else(wrong)?;
+        let index: u32 = index.trim().parse().map_err(|_| wrong())?;
+        let count: u32 = count.trim().parse().map_err(|_| wrong())?;
+        if index == 0 || index > count {
+            return Err(wrong());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// Whether the book of a story goes to this share. Stories are shared out by the
+    /// folder their book is written in, never one by one: the names in a folder (`-2`
+    /// for a second story of one title) are chosen among all its stories, so all of them
+    /// must be converted on one machine for the shares to add up to one run's books.
+    /// The folder's name is hashed with CRC-32, which every machine computes alike.
+    pub fn takes(&self, book_folder: &str) -> bool {
+        crc32fast::hash(book_folder.as_bytes()) % self.count == self.index - 1
+    }
+}
+
+/// The stories of `inputs` whose books go to `shard`, with `mirror` as in
+/// [`BatchOptions::mirror`].
+pub fn shard_inputs(inputs: Vec<PathBuf>, mirror: &[PathBuf], shard: Shard) -> Vec<PathBuf> {
+    inputs
+        .into_iter()
+        .filter(|input| shard.takes(&book_folder(input, mirror)))
+        .collect()
+}
+
+/// The folder, relative to the output folder and `/`-separated, that a story's book is
+/// written in.
+fn book_folder(input: &Path, mirror: &[PathBuf]) -> String {
+    mirror
+        .iter()
+        .find_map(|root| input.strip_prefix(root).ok())
+        .and_then(Path::parent)
+        .map(|folder| {
+            let parts: Vec<String> = folder
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            parts.join("/")
+        })
+        .unwrap_or_default()
 }
 
 /// The most stories converted at once: more threads than this only add memory and
@@ -259,7 +381,7 @@ pub fn build_each(
         // A few stories are loaded at a time, all in parallel, and named in input order
         // before any is built: which story gets the "-2" never depends on which finished
         // first, each story is read once, and memory holds one group, not the folder.
-        for group in load_groups(inputs, GROUP_STORIES, GROUP_BYTES) {
+        for group in load_groups(inputs, &options.convert.files, GROUP_STORIES, GROUP_BYTES) {
             let states: Vec<Current> = current.by_ref().take(group.len()).collect();
             let loaded: Vec<Option<Result<Loaded, Error>>> = group
                 .par_iter()
@@ -406,7 +528,7 @@ fn current_state(
         .iter()
         .map(|path| {
             let before = known.and_then(|k| k.files.iter().find(|f| &f.path == path));
-            file_state(path, before)
+            file_state(&options.convert.files, path, before)
         })
         .collect();
     let unchanged = known
@@ -464,12 +586,17 @@ const GROUP_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The inputs in order, cut into groups of at most `stories` stories and, unless a single
 /// story is larger, `max_bytes` bytes.
-fn load_groups(inputs: &[PathBuf], stories: usize, max_bytes: u64) -> Vec<&[PathBuf]> {
+fn load_groups<'a>(
+    inputs: &'a [PathBuf],
+    files: &Files,
+    stories: usize,
+    max_bytes: u64,
+) -> Vec<&'a [PathBuf]> {
     let mut groups = Vec::new();
     let (mut start, mut bytes) = (0, 0);
     for (i, input) in inputs.iter().enumerate() {
         // A file that cannot be read takes no room; loading it reports why.
-        let size = std::fs::metadata(input).map_or(0, |m| m.len());
+        let size = files.stat(input).map_or(0, |stat| stat.size);
         if i > start && (i - start == stories || bytes + size > max_bytes) {
             groups.push(&inputs[start..i]);
             (start, bytes) = (i, 0);
@@ -548,17 +675,11 @@ impl<'a> OutputNames<'a> {
         title: &str,
         folder: &OutputFolder,
     ) -> (PathBuf, Option<String>) {
-        let subfolder = self
-            .mirror
-            .iter()
-            .find_map(|root| input.strip_prefix(root).ok())
-            .and_then(Path::parent)
-            .filter(|sub| !sub.as_os_str().is_empty())
-            .map(|sub| sub.to_string_lossy().into_owned());
+        let subfolder = book_folder(input, &self.mirror);
         let slug = slugify(title);
-        match subfolder {
-            Some(sub) => self.next_named(&format!("{sub}/{slug}"), folder),
-            None => self.next_named(&slug, folder),
+        match subfolder.is_empty() {
+            false => self.next_named(&format!("{subfolder}/{slug}"), folder),
+            true => self.next_named(&slug, folder),
         }
     }
 
@@ -808,10 +929,19 @@ mod tests {
         let sizes =
             |groups: Vec<&[PathBuf]>| -> Vec<usize> { groups.iter().map(|g| g.len()).collect() };
         // 20 bytes at most: the 30-byte story is a group of its own; a missing file is 0.
-        assert_eq!(sizes(load_groups(&inputs, 3, 20)), [2, 1, 3, 2]);
-        assert_eq!(sizes(load_groups(&inputs, 2, 1000)), [2, 2, 2, 2]);
-        assert_eq!(sizes(load_groups(&inputs, 100, 1000)), [8]);
-        assert!(load_groups(&[], 3, 20).is_empty());
+        assert_eq!(
+            sizes(load_groups(&inputs, &Files::default(), 3, 20)),
+            [2, 1, 3, 2]
+        );
+        assert_eq!(
+            sizes(load_groups(&inputs, &Files::default(), 2, 1000)),
+            [2, 2, 2, 2]
+        );
+        assert_eq!(
+            sizes(load_groups(&inputs, &Files::default(), 100, 1000)),
+            [8]
+        );
+        assert!(load_groups(&[], &Files::default(), 3, 20).is_empty());
     }
 
     #[test]

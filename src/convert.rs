@@ -5,7 +5,7 @@
 use crate::book::{Book, Cover, Metadata, Series};
 use crate::cover::{find_cover, generate_cover, read_cover};
 use crate::error::Error;
-use crate::files::{read_limited, Limit};
+use crate::files::{Files, Limit};
 use crate::normalize::{normalize_story, Report, Rules};
 use crate::read::{self, ParseOptions};
 use crate::sidecar::{
@@ -35,6 +35,9 @@ pub struct Options {
     pub covers: Option<PathBuf>,
     /// Leave books without a cover instead of drawing one.
     pub no_generated_cover: bool,
+    /// Where stories, sidecars and covers are read from: the file system and the
+    /// archives given as inputs.
+    pub files: Files,
 }
 
 /// A story read from disk, before normalization.
@@ -80,11 +83,8 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
         path: path.to_owned(),
         source,
     };
-    let bytes = read_limited(path, STORY_LIMIT).map_err(file_error)?;
-    let metadata = std::fs::metadata(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = options.files.read(path, STORY_LIMIT).map_err(file_error)?;
+    let stat = options.files.stat(path);
     let story_error = |source| Error::Story {
         path: path.to_owned(),
         source,
@@ -94,7 +94,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
     // A sidecar can switch off the trailing-note guess of the raw format.
     let sidecar_file = match format {
         read::Format::Markdown => None,
-        _ => Some(load_sidecar(path)?),
+        _ => Some(load_sidecar(path, &options.files)?),
     };
     let parse_options = ParseOptions {
         trailing_note: options.parse.trailing_note
@@ -111,16 +111,15 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
             message: format!("front matter: {}", error.message),
         })?,
         (None, Some(sidecar)) => sidecar,
-        (None, None) => load_sidecar(path)?,
+        (None, None) => load_sidecar(path, &options.files)?,
     };
     // What the file says of itself comes after what its sidecar says.
     let sidecar = sidecar.or(found.metadata);
     let story = found.story;
     let modified = match options.modified {
         Some(date) => date,
-        None => metadata
-            .modified()
-            .map(DateTime::<Utc>::from)
+        None => stat
+            .and_then(|stat| stat.modified)
             .unwrap_or(DateTime::UNIX_EPOCH),
     };
     Ok(Loaded {
@@ -169,9 +168,9 @@ fn ensure_memory_for(path: &Path, bytes: usize, format: read::Format) -> Result<
 }
 
 /// The story's sidecar, or an empty one when it has none.
-fn load_sidecar(story: &Path) -> Result<Sidecar, Error> {
+fn load_sidecar(story: &Path, files: &Files) -> Result<Sidecar, Error> {
     let path = sidecar_path(story);
-    let bytes = match read_limited(&path, SIDECAR_LIMIT) {
+    let bytes = match files.read(&path, SIDECAR_LIMIT) {
         Ok(bytes) => bytes,
         Err(error) if error.is_not_found() => return Ok(Sidecar::default()),
         Err(source) => return Err(Error::File { path, source }),
@@ -316,17 +315,21 @@ fn cover_for(
     if let Some(named) = &sidecar.cover {
         // A relative path is relative to the sidecar, like a link in a document.
         let folder = path.parent().unwrap_or(Path::new(""));
-        return read_cover(&folder.join(named))
+        return read_cover(&folder.join(named), &options.files)
             .map(Some)
             .map_err(cover_error);
     }
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
     let folders = cover_folders(path, options);
-    let found = stem
-        .as_ref()
-        .and_then(|stem| folders.iter().find_map(|folder| find_cover(folder, stem)));
+    let found = stem.as_ref().and_then(|stem| {
+        folders
+            .iter()
+            .find_map(|folder| find_cover(folder, stem, &options.files))
+    });
     if let Some(found) = found {
-        return read_cover(&found).map(Some).map_err(cover_error);
+        return read_cover(&found, &options.files)
+            .map(Some)
+            .map_err(cover_error);
     }
     if options.no_generated_cover {
         return Ok(None);
@@ -390,7 +393,9 @@ fn normalize_dots(path: &Path) -> PathBuf {
 pub fn depends_on(path: &Path, options: &Options) -> Vec<PathBuf> {
     let sidecar = sidecar_path(path);
     let mut files = vec![path.to_owned(), sidecar.clone()];
-    let named_cover = read_limited(&sidecar, SIDECAR_LIMIT)
+    let named_cover = options
+        .files
+        .read(&sidecar, SIDECAR_LIMIT)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| parse_sidecar(&text).ok())

@@ -2,7 +2,7 @@
 //! from the title and author.
 
 use crate::book::{Cover, ImageKind};
-use crate::files::{read_limited, Limit};
+use crate::files::{Files, Limit};
 use std::path::{Path, PathBuf};
 
 /// The format a file name claims.
@@ -71,11 +71,13 @@ const COVER_LIMIT: Limit = Limit {
 };
 
 /// Reads a supplied cover and checks that the file is the image its name says.
-pub fn read_cover(path: &Path) -> Result<Cover, CoverError> {
-    let bytes = read_limited(path, COVER_LIMIT).map_err(|source| CoverError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+pub fn read_cover(path: &Path, files: &Files) -> Result<Cover, CoverError> {
+    let bytes = files
+        .read(path, COVER_LIMIT)
+        .map_err(|source| CoverError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
     let kind = sniff(&bytes).ok_or_else(|| CoverError::NotAnImage {
         path: path.to_owned(),
     })?;
@@ -200,11 +202,11 @@ fn jpeg_is_whole(bytes: &[u8]) -> Result<(), &'static str> {
 }
 
 /// `<dir>/<stem>.jpg|jpeg|png|gif|webp`, the first that exists.
-pub fn find_cover(dir: &Path, stem: &str) -> Option<PathBuf> {
+pub fn find_cover(dir: &Path, stem: &str, files: &Files) -> Option<PathBuf> {
     ["jpg", "jpeg", "png", "gif", "webp"]
         .iter()
         .map(|extension| dir.join(format!("{stem}.{extension}")))
-        .find(|path| path.is_file())
+        .find(|path| files.is_file(path))
 }
 
 const WIDTH: u32 = 1600;
@@ -522,13 +524,14 @@ mod tests {
             "cover-webp.webp",
         ] {
             let path = fixtures.join(name);
-            let cover = read_cover(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let cover =
+                read_cover(&path, &Files::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(whole(cover.kind, &cover.bytes).is_ok(), "{name}");
             let dir = tempfile::tempdir().expect("a temporary folder");
             let cut = dir.path().join(name);
             let bytes = &cover.bytes[..cover.bytes.len() * 2 / 3];
             std::fs::write(&cut, bytes).expect("written");
-            let error = read_cover(&cut).expect_err(name);
+            let error = read_cover(&cut, &Files::default()).expect_err(name);
             assert!(
                 error.to_string().contains("cut short or damaged"),
                 "{name}: {error}"
@@ -546,7 +549,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let path = dir.path().join("huge.png");
         std::fs::write(&path, png).expect("written");
-        let error = read_cover(&path).expect_err("too large");
+        let error = read_cover(&path, &Files::default()).expect_err("too large");
         assert!(
             error.to_string().contains("60000 × 60000 pixels"),
             "{error}"

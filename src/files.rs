@@ -1,8 +1,12 @@
 //! Reading the user's files: only regular files, and never more than a limit, so that a
-//! FIFO cannot hang a run and a link to `/dev/zero` cannot fill memory.
+//! FIFO cannot hang a run and a link to `/dev/zero` cannot fill memory. [`Files`] reads
+//! the members of zip archives given as inputs as if each archive were a folder.
 
+use crate::unzip::Archive;
+use chrono::{DateTime, Utc};
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Why a file was not read.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +15,8 @@ pub enum FileError {
     Io(#[from] std::io::Error),
     #[error("it is {kind}, not a regular file; give ficbind the file itself")]
     NotRegular { kind: &'static str },
+    #[error("{0}")]
+    Member(String),
     #[error(
         "it is larger than the {} MB ficbind reads for {what}; {advice}",
         limit / (1024 * 1024)
@@ -56,6 +62,97 @@ pub struct Limit {
     pub bytes: u64,
     pub what: &'static str,
     pub advice: &'static str,
+}
+
+/// Where the user's files are read from: the file system, and the zip archives given as
+/// inputs. A path under an archive's own path, `books.zip/a/story.epub`, names member
+/// `a/story.epub`, so that sidecars, covers and output folders work inside an archive as
+/// they do in a folder.
+#[derive(Clone, Default)]
+pub struct Files {
+    archives: Arc<Vec<Archive>>,
+}
+
+impl std::fmt::Debug for Files {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.archives.iter().map(|a| &a.path))
+            .finish()
+    }
+}
+
+/// What is known of a file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub size: u64,
+    pub modified: Option<DateTime<Utc>>,
+    /// The CRC-32 of its bytes when it comes without reading them, as a zip member's does.
+    pub crc: Option<u32>,
+}
+
+impl Files {
+    pub fn with_archives(archives: Vec<Archive>) -> Files {
+        Files {
+            archives: Arc::new(archives),
+        }
+    }
+
+    pub fn archives(&self) -> &[Archive] {
+        &self.archives
+    }
+
+    /// The archive and member a path names, if it lies under an archive.
+    fn member(&self, path: &Path) -> Option<(&Archive, String)> {
+        self.archives.iter().find_map(|archive| {
+            let inside = path.strip_prefix(&archive.path).ok()?;
+            let parts: Option<Vec<&str>> = inside
+                .components()
+                .map(|c| c.as_os_str().to_str())
+                .collect();
+            Some((archive, parts?.join("/")))
+        })
+    }
+
+    /// As [`read_limited`], for a file or an archive member.
+    pub fn read(&self, path: &Path, limit: Limit) -> Result<Vec<u8>, FileError> {
+        let Some((archive, name)) = self.member(path) else {
+            return read_limited(path, limit);
+        };
+        let member = archive
+            .member(&name)
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))?;
+        if member.size > limit.bytes {
+            return Err(FileError::TooLarge {
+                limit: limit.bytes,
+                what: limit.what,
+                advice: limit.advice,
+            });
+        }
+        archive.read(member, limit.bytes).map_err(FileError::Member)
+    }
+
+    /// The size and time of a regular file or a member; `None` when there is none.
+    pub fn stat(&self, path: &Path) -> Option<Stat> {
+        match self.member(path) {
+            Some((archive, name)) => archive.member(&name).map(|member| Stat {
+                size: member.size,
+                modified: member.modified,
+                crc: Some(member.crc),
+            }),
+            None => {
+                let metadata = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+                Some(Stat {
+                    size: metadata.len(),
+                    modified: metadata.modified().ok().map(DateTime::<Utc>::from),
+                    crc: None,
+                })
+            }
+        }
+    }
+
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.stat(path).is_some()
+    }
 }
 
 /// Reads a regular file (links followed) of at most `limit.bytes` bytes.

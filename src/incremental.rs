@@ -7,9 +7,9 @@
 //! of its bytes. A file whose size and time are unchanged is taken as unchanged without
 //! being read, as make and rsync do; one whose time moved is read, and its bytes decide.
 
+use crate::files::Files;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 const LIMIT: crate::files::Limit = crate::files::Limit {
     bytes: crate::convert::MAX_STORY_BYTES,
@@ -43,24 +43,26 @@ pub struct Entry {
 }
 
 /// The state of one file now; `known` spares reading it when its size and time match.
-pub fn file_state(path: &Path, known: Option<&FileState>) -> FileState {
-    let Ok(metadata) = std::fs::metadata(path) else {
+pub fn file_state(files: &Files, path: &Path, known: Option<&FileState>) -> FileState {
+    let Some(stat) = files.stat(path) else {
         return FileState {
             path: path.to_owned(),
             seen: None,
         };
     };
-    let size = metadata.len();
-    let modified_ns = metadata
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
+    let size = stat.size;
+    let modified_ns = stat
+        .modified
+        .and_then(|moment| moment.timestamp_nanos_opt())
+        .and_then(|ns| u128::try_from(ns).ok())
+        .unwrap_or(0);
     let known_seen = known.and_then(|k| k.seen);
-    let crc = match known_seen {
-        Some(k) if k.size == size && k.modified_ns == modified_ns => k.crc,
+    let crc = match (known_seen, stat.crc) {
+        (Some(k), _) if k.size == size && k.modified_ns == modified_ns => k.crc,
+        // An archive's member comes with its CRC.
+        (_, Some(crc)) => crc,
         // Only regular files are read, and no more than a story may weigh.
-        _ => match crate::files::read_limited(path, LIMIT) {
+        _ => match files.read(path, LIMIT) {
             Ok(bytes) => crc32fast::hash(&bytes),
             Err(_) => 0,
         },
@@ -76,9 +78,9 @@ pub fn file_state(path: &Path, known: Option<&FileState>) -> FileState {
 }
 
 /// Whether every file is as it was, comparing bytes (by CRC) when only the time moved.
-pub fn unchanged(files: &[FileState]) -> bool {
+pub fn unchanged(reader: &Files, files: &[FileState]) -> bool {
     files.iter().all(|known| {
-        let now = file_state(&known.path, Some(known));
+        let now = file_state(reader, &known.path, Some(known));
         match (now.seen, known.seen) {
             (None, None) => true,
             (Some(now), Some(then)) => now.size == then.size && now.crc == then.crc,
@@ -203,8 +205,8 @@ mod tests {
         let story = dir.path().join("s.txt");
         std::fs::write(&story, "text").expect("written");
         let files = vec![
-            file_state(&story, None),
-            file_state(&dir.path().join("s.toml"), None),
+            file_state(&Files::default(), &story, None),
+            file_state(&Files::default(), &dir.path().join("s.toml"), None),
         ];
         let mut entries = HashMap::new();
         entries.insert(
@@ -224,19 +226,19 @@ mod tests {
         let story = dir.path().join("s.txt");
         std::fs::write(&story, "text").expect("written");
         let files = vec![
-            file_state(&story, None),
-            file_state(&dir.path().join("cover.png"), None),
+            file_state(&Files::default(), &story, None),
+            file_state(&Files::default(), &dir.path().join("cover.png"), None),
         ];
-        assert!(unchanged(&files));
+        assert!(unchanged(&Files::default(), &files));
         // The same bytes written again: the time moves, the bytes decide.
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&story, "text").expect("written");
-        assert!(unchanged(&files));
+        assert!(unchanged(&Files::default(), &files));
         std::fs::write(&story, "TEXT").expect("written");
-        assert!(!unchanged(&files));
+        assert!(!unchanged(&Files::default(), &files));
         // A cover that appears changes the book.
         std::fs::write(&story, "text").expect("written");
         std::fs::write(dir.path().join("cover.png"), "png").expect("written");
-        assert!(!unchanged(&files));
+        assert!(!unchanged(&Files::default(), &files));
     }
 }

@@ -26,6 +26,7 @@ pub(crate) mod protected;
 pub mod read;
 pub mod sidecar;
 pub mod story;
+pub mod unzip;
 pub mod words;
 
 pub use error::Error;

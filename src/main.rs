@@ -81,6 +81,11 @@ struct BuildArgs {
     /// output folder
     #[arg(short, long)]
     recursive: bool,
+    /// Convert only share K of N (such as 2/4), for running one archive on N machines:
+    /// stories are shared out by the folder their books go to, and the N shares together
+    /// write exactly the books of one run (docs/scale.md)
+    #[arg(long, value_name = "K/N")]
+    shard: Option<batch::Shard>,
     /// Replace files in the output folder that ficbind did not write (by default such a
     /// file is kept and the book takes the next free name)
     #[arg(long)]
@@ -215,14 +220,19 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     } else {
         args.paths.clone()
     };
-    let inputs = match batch::collect_inputs_in(&paths, args.recursive, Some(&args.output)) {
-        Ok(inputs) => inputs,
+    let mut found = match batch::collect_inputs_in(&paths, args.recursive, Some(&args.output)) {
+        Ok(found) => found,
         Err(error) => {
-            eprintln!("error: {error}; give story files or folders that exist");
+            match error {
+                ficbind::error::Error::Read { .. } => {
+                    eprintln!("error: {error}; give story files or folders that exist")
+                }
+                error => eprintln!("error: {error}"),
+            }
             return Ok(ExitCode::from(2));
         }
     };
-    if inputs.is_empty() {
+    if found.stories.is_empty() {
         let extensions: Vec<String> = ficbind::read::story_extensions()
             .map(|e| format!(".{e}"))
             .collect();
@@ -233,29 +243,48 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    if args.title.is_some() && inputs.len() > 1 {
+    if args.title.is_some() && found.stories.len() > 1 {
         eprintln!(
             "error: --title names one book, but {} stories were given",
-            inputs.len()
+            found.stories.len()
         );
         return Ok(ExitCode::from(2));
+    }
+    let mirror: Vec<PathBuf> = if args.recursive {
+        paths.iter().filter(|p| p.is_dir()).cloned().collect()
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .chain(found.archive_roots())
+    .collect();
+    let all = found.stories.len();
+    let inputs = match args.shard {
+        Some(shard) => batch::shard_inputs(std::mem::take(&mut found.stories), &mirror, shard),
+        None => std::mem::take(&mut found.stories),
+    };
+    let inputs = &inputs;
+    if let (Some(shard), true) = (args.shard, inputs.len() < all) {
+        eprintln!(
+            "note: share {}/{} takes {} of the {all} stories",
+            shard.index,
+            shard.count,
+            inputs.len()
+        );
     }
     let options = BatchOptions {
         output: args.output.clone(),
         jobs: args.jobs,
         overwrite: args.overwrite,
         force: args.force,
-        mirror: if args.recursive {
-            paths.iter().filter(|p| p.is_dir()).cloned().collect()
-        } else {
-            Vec::new()
-        },
+        mirror,
         convert: Options {
             title: args.title.clone(),
             author: args.author.clone(),
             language: args.language.clone(),
             covers: args.covers.clone(),
             no_generated_cover: args.no_generated_cover,
+            files: found.files.clone(),
             ..text_options
         },
         export: ExportOptions {
@@ -277,7 +306,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let kept = std::sync::Mutex::new(Vec::new());
     let write_error = std::sync::Mutex::new(None);
     batch::build_each(
-        &inputs,
+        inputs,
         &options,
         || {
             eprintln!(

@@ -77,3 +77,80 @@ fn nested_stories_get_books_in_the_same_subfolders() {
         stderr(&flat)
     );
 }
+
+/// Every file under `dir`, as paths relative to it with their bytes, ficbind's own
+/// bookkeeping left out.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).expect("listed").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if !entry.file_name().to_string_lossy().starts_with(".ficbind") {
+                let name = path.strip_prefix(dir).expect("inside").to_string_lossy();
+                files.insert(name.into_owned(), fs::read(&path).expect("read"));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn shares_together_write_exactly_the_books_of_one_run() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let root = dir.path().join("archive");
+    for author in 0..6 {
+        for n in 0..3 {
+            // Two stories of one title in each folder: their "-2" must come out alike.
+            let title = if n < 2 {
+                "Same Title".to_string()
+            } else {
+                format!("Story {n}")
+            };
+            let path = root.join(format!("a/author-{author}/s{n}.txt"));
+            fs::create_dir_all(path.parent().expect("a folder")).expect("created");
+            fs::write(path, story(&title)).expect("written");
+        }
+    }
+    fs::write(root.join("top.txt"), story("Same Title")).expect("written");
+    let build = |out: &str, shard: Option<&str>| {
+        let mut command = ficbind(dir.path());
+        command.args(["build", "archive", "--recursive", "-o", out]);
+        if let Some(shard) = shard {
+            command.args(["--shard", shard]);
+        }
+        let output = run(&mut command);
+        assert!(output.status.success(), "{}", stderr(&output));
+        tree(&dir.path().join(out))
+    };
+    let whole = build("whole", None);
+    assert_eq!(whole.len(), 19);
+    let first = build("first", Some("1/2"));
+    let second = build("second", Some("2/2"));
+    assert!(
+        !first.is_empty() && !second.is_empty(),
+        "both shares hold books"
+    );
+    assert!(
+        first.keys().all(|name| !second.contains_key(name)),
+        "no book twice"
+    );
+    let mut together = first;
+    together.extend(second);
+    assert_eq!(
+        together, whole,
+        "the shares write the books of one run, byte for byte"
+    );
+
+    for wrong in ["0/2", "3/2", "1", "a/b"] {
+        let output = run(ficbind(dir.path()).args(["build", "archive", "--shard", wrong]));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{wrong}: {}",
+            stderr(&output)
+        );
+    }
+}
