@@ -5,7 +5,7 @@ use crate::convert::{self, depends_on, load, normalize_loaded, title_for, Loaded
 use crate::error::Error;
 use crate::export::{export_epub, ExportOptions, NotePlacement};
 use crate::files::Files;
-use crate::incremental::{self, file_state, Entry, FileState};
+use crate::incremental::{self, files_now, Entry, FileState};
 use crate::outdir::{temporary_in, OutputFolder};
 use crate::read::is_story_file;
 use crate::unzip::Archive;
@@ -305,7 +305,8 @@ pub fn max_jobs() -> usize {
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Converts every input, calling `on_wait` if another run holds the output folder and
@@ -370,27 +371,40 @@ pub fn build_each(
         // What each story's book would be made from now, and whether its book is already
         // that: such books keep their names, and their stories are not read again.
         let options_hash = options_hash(options);
-        let current: Vec<Current> = inputs
+        let mut up_to_date: Vec<Option<Box<str>>> = inputs
             .par_iter()
-            .map(|input| current_state(input, options, options_hash, &folder))
+            .map(|input| up_to_date_book(input, options, options_hash, &folder))
             .collect();
-        for unchanged in current.iter().filter_map(|c| c.unchanged.as_deref()) {
-            names.reserve(unchanged);
+        for name in up_to_date.iter().flatten() {
+            names.reserve(name);
         }
-        let mut current = current.into_iter();
+        let mut up_to_date = up_to_date.iter_mut();
+        let mut last_save = std::time::Instant::now();
+        let mut unsaved = false;
         // A few stories are loaded at a time, all in parallel, and named in input order
         // before any is built: which story gets the "-2" never depends on which finished
         // first, each story is read once, and memory holds one group, not the folder.
         for group in load_groups(inputs, &options.convert.files, GROUP_STORIES, GROUP_BYTES) {
-            let states: Vec<Current> = current.by_ref().take(group.len()).collect();
+            let unchanged: Vec<Option<Box<str>>> = up_to_date
+                .by_ref()
+                .take(group.len())
+                .map(Option::take)
+                .collect();
             let loaded: Vec<Option<Result<Loaded, Error>>> = group
                 .par_iter()
-                .zip(&states)
-                .map(|(input, state)| {
-                    state
-                        .unchanged
-                        .is_none()
-                        .then(|| load(input, &options.convert))
+                .zip(&unchanged)
+                .map(|(input, unchanged)| {
+                    unchanged.is_none().then(|| load(input, &options.convert))
+                })
+                .collect();
+            let states: Vec<Current> = group
+                .par_iter()
+                .zip(unchanged)
+                .zip(&loaded)
+                .map(|((input, unchanged), loaded)| match (unchanged, loaded) {
+                    (Some(unchanged), _) => Current::unchanged(unchanged),
+                    (None, Some(Ok(loaded))) => current_state(input, options, &folder, loaded),
+                    (None, _) => Current::failed(input),
                 })
                 .collect();
             let named: Vec<Option<Result<Named, Error>>> = group
@@ -467,7 +481,6 @@ pub fn build_each(
                     },
                 )
                 .collect();
-            let mut state_changed = false;
             for (report, state) in finished.iter().zip(states) {
                 if state.key.as_os_str().is_empty() {
                     continue;
@@ -476,91 +489,128 @@ pub fn build_each(
                     (Status::Written, Some(output)) => {
                         let output = output.strip_prefix(&options.output).unwrap_or(output);
                         if let Some(output) = output.to_str() {
-                            state_changed = true;
+                            unsaved = true;
                             folder.state.insert(
                                 state.key,
                                 Entry {
                                     options: options_hash,
-                                    output: output.to_string(),
+                                    output: output.into(),
                                     files: state.files,
+                                    absent: state.absent,
                                 },
                             );
                         }
                     }
                     (Status::Failed, _) => {
-                        state_changed |= folder.state.remove(&state.key).is_some();
+                        unsaved |= folder.state.remove(&state.key).is_some();
                     }
                     _ => {}
                 }
             }
-            // A state that cannot be written costs the next run time, not a book.
-            if state_changed {
+            // Saved every few seconds and at the end, not after every group: the state of
+            // a long run is megabytes. A run killed in between rebuilds what it had not
+            // saved, and nothing else. A state that cannot be written costs the next run
+            // time, not a book.
+            if unsaved && last_save.elapsed() >= STATE_SAVE_INTERVAL {
                 let _ = folder.save_state();
+                (unsaved, last_save) = (false, std::time::Instant::now());
             }
             for report in finished {
                 on_done(report);
             }
         }
+        if unsaved {
+            let _ = folder.save_state();
+        }
     })
 }
 
+/// How often a run saves what its books were made from.
+const STATE_SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A story as it is now, for the incremental build.
 struct Current {
-    /// The story's absolute path: the state's key (empty when it cannot be had).
+    /// The story's absolute path: the state's key (empty for
+    /// an unchanged book, whose entry stays as it is).
     key: PathBuf,
-    /// The files its book depends on, as they are now.
+    /// The files its book depends on that are there, as they are now.
     files: Vec<FileState>,
+    /// The places its book depends on that hold nothing, hashed.
+    absent: u64,
     /// The book, relative to the output folder, when it is up to date.
-    unchanged: Option<String>,
+    unchanged: Option<Box<str>>,
 }
 
+impl Current {
+    fn failed(input: &Path) -> Current {
+        Current {
+            key: crate::files::absolute(input),
+            files: Vec::new(),
+            absent: 0,
+            unchanged: None,
+        }
+    }
+
+    fn unchanged(book: Box<str>) -> Current {
+        Current {
+            key: PathBuf::new(),
+            files: Vec::new(),
+            absent: 0,
+            unchanged: Some(book),
+        }
+    }
+}
+
+/// What a story's book is made from, the story as `loaded` read it: its bytes are not
+/// read again for their CRC.
 fn current_state(
+    input: &Path,
+    options: &BatchOptions,
+    folder: &OutputFolder,
+    loaded: &Loaded,
+) -> Current {
+    let key = crate::files::absolute(input);
+    let dependencies = depends_on(input, &options.convert);
+    let (others, absent) = files_now(
+        &options.convert.files,
+        dependencies.get(1..).unwrap_or_default(),
+        folder.state.get(&key),
+    );
+    let story = FileState {
+        path: input.to_owned(),
+        seen: Some(loaded.seen),
+    };
+    Current {
+        key,
+        files: std::iter::once(story).chain(others).collect(),
+        absent,
+        unchanged: None,
+    }
+}
+
+/// The book of a story, relative to the output folder, when it is there and made from
+/// the story, sidecar, cover and options as they are now.
+fn up_to_date_book(
     input: &Path,
     options: &BatchOptions,
     hash: u64,
     folder: &OutputFolder,
-) -> Current {
-    // Absolute, not canonical: resolving links would cost a system call per folder level.
-    let key = std::path::absolute(input).unwrap_or_default();
-    let known = folder.state.get(&key);
-    let dependencies = depends_on(input, &options.convert);
-    let files: Vec<FileState> = dependencies
-        .iter()
-        .map(|path| {
-            let before = known.and_then(|k| k.files.iter().find(|f| &f.path == path));
-            file_state(&options.convert.files, path, before)
-        })
-        .collect();
-    let unchanged = known
-        .filter(|known| !options.force && known.options == hash)
-        .filter(|known| options.output.join(&known.output).is_file())
-        .filter(|known| {
-            // The files must be the same ones, and the same bytes; without a fixed date the
-            // story's own time is in the book too.
-            let same_files = known.files.len() == files.len()
-                && known.files.iter().zip(&files).all(|(k, now)| {
-                    k.path == now.path
-                        && match (k.seen, now.seen) {
-                            (None, None) => true,
-                            (Some(k), Some(now)) => k.size == now.size && k.crc == now.crc,
-                            _ => false,
-                        }
-                });
-            let same_time = options.convert.modified.is_some()
-                || known
-                    .files
-                    .first()
-                    .and_then(|f| f.seen)
-                    .map(|s| s.modified_ns)
-                    == files.first().and_then(|f| f.seen).map(|s| s.modified_ns);
-            same_files && same_time
-        })
-        .map(|known| known.output.clone());
-    Current {
-        key,
-        files,
-        unchanged,
+) -> Option<Box<str>> {
+    if options.force {
+        return None;
     }
+    let key = crate::files::absolute(input);
+    let known = folder.state.get(&key)?;
+    if known.options != hash || !options.output.join(&*known.output).is_file() {
+        return None;
+    }
+    let dependencies = depends_on(input, &options.convert);
+    let (files, absent) = files_now(&options.convert.files, &dependencies, Some(known));
+    // Without a fixed date the story's own time is in the book too.
+    let modified = |files: &[FileState]| files.first().and_then(|f| f.seen).map(|s| s.modified_ns);
+    let same_time =
+        options.convert.modified.is_some() || modified(&known.files) == modified(&files);
+    (known.made_from(&files, absent) && same_time).then(|| known.output.clone())
 }
 
 /// Everything besides the files that shapes the books of a run, hashed.
@@ -627,11 +677,13 @@ struct OutputNames<'a> {
 
 impl<'a> OutputNames<'a> {
     fn new(inputs: &[PathBuf], dir: &'a Path, extension: &'a str, overwrite: bool) -> Self {
+        let canonical_dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
         // Inputs usually share a folder or two: resolve each folder once, not each file.
-        let mut folders: HashMap<&Path, PathBuf> = HashMap::new();
+        // Only the inputs inside the output folder could be taken for a book.
+        let mut folders: HashMap<&Path, Option<PathBuf>> = HashMap::new();
         let inputs = inputs
             .iter()
-            .map(|p| {
+            .filter_map(|p| {
                 let parent = p.parent().unwrap_or(Path::new(""));
                 let folder = folders.entry(parent).or_insert_with(|| {
                     let parent = if parent.as_os_str().is_empty() {
@@ -639,15 +691,16 @@ impl<'a> OutputNames<'a> {
                     } else {
                         parent
                     };
-                    std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned())
+                    let folder =
+                        std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned());
+                    folder.starts_with(&canonical_dir).then_some(folder)
                 });
-                p.file_name()
-                    .map_or_else(|| p.clone(), |name| folder.join(name))
+                Some(folder.as_ref()?.join(p.file_name()?))
             })
             .collect();
         OutputNames {
             dir,
-            canonical_dir: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned()),
+            canonical_dir,
             extension,
             overwrite,
             inputs,

@@ -51,6 +51,8 @@ pub struct Loaded {
     pub sidecar: Sidecar,
     pub warnings: Vec<String>,
     pub modified: DateTime<Utc>,
+    /// The story file as it was read, for incremental builds.
+    pub seen: crate::incremental::Seen,
 }
 
 /// A normalized book and what it took to make it.
@@ -85,6 +87,11 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
     };
     let bytes = options.files.read(path, STORY_LIMIT).map_err(file_error)?;
     let stat = options.files.stat(path);
+    let seen = crate::incremental::Seen {
+        size: bytes.len() as u64,
+        modified_ns: stat.map_or(0, |stat| stat.modified_ns()),
+        crc: crc32fast::hash(&bytes),
+    };
     let story_error = |source| Error::Story {
         path: path.to_owned(),
         source,
@@ -129,6 +136,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
         sidecar,
         warnings: found.warnings,
         modified,
+        seen,
     })
 }
 
@@ -367,7 +375,7 @@ pub fn cover_folders(path: &Path, options: &Options) -> Vec<PathBuf> {
     // The same folder reached two ways is looked in once.
     let mut seen = std::collections::HashSet::new();
     folders.retain(|folder| {
-        let key = std::path::absolute(folder).unwrap_or_else(|_| folder.clone());
+        let key = crate::files::absolute(folder);
         seen.insert(normalize_dots(&key))
     });
     folders

@@ -203,6 +203,10 @@ fn jpeg_is_whole(bytes: &[u8]) -> Result<(), &'static str> {
 
 /// `<dir>/<stem>.jpg|jpeg|png|gif|webp`, the first that exists.
 pub fn find_cover(dir: &Path, stem: &str, files: &Files) -> Option<PathBuf> {
+    // Most stories have no covers folder: one look at the folder, not one per name.
+    if !files.may_hold(dir) {
+        return None;
+    }
     ["jpg", "jpeg", "png", "gif", "webp"]
         .iter()
         .map(|extension| dir.join(format!("{stem}.{extension}")))

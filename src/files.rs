@@ -64,6 +64,20 @@ pub struct Limit {
     pub advice: &'static str,
 }
 
+/// `path` made absolute against the folder the process started in, which is read once:
+/// `std::path::absolute` asks the system for the current folder at every call, and a
+/// run asks this of every story several times.
+pub fn absolute(path: &Path) -> std::path::PathBuf {
+    static START: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    if path.is_absolute() {
+        return path.to_owned();
+    }
+    match START.get_or_init(|| std::env::current_dir().ok()) {
+        Some(start) => start.join(path),
+        None => path.to_owned(),
+    }
+}
+
 /// Where the user's files are read from: the file system, and the zip archives given as
 /// inputs. A path under an archive's own path, `books.zip/a/story.epub`, names member
 /// `a/story.epub`, so that sidecars, covers and output folders work inside an archive as
@@ -88,6 +102,16 @@ pub struct Stat {
     pub modified: Option<DateTime<Utc>>,
     /// The CRC-32 of its bytes when it comes without reading them, as a zip member's does.
     pub crc: Option<u32>,
+}
+
+impl Stat {
+    /// The modification time in nanoseconds since 1970; 0 when it is not known.
+    pub fn modified_ns(&self) -> u128 {
+        self.modified
+            .and_then(|moment| moment.timestamp_nanos_opt())
+            .and_then(|ns| u128::try_from(ns).ok())
+            .unwrap_or(0)
+    }
 }
 
 impl Files {
@@ -148,6 +172,11 @@ impl Files {
                 })
             }
         }
+    }
+
+    /// Whether a folder may hold files: it is on disk, or it lies inside an archive.
+    pub fn may_hold(&self, folder: &Path) -> bool {
+        self.member(folder).is_some() || folder.as_os_str().is_empty() || folder.is_dir()
     }
 
     pub fn is_file(&self, path: &Path) -> bool {

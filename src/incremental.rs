@@ -38,8 +38,12 @@ pub struct Entry {
     /// The options and ficbind's version, hashed.
     pub options: u64,
     /// The book, relative to the output folder.
-    pub output: String,
+    pub output: Box<str>,
+    /// The files that were there, in the order the book depends on them.
     pub files: Vec<FileState>,
+    /// The places looked in that held nothing, hashed: a run keeps hundreds of thousands
+    /// of entries, and most of a story's cover candidates are never there.
+    pub absent: u64,
 }
 
 /// The state of one file now; `known` spares reading it when its size and time match.
@@ -51,11 +55,7 @@ pub fn file_state(files: &Files, path: &Path, known: Option<&FileState>) -> File
         };
     };
     let size = stat.size;
-    let modified_ns = stat
-        .modified
-        .and_then(|moment| moment.timestamp_nanos_opt())
-        .and_then(|ns| u128::try_from(ns).ok())
-        .unwrap_or(0);
+    let modified_ns = stat.modified_ns();
     let known_seen = known.and_then(|k| k.seen);
     let crc = match (known_seen, stat.crc) {
         (Some(k), _) if k.size == size && k.modified_ns == modified_ns => k.crc,
@@ -77,21 +77,83 @@ pub fn file_state(files: &Files, path: &Path, known: Option<&FileState>) -> File
     }
 }
 
-/// Whether every file is as it was, comparing bytes (by CRC) when only the time moved.
-pub fn unchanged(reader: &Files, files: &[FileState]) -> bool {
-    files.iter().all(|known| {
-        let now = file_state(reader, &known.path, Some(known));
-        match (now.seen, known.seen) {
-            (None, None) => true,
-            (Some(now), Some(then)) => now.size == then.size && now.crc == then.crc,
-            _ => false,
+/// The files a book depends on as they are now: those that are there, and the hash of
+/// the places that hold nothing. A folder that is not there is looked at once, not once
+/// for each name in it.
+pub fn files_now(
+    files: &Files,
+    dependencies: &[PathBuf],
+    known: Option<&Entry>,
+) -> (Vec<FileState>, u64) {
+    let mut present = Vec::new();
+    let mut absent = Absent::default();
+    let mut folders: Vec<(&Path, bool)> = Vec::new();
+    for path in dependencies {
+        let folder = path.parent().unwrap_or(Path::new(""));
+        let may_hold = match folders.iter().find(|(f, _)| *f == folder) {
+            Some(&(_, may_hold)) => may_hold,
+            None => {
+                let may_hold = files.may_hold(folder);
+                folders.push((folder, may_hold));
+                may_hold
+            }
+        };
+        if !may_hold {
+            absent.add(path);
+            continue;
         }
-    })
+        let before = known.and_then(|k| k.files.iter().find(|f| &f.path == path));
+        let state = file_state(files, path, before);
+        match state.seen {
+            Some(_) => present.push(state),
+            None => absent.add(path),
+        }
+    }
+    (present, absent.hash)
+}
+
+impl Entry {
+    /// Whether the book was made from these files: the same ones, with the same bytes,
+    /// and nothing where nothing was.
+    pub fn made_from(&self, files: &[FileState], absent: u64) -> bool {
+        self.absent == absent
+            && self.files.len() == files.len()
+            && self.files.iter().zip(files).all(|(then, now)| {
+                then.path == now.path
+                    && match (then.seen, now.seen) {
+                        (Some(then), Some(now)) => then.size == now.size && then.crc == now.crc,
+                        _ => false,
+                    }
+            })
+    }
+}
+
+/// A running FNV-1a hash of paths.
+struct Absent {
+    hash: u64,
+}
+
+impl Default for Absent {
+    fn default() -> Self {
+        Absent {
+            hash: 0xcbf2_9ce4_8422_2325,
+        }
+    }
+}
+
+impl Absent {
+    fn add(&mut self, path: &Path) {
+        for byte in path.as_os_str().as_encoded_bytes().iter().chain([&0]) {
+            self.hash ^= u64::from(*byte);
+            self.hash = self.hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 /// The state file: one line per story, tab-separated: the story's path, the options hash,
-/// the book, then each file as `path|size|time|crc` (`path|-` when it was absent). Lines
-/// that do not read are ignored: their stories are rebuilt.
+/// the book, then each file that was there as `path|size|time|crc`, then `~` and the hash
+/// of the places that held nothing. (Earlier versions listed those as `path|-`; they read
+/// the same.) Lines that do not read are ignored: their stories are rebuilt.
 pub fn parse_state(text: &str) -> HashMap<PathBuf, Entry> {
     let mut entries = HashMap::new();
     for line in text.lines().filter(|l| !l.starts_with('#')) {
@@ -104,14 +166,30 @@ pub fn parse_state(text: &str) -> HashMap<PathBuf, Entry> {
         let Ok(options) = u64::from_str_radix(options, 16) else {
             continue;
         };
-        let files: Option<Vec<FileState>> = fields.map(parse_file).collect();
-        if let Some(files) = files {
+        let mut files = Vec::new();
+        let mut absent = Absent::default();
+        let mut absent_hash = None;
+        let mut readable = true;
+        for field in fields {
+            if let Some(hash) = field.strip_prefix('~') {
+                absent_hash = u64::from_str_radix(hash, 16).ok();
+                readable &= absent_hash.is_some();
+            } else if let Some(path) = field.strip_suffix("|-") {
+                absent.add(Path::new(path));
+            } else if let Some(file) = parse_file(field) {
+                files.push(file);
+            } else {
+                readable = false;
+            }
+        }
+        if readable {
             entries.insert(
                 PathBuf::from(input),
                 Entry {
                     options,
-                    output: output.to_string(),
+                    output: output.into(),
                     files,
+                    absent: absent_hash.unwrap_or(absent.hash),
                 },
             );
         }
@@ -121,15 +199,7 @@ pub fn parse_state(text: &str) -> HashMap<PathBuf, Entry> {
 
 fn parse_file(field: &str) -> Option<FileState> {
     let mut parts = field.rsplitn(4, '|');
-    let last = parts.next()?;
-    if last == "-" {
-        let path = field.strip_suffix("|-")?;
-        return Some(FileState {
-            path: PathBuf::from(path),
-            seen: None,
-        });
-    }
-    let crc = u32::from_str_radix(last, 16).ok()?;
+    let crc = u32::from_str_radix(parts.next()?, 16).ok()?;
     let modified_ns = parts.next()?.parse().ok()?;
     let size = parts.next()?.parse().ok()?;
     let path = parts.next()?;
@@ -145,6 +215,7 @@ fn parse_file(field: &str) -> Option<FileState> {
 
 /// The state file's text, sorted by story, for the entries whose paths can be written.
 pub fn format_state(entries: &HashMap<PathBuf, Entry>) -> String {
+    use std::fmt::Write;
     let fits = |p: &Path| {
         p.to_str()
             .is_some_and(|s| !s.contains(['\t', '\n', '\r', '|']))
@@ -160,21 +231,22 @@ pub fn format_state(entries: &HashMap<PathBuf, Entry>) -> String {
                 entry.output
             );
             for file in &entry.files {
-                match file.seen {
-                    Some(seen) => line.push_str(&format!(
+                if let Some(seen) = file.seen {
+                    let _ = write!(
+                        line,
                         "\t{}|{}|{}|{:08x}",
                         file.path.display(),
                         seen.size,
                         seen.modified_ns,
                         seen.crc
-                    )),
-                    None => line.push_str(&format!("\t{}|-", file.path.display())),
+                    );
                 }
             }
+            let _ = write!(line, "\t~{:016x}", entry.absent);
             line
         })
         .collect();
-    lines.sort();
+    lines.sort_unstable();
     let mut text = String::from("# What each book in this folder was made from (ficbind).\n");
     for line in lines {
         text.push_str(&line);
@@ -204,20 +276,33 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let story = dir.path().join("s.txt");
         std::fs::write(&story, "text").expect("written");
-        let files = vec![
-            file_state(&Files::default(), &story, None),
-            file_state(&Files::default(), &dir.path().join("s.toml"), None),
-        ];
+        let dependencies = [story.clone(), dir.path().join("s.toml")];
+        let (files, absent) = files_now(&Files::default(), &dependencies, None);
+        assert_eq!(files.len(), 1);
         let mut entries = HashMap::new();
         entries.insert(
             story.clone(),
             Entry {
                 options: 0xabc,
-                output: "sub/s.epub".to_string(),
+                output: "sub/s.epub".into(),
                 files,
+                absent,
             },
         );
         assert_eq!(parse_state(&format_state(&entries)), entries);
+    }
+
+    #[test]
+    fn absent_files_of_earlier_state_files_read_as_their_hash() {
+        let line = "/s/a.txt\t0abc\ta.epub\t/s/a.txt|4|5|0000abcd\t/s/a.toml|-\t/c/a.png|-";
+        let entry = parse_state(line)
+            .remove(Path::new("/s/a.txt"))
+            .expect("read");
+        let mut absent = Absent::default();
+        absent.add(Path::new("/s/a.toml"));
+        absent.add(Path::new("/c/a.png"));
+        assert_eq!(entry.absent, absent.hash);
+        assert_eq!(entry.files.len(), 1);
     }
 
     #[test]
@@ -225,20 +310,28 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let story = dir.path().join("s.txt");
         std::fs::write(&story, "text").expect("written");
-        let files = vec![
-            file_state(&Files::default(), &story, None),
-            file_state(&Files::default(), &dir.path().join("cover.png"), None),
-        ];
-        assert!(unchanged(&Files::default(), &files));
+        let dependencies = [story.clone(), dir.path().join("cover.png")];
+        let (files, absent) = files_now(&Files::default(), &dependencies, None);
+        let entry = Entry {
+            options: 0,
+            output: "s.epub".into(),
+            files,
+            absent,
+        };
+        let unchanged = || {
+            let (files, absent) = files_now(&Files::default(), &dependencies, Some(&entry));
+            entry.made_from(&files, absent)
+        };
+        assert!(unchanged());
         // The same bytes written again: the time moves, the bytes decide.
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&story, "text").expect("written");
-        assert!(unchanged(&Files::default(), &files));
+        assert!(unchanged());
         std::fs::write(&story, "TEXT").expect("written");
-        assert!(!unchanged(&Files::default(), &files));
+        assert!(!unchanged());
         // A cover that appears changes the book.
         std::fs::write(&story, "text").expect("written");
         std::fs::write(dir.path().join("cover.png"), "png").expect("written");
-        assert!(!unchanged(&Files::default(), &files));
+        assert!(!unchanged());
     }
 }

@@ -61,8 +61,10 @@ impl OutputFolder {
             Err(std::fs::TryLockError::Error(source)) => return Err(write_error(source)),
         }
         let ours = match std::fs::read_to_string(dir.join(RECORD_FILE)) {
+            // A run killed while adding to the record may leave half a name at its end.
             Ok(text) => text
-                .lines()
+                .split_inclusive('\n')
+                .filter_map(|line| line.strip_suffix('\n'))
                 .filter(|line| !line.starts_with('#') && !line.is_empty())
                 .map(str::to_owned)
                 .collect(),
@@ -94,9 +96,15 @@ impl OutputFolder {
     /// between leaves a record naming a book that is not there, which is harmless, and
     /// never a book of ficbind's that the record does not name.
     pub fn record(&mut self, names: impl IntoIterator<Item = String>) -> Result<(), Error> {
-        let before = self.ours.len();
-        self.ours.extend(names);
-        if self.ours.len() == before {
+        let mut text = String::new();
+        for name in names {
+            if !self.ours.contains(&name) {
+                text.push_str(&name);
+                text.push('\n');
+                self.ours.insert(name);
+            }
+        }
+        if text.is_empty() {
             return Ok(());
         }
         let path = self.dir.join(RECORD_FILE);
@@ -104,18 +112,18 @@ impl OutputFolder {
             path: path.clone(),
             source,
         };
-        let mut names: Vec<&String> = self.ours.iter().collect();
-        names.sort();
-        let mut text = String::from(RECORD_HEADER);
-        text.push('\n');
-        for name in names {
-            text.push_str(name);
-            text.push('\n');
+        // Added to, not rewritten: a run of a hundred thousand books records them a
+        // group at a time.
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(write_error)?;
+        if file.metadata().map_err(write_error)?.len() == 0 {
+            text.insert_str(0, &format!("{RECORD_HEADER}\n"));
         }
-        let mut temp = temporary_in(&self.dir).map_err(write_error)?;
-        temp.write_all(text.as_bytes()).map_err(write_error)?;
-        temp.as_file().sync_all().map_err(write_error)?;
-        temp.persist(&path).map_err(|e| write_error(e.error))?;
+        file.write_all(text.as_bytes()).map_err(write_error)?;
+        file.sync_data().map_err(write_error)?;
         Ok(())
     }
 }
@@ -159,32 +167,38 @@ fn is_temporary_name(name: &str) -> bool {
 /// A run that was killed cannot remove its temporaries; the next run into the folder does,
 /// while it holds the lock, so none of them is another run's book in the making.
 fn remove_stale_temporaries(dir: &Path, inputs: &[PathBuf]) {
-    let canonical = |path: &Path| std::fs::canonicalize(path).ok();
-    let inputs: HashSet<PathBuf> = inputs.iter().filter_map(|p| canonical(p)).collect();
+    let mut temporaries = Vec::new();
     // Books of `--recursive` runs sit in subfolders; links to folders are not followed.
     let mut folders = vec![dir.to_owned()];
     while let Some(folder) = folders.pop() {
-        remove_stale_in(&folder, &inputs, &mut folders);
+        find_temporaries_in(&folder, &mut temporaries, &mut folders);
+    }
+    if temporaries.is_empty() {
+        return;
+    }
+    // Only now, and only for temporaries, are the inputs resolved: a story can have any
+    // name, even a temporary's, and is never removed.
+    let canonical = |path: &Path| std::fs::canonicalize(path).ok();
+    let inputs: HashSet<PathBuf> = inputs.iter().filter_map(|p| canonical(p)).collect();
+    for temporary in temporaries {
+        if !canonical(&temporary).is_some_and(|p| inputs.contains(&p)) {
+            let _ = std::fs::remove_file(temporary);
+        }
     }
 }
 
-fn remove_stale_in(dir: &Path, inputs: &HashSet<PathBuf>, folders: &mut Vec<PathBuf>) {
+fn find_temporaries_in(dir: &Path, temporaries: &mut Vec<PathBuf>, folders: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let canonical = |path: &Path| std::fs::canonicalize(path).ok();
     for entry in entries.flatten() {
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            folders.push(entry.path());
+        let Ok(kind) = entry.file_type() else {
             continue;
-        }
-        let name = entry.file_name();
-        let is_temporary = name.to_str().is_some_and(is_temporary_name);
-        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        let path = entry.path();
-        let is_input = canonical(&path).is_some_and(|p| inputs.contains(&p));
-        if is_temporary && is_file && !is_input {
-            let _ = std::fs::remove_file(path);
+        };
+        if kind.is_dir() {
+            folders.push(entry.path());
+        } else if kind.is_file() && entry.file_name().to_str().is_some_and(is_temporary_name) {
+            temporaries.push(entry.path());
         }
     }
 }

@@ -236,7 +236,10 @@ pub fn package(
     pages: impl IntoIterator<Item = Page>,
 ) -> Result<Vec<u8>, ExportError> {
     let profile = Profile::of(options.format);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    // Asked once: the answer reads the control group's files, six system calls a book.
+    static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let workers =
+        *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)));
     let mut archive = archive::Archive::new(workers);
     // `mimetype` comes first and stored, so that a reader can tell what the file is.
     archive.store("mimetype", b"application/epub+zip".to_vec())?;
