@@ -36,9 +36,113 @@ pub struct Member {
     pub size: u64,
     pub crc: u32,
     pub modified: Option<DateTime<Utc>>,
-    compressed: u64,
-    method: u16,
-    header_offset: u64,
+    pub record: Record,
+}
+
+/// Bytes that can be read at any offset from many threads at once: a file, or a book
+/// held in memory.
+pub trait Source {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()>;
+    fn length(&self) -> std::io::Result<u64>;
+}
+
+impl Source for File {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+        read_at(self, buffer, offset)
+    }
+
+    fn length(&self) -> std::io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+}
+
+impl Source for [u8] {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+        let start = usize::try_from(offset).map_err(|_| eof())?;
+        let end = start.checked_add(buffer.len()).ok_or_else(eof)?;
+        buffer.copy_from_slice(self.get(start..end).ok_or_else(eof)?);
+        Ok(())
+    }
+
+    fn length(&self) -> std::io::Result<u64> {
+        Ok(self.len() as u64)
+    }
+}
+
+fn eof() -> std::io::Error {
+    std::io::ErrorKind::UnexpectedEof.into()
+}
+
+/// One central-directory record, as it is written.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub raw_name: Vec<u8>,
+    pub flags: u16,
+    pub method: u16,
+    pub crc: u32,
+    pub compressed: u64,
+    pub size: u64,
+    pub header_offset: u64,
+    pub modified: Option<DateTime<Utc>>,
+}
+
+impl Record {
+    /// The name as UTF-8, when it is.
+    pub fn name(&self) -> Option<&str> {
+        std::str::from_utf8(&self.raw_name).ok()
+    }
+
+    pub fn is_encrypted(&self) -> bool {
+        self.flags & 1 == 1
+    }
+
+    /// Where the member's data start, and the length of its local header's extra field.
+    pub fn data_start(&self, source: &(impl Source + ?Sized)) -> Result<(u64, u16), String> {
+        let mut header = [0u8; 30];
+        source
+            .read_at(&mut header, self.header_offset)
+            .map_err(damaged)?;
+        if u32_at(&header, 0) != 0x0403_4b50 {
+            return Err("its local header is missing; the archive is damaged".into());
+        }
+        let extra = u16_at(&header, 28);
+        let start = self.header_offset + 30 + u64::from(u16_at(&header, 26)) + u64::from(extra);
+        Ok((start, extra))
+    }
+
+    /// The member's bytes, inflated and checked against its size and CRC. More than
+    /// `limit` bytes are never inflated, whatever the archive claims.
+    pub fn read(&self, source: &(impl Source + ?Sized), limit: u64) -> Result<Vec<u8>, String> {
+        if self.is_encrypted() {
+            return Err("it is encrypted".into());
+        }
+        if self.size > limit {
+            return Err(format!("it inflates to {} bytes", self.size));
+        }
+        let (data_start, _) = self.data_start(source)?;
+        let compressed = usize::try_from(self.compressed).map_err(|_| "too large")?;
+        let mut raw = Vec::new();
+        raw.try_reserve_exact(compressed)
+            .map_err(|_| "not enough memory to read it".to_string())?;
+        raw.resize(compressed, 0);
+        source.read_at(&mut raw, data_start).map_err(damaged)?;
+        let bytes = match self.method {
+            0 => raw,
+            8 => {
+                let mut bytes = Vec::with_capacity(self.size as usize);
+                flate2::read::DeflateDecoder::new(raw.as_slice())
+                    .take(self.size + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| format!("its data cannot be inflated ({e})"))?;
+                bytes
+            }
+            method => return Err(format!("it is compressed with method {method}")),
+        };
+        if bytes.len() as u64 != self.size || crc32fast::hash(&bytes) != self.crc {
+            return Err("its data do not match its size and CRC; the archive is damaged".into());
+        }
+        Ok(bytes)
+    }
 }
 
 /// An open archive: its path, its file and its members sorted by name.
@@ -52,8 +156,7 @@ pub struct Archive {
 impl Archive {
     pub fn open(path: &Path) -> Result<Archive, UnzipError> {
         let file = File::open(path)?;
-        let length = file.metadata()?.len();
-        let members = central_directory(&file, length)?;
+        let members = members_of(records(&file)?);
         Ok(Archive {
             path: path.to_owned(),
             file,
@@ -79,40 +182,7 @@ impl Archive {
         if let Some(problem) = &member.problem {
             return Err(problem.to_string());
         }
-        if member.size > limit {
-            return Err(format!("it inflates to {} bytes", member.size));
-        }
-        let mut header = [0u8; 30];
-        read_at(&self.file, &mut header, member.header_offset).map_err(damaged)?;
-        if u32_at(&header, 0) != 0x0403_4b50 {
-            return Err("its local header is missing; the archive is damaged".into());
-        }
-        let data_start = member.header_offset
-            + 30
-            + u64::from(u16_at(&header, 26))
-            + u64::from(u16_at(&header, 28));
-        let compressed = usize::try_from(member.compressed).map_err(|_| "too large")?;
-        let mut raw = Vec::new();
-        raw.try_reserve_exact(compressed)
-            .map_err(|_| "not enough memory to read it".to_string())?;
-        raw.resize(compressed, 0);
-        read_at(&self.file, &mut raw, data_start).map_err(damaged)?;
-        let bytes = match member.method {
-            0 => raw,
-            8 => {
-                let mut bytes = Vec::with_capacity(member.size as usize);
-                flate2::read::DeflateDecoder::new(raw.as_slice())
-                    .take(member.size + 1)
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| format!("its data cannot be inflated ({e})"))?;
-                bytes
-            }
-            method => return Err(format!("it is compressed with method {method}")),
-        };
-        if bytes.len() as u64 != member.size || crc32fast::hash(&bytes) != member.crc {
-            return Err("its data does not match its size and CRC; the archive is damaged".into());
-        }
-        Ok(bytes)
+        member.record.read(&self.file, limit)
     }
 }
 
@@ -156,13 +226,14 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
 }
 
 /// Where the central directory is and how long it is, from the end-of-directory records.
-fn directory_span(file: &File, length: u64) -> Result<(u64, u64), UnzipError> {
+fn directory_span(source: &(impl Source + ?Sized)) -> Result<(u64, u64), UnzipError> {
+    let length = source.length()?;
     let not_zip = || UnzipError::Damaged("no end-of-directory record".into());
     // The end record is 22 bytes and a comment of up to 65,535 follows it.
     let tail_length = length.min(22 + 65_535);
     let tail_start = length - tail_length;
     let mut tail = vec![0u8; tail_length as usize];
-    read_at(file, &mut tail, tail_start)?;
+    source.read_at(&mut tail, tail_start)?;
     let end = (0..tail.len().saturating_sub(21))
         .rev()
         .find(|&i| u32_at(&tail, i) == 0x0605_4b50)
@@ -173,11 +244,9 @@ fn directory_span(file: &File, length: u64) -> Result<(u64, u64), UnzipError> {
     if end >= 20 && u32_at(&tail, end - 20) == 0x0706_4b50 {
         let record_offset = u64_at(&tail, end - 12);
         let mut record = [0u8; 56];
-        read_at(file, &mut record, record_offset)?;
+        source.read_at(&mut record, record_offset)?;
         if u32_at(&record, 0) != 0x0606_4b50 {
-            return Err(UnzipError::Damaged(
-                "the ZIP64 end record is missing".into(),
-            ));
+            return Err(UnzipError::Damaged("the ZIP64 end record is missing".into()));
         }
         size = u64_at(&record, 40);
         offset = u64_at(&record, 48);
@@ -190,23 +259,22 @@ fn directory_span(file: &File, length: u64) -> Result<(u64, u64), UnzipError> {
     Ok((offset, size))
 }
 
-fn central_directory(file: &File, length: u64) -> Result<Vec<Member>, UnzipError> {
-    let (offset, size) = directory_span(file, length)?;
+/// The central directory's records in the order they are written, duplicates and all,
+/// and where the directory starts.
+pub fn records(source: &(impl Source + ?Sized)) -> Result<(Vec<Record>, u64), UnzipError> {
+    let (offset, size) = directory_span(source)?;
     let mut directory = Vec::new();
     directory
         .try_reserve_exact(size as usize)
         .map_err(|_| UnzipError::Damaged("its central directory is too large".into()))?;
     directory.resize(size as usize, 0);
-    read_at(file, &mut directory, offset)?;
+    source.read_at(&mut directory, offset)?;
     let truncated = || UnzipError::Damaged("its central directory is cut short".into());
-    let mut members = Vec::new();
+    let mut records = Vec::new();
     let mut at = 0;
     while at + 46 <= directory.len() && u32_at(&directory, at) == 0x0201_4b50 {
         let record = &directory[at..];
-        let flags = u16_at(record, 8);
-        let method = u16_at(record, 10);
         let (time, date) = (u16_at(record, 12), u16_at(record, 14));
-        let crc = u32_at(record, 16);
         let mut compressed = u64::from(u32_at(record, 20));
         let mut size = u64::from(u32_at(record, 24));
         let name_length = usize::from(u16_at(record, 28));
@@ -217,9 +285,8 @@ fn central_directory(file: &File, length: u64) -> Result<Vec<Member>, UnzipError
         if record.len() < record_length {
             return Err(truncated());
         }
-        let raw_name = &record[46..46 + name_length];
+        let raw_name = record[46..46 + name_length].to_vec();
         let extra = &record[46 + name_length..46 + name_length + extra_length];
-        at += record_length;
         let mut modified = dos_time(date, time);
         for (id, field) in extra_fields(extra) {
             match id {
@@ -242,12 +309,33 @@ fn central_directory(file: &File, length: u64) -> Result<Vec<Member>, UnzipError
                 _ => {}
             }
         }
-        let (name, mut problem) = member_name(raw_name);
+        records.push(Record {
+            raw_name,
+            flags: u16_at(record, 8),
+            method: u16_at(record, 10),
+            crc: u32_at(record, 16),
+            compressed,
+            size,
+            header_offset,
+            modified,
+        });
+        at += record_length;
+    }
+    Ok((records, offset))
+}
+
+/// The members a folder of stories would hold: directories left out, each with the
+/// problem that keeps it from being read, sorted by name.
+fn members_of((records, directory_offset): (Vec<Record>, u64)) -> Vec<Member> {
+    let mut members = Vec::with_capacity(records.len());
+    for mut record in records {
+        let (name, mut problem) = member_name(&record.raw_name);
         if name.ends_with('/') || name.is_empty() {
             continue;
         }
+        let (method, size, compressed) = (record.method, record.size, record.compressed);
         if problem.is_none() {
-            problem = if flags & 1 == 1 {
+            problem = if record.is_encrypted() {
                 Some("it is encrypted; ficbind reads only unencrypted members".into())
             } else if method != 0 && method != 8 {
                 Some(format!(
@@ -262,21 +350,21 @@ fn central_directory(file: &File, length: u64) -> Result<Vec<Member>, UnzipError
                 None
             };
         }
+        // The name is kept once, as the member's.
+        record.raw_name = Vec::new();
         members.push(Member {
             name: name.into(),
             problem: problem.map(String::into_boxed_str),
             size,
-            crc,
-            modified,
-            compressed,
-            method,
-            header_offset,
+            crc: record.crc,
+            modified: record.modified,
+            record,
         });
     }
-    mark_overlaps(&mut members, offset);
+    mark_overlaps(&mut members, directory_offset);
     members.sort_by(|a, b| a.name.cmp(&b.name));
     mark_duplicates(&mut members);
-    Ok(members)
+    members
 }
 
 fn extra_fields(mut extra: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
@@ -334,15 +422,16 @@ fn safe_rendering(name: &str) -> String {
 /// compressed body among thousands of names.
 fn mark_overlaps(members: &mut [Member], directory_offset: u64) {
     let mut order: Vec<usize> = (0..members.len()).collect();
-    order.sort_by_key(|&i| members[i].header_offset);
+    order.sort_by_key(|&i| members[i].record.header_offset);
     for (k, &i) in order.iter().enumerate() {
         let next = order.get(k + 1).copied();
-        let next_offset = next.map_or(directory_offset, |j| members[j].header_offset);
+        let next_offset = next.map_or(directory_offset, |j| members[j].record.header_offset);
         let member = &members[i];
         let end = member
+            .record
             .header_offset
             .saturating_add(30 + member.name.len() as u64)
-            .saturating_add(member.compressed);
+            .saturating_add(member.record.compressed);
         if end > next_offset {
             for overlapping in std::iter::once(i).chain(next) {
                 members[overlapping].problem =
