@@ -129,9 +129,14 @@ struct CheckArgs {
     /// Do not run EPUBCheck even when it is found
     #[arg(long)]
     no_epubcheck: bool,
-    /// EPUBCheck's jar (default: $EPUBCHECK_JAR, else an `epubcheck` command on the PATH)
+    /// EPUBCheck's jar (default: $EPUBCHECK_JAR, else the jar of the Python `epubcheck`
+    /// package, else an `epubcheck` command on the PATH)
     #[arg(long, value_name = "JAR")]
     epubcheck: Option<PathBuf>,
+    /// Print the problems as JSON: for each book, each problem's code, severity, file,
+    /// line and message
+    #[arg(long)]
+    json: bool,
 }
 
 /// Options for reading and normalizing story text.
@@ -473,13 +478,21 @@ struct JsonReport<'a> {
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let mut books = Vec::new();
     for path in &args.books {
+        if std::fs::symlink_metadata(path).is_err() {
+            eprintln!(
+                "error: {} does not exist; give books or folders that exist",
+                path.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
         if path.is_dir() {
             let mut found: Vec<PathBuf> = std::fs::read_dir(path)
                 .with_context(|| format!("{}: cannot list the folder", path.display()))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
                 .filter(|p| {
-                    p.extension()
-                        .is_some_and(|e| e.eq_ignore_ascii_case("epub"))
+                    !p.is_dir()
+                        && p.extension()
+                            .is_some_and(|e| e.eq_ignore_ascii_case("epub"))
                 })
                 .collect();
             found.sort();
@@ -487,6 +500,13 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         } else {
             books.push(path.clone());
         }
+    }
+    if books.is_empty() {
+        eprintln!(
+            "error: no books found in {}; books are .epub files",
+            display_list(&args.books)
+        );
+        return Ok(ExitCode::from(2));
     }
     let epubcheck = if args.no_epubcheck {
         None
@@ -502,28 +522,60 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     };
     let mut stdout = std::io::stdout().lock();
     let mut with_problems = 0;
+    let mut report = Vec::new();
     for book in &books {
         let mut lines = Vec::new();
+        let mut problems = Vec::new();
+        let mut epubcheck_findings = Vec::new();
         match check::check_file(book) {
-            Err(error) => lines.push(format!("cannot open the file: {error}")),
-            Ok(problems) => {
-                let refused = problems.iter().any(|p| p.refused);
-                lines.extend(problems.iter().map(ToString::to_string));
-                // EPUBCheck would unpack what was refused as unsafe.
-                if let (Some(epubcheck), false) = (&epubcheck, refused) {
-                    match check::run_epubcheck(epubcheck, book) {
-                        Ok(findings) => lines.extend(findings),
-                        Err(error) => lines.push(error.to_string()),
+            Err(error) => lines.push(format!("cannot read the book: {error}")),
+            Ok(found) => {
+                let refused = found.iter().any(|p| p.refused());
+                lines.extend(found.iter().map(ToString::to_string));
+                // EPUBCheck would unpack what was refused as unsafe, and expand the
+                // entities a hostile book declares.
+                let safe = !refused
+                    && std::fs::read(book).is_ok_and(|bytes| check::safe_for_epubcheck(&bytes));
+                if let Some(epubcheck) = &epubcheck {
+                    if safe {
+                        match check::run_epubcheck(epubcheck, book) {
+                            Ok(findings) => epubcheck_findings = findings,
+                            Err(error) => epubcheck_findings.push(error.to_string()),
+                        }
+                    } else {
+                        lines.push(
+                            "note: EPUBCheck was not run on this book, which ficbind's checks \
+                             found unsafe to unpack or to expand"
+                                .to_string(),
+                        );
                     }
                 }
+                lines.extend(epubcheck_findings.iter().cloned());
+                problems = found;
             }
         }
         if !lines.is_empty() {
             with_problems += 1;
         }
-        for line in lines {
-            writeln!(stdout, "{}: {line}", book.display())?;
+        if args.json {
+            report.push(CheckedBook {
+                book: book.display().to_string(),
+                problems,
+                epubcheck: epubcheck_findings,
+                error: lines
+                    .first()
+                    .filter(|l| l.starts_with("cannot read"))
+                    .cloned(),
+            });
+        } else {
+            for line in lines {
+                writeln!(stdout, "{}: {line}", book.display())?;
+            }
         }
+    }
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
     }
     let clean = books.len() - with_problems;
     eprintln!(
@@ -535,6 +587,15 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// One book in `ficbind check --json`.
+#[derive(Serialize)]
+struct CheckedBook {
+    book: String,
+    problems: Vec<check::Problem>,
+    epubcheck: Vec<String>,
+    error: Option<String>,
 }
 
 fn man(dir: Option<PathBuf>) -> Result<ExitCode> {

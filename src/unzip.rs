@@ -246,7 +246,9 @@ fn directory_span(source: &(impl Source + ?Sized)) -> Result<(u64, u64), UnzipEr
         let mut record = [0u8; 56];
         source.read_at(&mut record, record_offset)?;
         if u32_at(&record, 0) != 0x0606_4b50 {
-            return Err(UnzipError::Damaged("the ZIP64 end record is missing".into()));
+            return Err(UnzipError::Damaged(
+                "the ZIP64 end record is missing".into(),
+            ));
         }
         size = u64_at(&record, 40);
         offset = u64_at(&record, 48);
