@@ -117,7 +117,7 @@ fn finds_a_file_missing_from_the_archive() {
 }
 
 #[test]
-fn finds_a_file_missing_from_the_manifest() {
+fn a_file_missing_from_the_manifest_matters_only_when_it_is_used() {
     let (out, book) = built_book();
     let mut entries = good_entries(&book);
     entries.push((
@@ -125,12 +125,29 @@ fn finds_a_file_missing_from_the_manifest() {
         b"<html/>".to_vec(),
         CompressionMethod::Deflated,
     ));
-    let bad = out.path().join("stray.epub");
-    write_book(&bad, &entries);
-    let (ok, report) = check(out.path(), &[&bad]);
+    let stray = out.path().join("stray.epub");
+    write_book(&stray, &entries);
+    // EPUBCheck too lets a file no page uses stay out of the manifest.
+    let (ok, report) = check(out.path(), &[&stray]);
+    assert!(ok, "{report}");
+    for (name, bytes, _) in &mut entries {
+        if name.ends_with("chapter-001.xhtml") {
+            let text = String::from_utf8_lossy(bytes).replacen(
+                "</body>",
+                "<p><a href=\"stray.xhtml\">more</a></p></body>",
+                1,
+            );
+            *bytes = text.into_bytes();
+        }
+    }
+    let used = out.path().join("used.epub");
+    write_book(&used, &entries);
+    let (ok, report) = check(out.path(), &[&used]);
     assert!(!ok);
     assert!(
-        report.contains("OEBPS/stray.xhtml: is in the archive but not in the manifest"),
+        report.contains("chapter-001.xhtml:")
+            && report.contains("error[link-undeclared]")
+            && report.contains("(RSC-008)"),
         "{report}"
     );
 }
@@ -149,7 +166,10 @@ fn finds_malformed_xhtml() {
     write_book(&bad, &entries);
     let (ok, report) = check(out.path(), &[&bad]);
     assert!(!ok);
-    assert!(report.contains("chapter-001.xhtml: line "), "{report}");
+    assert!(
+        report.contains("chapter-001.xhtml:") && report.contains("error[malformed]"),
+        "{report}"
+    );
     assert_eq!(report.lines().count(), 1, "{report}");
 }
 
@@ -164,10 +184,18 @@ fn finds_a_mimetype_that_is_not_first_or_compressed() {
     let (ok, report) = check(out.path(), &[&bad]);
     assert!(!ok);
     assert!(
-        report.contains("mimetype: is not the first entry"),
+        report.contains("mimetype: error[mimetype-missing]: is not the first entry"),
         "{report}"
     );
-    assert!(report.contains("mimetype: is compressed"), "{report}");
+    entries.rotate_right(1);
+    let compressed = out.path().join("compressed.epub");
+    write_book(&compressed, &entries);
+    let (ok, report) = check(out.path(), &[&compressed]);
+    assert!(!ok);
+    assert!(
+        report.contains("mimetype: error[mimetype-wrong]: is compressed"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -199,10 +227,24 @@ fn reports_files_that_are_not_books() {
     assert!(!ok);
     assert!(report.contains("not a readable zip archive"), "{report}");
 
-    let missing = dir.path().join("nowhere.epub");
-    let (ok, report) = check(dir.path(), &[&missing]);
+    let folder = dir.path().join("folder.epub");
+    std::fs::create_dir(&folder).expect("created");
+    std::fs::write(folder.join("x.epub"), "x").expect("written");
+    let (ok, report) = check(dir.path(), &[&folder.join("x.epub")]);
     assert!(!ok);
-    assert!(report.contains("cannot open the file"), "{report}");
+    assert!(report.contains("not a readable zip archive"), "{report}");
+
+    // Bad usage exits 2, as `build` does: a path that is not there, a folder with no books.
+    let missing = run(ficbind(dir.path()).args(["check", "--no-epubcheck", "nowhere.epub"]));
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("nowhere.epub does not exist"));
+    let empty = tempfile::tempdir().expect("a temporary folder");
+    let none = run(ficbind(dir.path())
+        .arg("check")
+        .arg("--no-epubcheck")
+        .arg(empty.path()));
+    assert_eq!(none.status.code(), Some(2), "{}", stderr(&none));
+    assert!(stderr(&none).contains("no books found"));
 }
 
 #[test]
@@ -235,7 +277,7 @@ fn finds_an_empty_table_of_contents_and_a_fake_cover() {
         "{report}"
     );
     assert!(
-        report.contains("the cover is not a JPEG, PNG, GIF or WebP image"),
+        report.contains("cover.png: error[image-corrupt]"),
         "{report}"
     );
 }

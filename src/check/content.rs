@@ -39,7 +39,8 @@ pub enum Use {
     /// A `url()` of a stylesheet that is not a font.
     CssResource,
     Cite,
-    SvgUse,
+    /// An SVG `use`.
+    SvgReuse,
 }
 
 #[derive(Debug, Clone)]
@@ -154,7 +155,7 @@ fn reference_of(element: &Element, parents: &[String]) -> Vec<(String, Use)> {
         "math" => add(get("altimg"), Use::Image),
         "blockquote" | "q" | "ins" | "del" => add(get("cite"), Use::Cite),
         "image" | "feImage" => add(element.get_local("href").map(str::to_owned), Use::Image),
-        "use" => add(element.get_local("href").map(str::to_owned), Use::SvgUse),
+        "use" => add(element.get_local("href").map(str::to_owned), Use::SvgReuse),
         "font-face-uri" => add(element.get_local("href").map(str::to_owned), Use::Font),
         "content" => add(get("src"), Use::NcxContent),
         "text" if element.get("src").is_some() => add(get("src"), Use::OverlayText),
@@ -673,7 +674,9 @@ mod tests {
         for (set, urls) in [
             ("a.png", vec!["a.png"]),
             ("a.png 1x, b.png 2x", vec!["a.png", "b.png"]),
-            ("a.png,b.png", vec!["a.png", "b.png"]),
+            ("a.png, b.png", vec!["a.png", "b.png"]),
+            // A comma inside a URL is part of it, as HTML reads srcset.
+            ("a.png,b.png", vec!["a.png,b.png"]),
             (
                 "data:image/png;base64,iVBOR= 1x, c.png 2x",
                 vec!["data:image/png;base64,iVBOR=", "c.png"],

@@ -1060,7 +1060,7 @@ impl Rendition<'_> {
                 );
             }
         }
-        if let Use::SvgUse = usage {
+        if let Use::SvgReuse = usage {
             if fragment.as_deref().is_none_or(str::is_empty) {
                 return problem(
                     Code::SvgUseNoFragment,
@@ -1092,7 +1092,7 @@ impl Rendition<'_> {
                 );
             }
         }
-        let checks_fragment = hyperlink || matches!(usage, Use::OverlayText | Use::SvgUse);
+        let checks_fragment = hyperlink || matches!(usage, Use::OverlayText | Use::SvgReuse);
         if let (true, Some(fragment)) = (checks_fragment, fragment.as_deref()) {
             // Media fragments (`xywh=…`, `t=…`) and SVG views name no id.
             let scheme_fragment = fragment.contains('=') || fragment.contains('(');
