@@ -751,3 +751,16 @@ fn one_problem_never_hides_another() {
         assert!(codes.contains(&code), "{code:?} in {codes:?}");
     }
 }
+
+#[test]
+fn every_code_is_documented() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/check.md"))
+        .expect("docs/check.md");
+    for code in Code::ALL {
+        assert!(
+            docs.contains(&format!("`{}`", code.name())),
+            "docs/check.md does not list {}",
+            code.name()
+        );
+    }
+}
