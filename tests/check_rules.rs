@@ -764,3 +764,75 @@ fn every_code_is_documented() {
         );
     }
 }
+
+/// A zip whose entries all point at one compressed body, as the smallest zip bombs do.
+fn shared_body_book() -> Vec<u8> {
+    let mut book = Book::valid();
+    for i in 0..20 {
+        book.add(&format!("EPUB/copy-{i:02}.txt"), &[b'a'; 2000]);
+    }
+    let mut bytes = book.bytes();
+    // Every copy's central record is made to point at the first copy's local header.
+    let records: Vec<usize> = (0..bytes.len() - 4)
+        .filter(|&i| bytes[i..i + 4] == [0x50, 0x4b, 0x01, 0x02])
+        .collect();
+    let copies: Vec<usize> = records
+        .into_iter()
+        .filter(|&r| bytes[r + 46..].starts_with(b"EPUB/copy-"))
+        .collect();
+    let first = bytes[copies[0] + 42..copies[0] + 46].to_vec();
+    for &record in &copies[1..] {
+        bytes[record + 42..record + 46].copy_from_slice(&first);
+    }
+    bytes
+}
+
+#[test]
+fn hostile_books_are_refused_or_reported_without_harm() {
+    let problems = check_bytes(&shared_body_book());
+    assert!(
+        problems.iter().any(|p| p.code == Code::Refused && p.message.contains("overlap")),
+        "{problems:?}"
+    );
+
+    // A billion laughs: reported as malformed, and never handed to EPUBCheck.
+    let mut laughs = Book::valid();
+    laughs.edit(
+        "EPUB/c1.xhtml",
+        "<!DOCTYPE html>",
+        r#"<!DOCTYPE html [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>"#,
+    )
+    .body("<p>&b;</p>");
+    let bytes = laughs.bytes();
+    let problems = check_bytes(&bytes);
+    assert!(problems.iter().any(|p| p.code == Code::Malformed), "{problems:?}");
+    assert!(!ficbind::check::safe_for_epubcheck(&bytes));
+    assert!(ficbind::check::safe_for_epubcheck(&Book::valid().bytes()));
+
+    // One entry listed by the manifest many times is read once, and reported.
+    let mut repeated = Book::valid();
+    for i in 0..1000 {
+        repeated.manifest(&format!(
+            r#"<item id="again{i}" href="c1.xhtml" media-type="application/xhtml+xml"/>"#
+        ));
+    }
+    let problems = check_bytes(&repeated.bytes());
+    assert_eq!(
+        problems.iter().filter(|p| p.code == Code::ManifestDuplicate).count(),
+        1000
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_waiting() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let fifo = dir.path().join("book.epub");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    let error = ficbind::check::check_file(&fifo).expect_err("a FIFO is not a book");
+    assert!(error.to_string().contains("named pipe"), "{error}");
+}
