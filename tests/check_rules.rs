@@ -791,7 +791,9 @@ fn shared_body_book() -> Vec<u8> {
 fn hostile_books_are_refused_or_reported_without_harm() {
     let problems = check_bytes(&shared_body_book());
     assert!(
-        problems.iter().any(|p| p.code == Code::Refused && p.message.contains("overlap")),
+        problems
+            .iter()
+            .any(|p| p.code == Code::Refused && p.message.contains("overlap")),
         "{problems:?}"
     );
 
@@ -805,7 +807,10 @@ fn hostile_books_are_refused_or_reported_without_harm() {
     .body("<p>&b;</p>");
     let bytes = laughs.bytes();
     let problems = check_bytes(&bytes);
-    assert!(problems.iter().any(|p| p.code == Code::Malformed), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.code == Code::Malformed),
+        "{problems:?}"
+    );
     assert!(!ficbind::check::safe_for_epubcheck(&bytes));
     assert!(ficbind::check::safe_for_epubcheck(&Book::valid().bytes()));
 
@@ -818,7 +823,10 @@ fn hostile_books_are_refused_or_reported_without_harm() {
     }
     let problems = check_bytes(&repeated.bytes());
     assert_eq!(
-        problems.iter().filter(|p| p.code == Code::ManifestDuplicate).count(),
+        problems
+            .iter()
+            .filter(|p| p.code == Code::ManifestDuplicate)
+            .count(),
         1000
     );
 }
