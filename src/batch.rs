@@ -763,7 +763,11 @@ impl<'a> OutputNames<'a> {
                 kept_clear_of.get_or_insert(name);
                 continue;
             }
-            self.next_number.insert(slug, n);
+            // Remembered only for a name that was taken before: a title seen once, as
+            // most are, costs no entry.
+            if n > 2 {
+                self.next_number.insert(slug, n);
+            }
             self.taken.insert(name.clone());
             let path = self.dir.join(&name);
             let warning = kept_clear_of.map(|other| {

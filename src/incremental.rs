@@ -215,44 +215,56 @@ fn parse_file(field: &str) -> Option<FileState> {
 
 /// The state file's text, sorted by story, for the entries whose paths can be written.
 pub fn format_state(entries: &HashMap<PathBuf, Entry>) -> String {
-    use std::fmt::Write;
+    let mut text = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_state(entries, &mut text);
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+/// Writes the state file line by line, sorted by story: the state of a long run is
+/// megabytes, and is never built whole in memory.
+pub fn write_state(
+    entries: &HashMap<PathBuf, Entry>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let fits = |p: &Path| {
         p.to_str()
             .is_some_and(|s| !s.contains(['\t', '\n', '\r', '|']))
     };
-    let mut lines: Vec<String> = entries
+    let mut inputs: Vec<&PathBuf> = entries
         .iter()
         .filter(|(input, entry)| fits(input) && entry.files.iter().all(|f| fits(&f.path)))
-        .map(|(input, entry)| {
-            let mut line = format!(
-                "{}\t{:016x}\t{}",
-                input.display(),
-                entry.options,
-                entry.output
-            );
-            for file in &entry.files {
-                if let Some(seen) = file.seen {
-                    let _ = write!(
-                        line,
-                        "\t{}|{}|{}|{:08x}",
-                        file.path.display(),
-                        seen.size,
-                        seen.modified_ns,
-                        seen.crc
-                    );
-                }
-            }
-            let _ = write!(line, "\t~{:016x}", entry.absent);
-            line
-        })
+        .map(|(input, _)| input)
         .collect();
-    lines.sort_unstable();
-    let mut text = String::from("# What each book in this folder was made from (ficbind).\n");
-    for line in lines {
-        text.push_str(&line);
-        text.push('\n');
+    inputs.sort_unstable();
+    writeln!(
+        out,
+        "# What each book in this folder was made from (ficbind)."
+    )?;
+    for input in inputs {
+        let entry = &entries[input];
+        write!(
+            out,
+            "{}\t{:016x}\t{}",
+            input.display(),
+            entry.options,
+            entry.output
+        )?;
+        for file in &entry.files {
+            if let Some(seen) = file.seen {
+                write!(
+                    out,
+                    "\t{}|{}|{}|{:08x}",
+                    file.path.display(),
+                    seen.size,
+                    seen.modified_ns,
+                    seen.crc
+                )?;
+            }
+        }
+        writeln!(out, "\t~{:016x}", entry.absent)?;
     }
-    text
+    Ok(())
 }
 
 /// A hash of everything besides the files that shapes a book: the options and ficbind's

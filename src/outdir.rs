@@ -3,7 +3,7 @@
 //! file is ever replaced, and temporaries with names no user file has.
 
 use crate::error::Error;
-use crate::incremental::{format_state, parse_state, Entry};
+use crate::incremental::{parse_state, write_state, Entry};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -138,8 +138,10 @@ impl OutputFolder {
             source,
         };
         let mut temp = temporary_in(&self.dir).map_err(write_error)?;
-        temp.write_all(format_state(&self.state).as_bytes())
-            .map_err(write_error)?;
+        let mut out = std::io::BufWriter::new(temp.as_file_mut());
+        write_state(&self.state, &mut out).map_err(write_error)?;
+        out.flush().map_err(write_error)?;
+        drop(out);
         temp.as_file().sync_all().map_err(write_error)?;
         temp.persist(&path).map_err(|e| write_error(e.error))?;
         Ok(())
