@@ -128,6 +128,23 @@ impl Files {
     /// The archive and member a path names, if it lies under an archive.
     fn member(&self, path: &Path) -> Option<(&Archive, String)> {
         self.archives.iter().find_map(|archive| {
+            // A path made by joining a member's name to the archive's: its bytes are the
+            // archive's, a separator, and the name as it was, on the systems where `/`
+            // separates. Looked up tens of times a story, so without taking it apart.
+            let whole = path.as_os_str().as_encoded_bytes();
+            let root = archive.path.as_os_str().as_encoded_bytes();
+            if cfg!(unix) {
+                let rest = whole.strip_prefix(root)?;
+                let rest = match rest.strip_prefix(b"/") {
+                    Some(rest) => rest,
+                    None if rest.is_empty() => rest,
+                    None => return None,
+                };
+                let name = std::str::from_utf8(rest).ok()?;
+                if !name.contains("//") && !name.split('/').any(|p| p == "." || p == "..") {
+                    return Some((archive, name.trim_end_matches('/').to_string()));
+                }
+            }
             let inside = path.strip_prefix(&archive.path).ok()?;
             let parts: Option<Vec<&str>> = inside
                 .components()
@@ -176,7 +193,10 @@ impl Files {
 
     /// Whether a folder may hold files: it is on disk, or it lies inside an archive.
     pub fn may_hold(&self, folder: &Path) -> bool {
-        self.member(folder).is_some() || folder.as_os_str().is_empty() || folder.is_dir()
+        match self.member(folder) {
+            Some((archive, name)) => name.is_empty() || archive.holds_folder(&name),
+            None => folder.as_os_str().is_empty() || folder.is_dir(),
+        }
     }
 
     pub fn is_file(&self, path: &Path) -> bool {

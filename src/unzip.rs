@@ -169,6 +169,15 @@ impl Archive {
         &self.members
     }
 
+    /// Whether some member lies under the folder `name` (`a/covers`).
+    pub fn holds_folder(&self, name: &str) -> bool {
+        let prefix = format!("{name}/");
+        let first = self.members.partition_point(|m| *m.name < *prefix.as_str());
+        self.members
+            .get(first)
+            .is_some_and(|m| m.name.starts_with(&prefix))
+    }
+
     pub fn member(&self, name: &str) -> Option<&Member> {
         self.members
             .binary_search_by(|m| (*m.name).cmp(name))
@@ -532,6 +541,9 @@ mod tests {
             let archive = Archive::open(file.path()).expect("opened");
             let names: Vec<&str> = archive.members().iter().map(|m| &*m.name).collect();
             assert_eq!(names, ["a.txt", "b/two.txt"]);
+            assert!(archive.holds_folder("b"));
+            assert!(!archive.holds_folder("a"));
+            assert!(!archive.holds_folder("covers"));
             let member = archive.member("b/two.txt").expect("found");
             assert_eq!(archive.read(member, 1000).expect("read"), b"second story");
             assert!(archive.member("c.txt").is_none());
