@@ -216,16 +216,77 @@ pub fn find_cover(dir: &Path, stem: &str, files: &Files) -> Option<PathBuf> {
 const WIDTH: u32 = 1600;
 const HEIGHT: u32 = 2400;
 
-// The cover's colours: a plain ground, a gold frame, and the two inks of the text.
-const GROUND: [u8; 3] = [0x1f, 0x2a, 0x44];
-const GOLD: [u8; 3] = [0xc9, 0xa9, 0x6e];
-const TITLE_INK: [u8; 3] = [0xf4, 0xec, 0xd8];
-const AUTHOR_INK: [u8; 3] = [0xe0, 0xd3, 0xb8];
+/// A drawn cover's colours: a plain ground, a frame of metal, and the inks of the title and
+/// the author.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scheme {
+    ground: [u8; 3],
+    frame: [u8; 3],
+    title: [u8; 3],
+    author: [u8; 3],
+}
+
+/// The designs a cover is drawn in, one chosen by its title: dark grounds of the colours
+/// bookbinders use for cloth (navy, forest, oxblood, plum, slate, teal) under a gold,
+/// brass or copper frame, with light inks that stay readable (a test holds each to
+/// WCAG's contrast ratios).
+const SCHEMES: [Scheme; 6] = [
+    Scheme {
+        ground: [0x1f, 0x2a, 0x44],
+        frame: [0xc9, 0xa9, 0x6e],
+        title: [0xf4, 0xec, 0xd8],
+        author: [0xe0, 0xd3, 0xb8],
+    },
+    Scheme {
+        ground: [0x1b, 0x36, 0x2b],
+        frame: [0xc8, 0xb0, 0x6a],
+        title: [0xf3, 0xee, 0xdc],
+        author: [0xdc, 0xd6, 0xbe],
+    },
+    Scheme {
+        ground: [0x4a, 0x16, 0x1c],
+        frame: [0xd9, 0xb3, 0x82],
+        title: [0xfa, 0xf0, 0xe0],
+        author: [0xe8, 0xd6, 0xc0],
+    },
+    Scheme {
+        ground: [0x33, 0x1d, 0x3c],
+        frame: [0xc9, 0xb0, 0x8a],
+        title: [0xf6, 0xee, 0xf4],
+        author: [0xe2, 0xd5, 0xe0],
+    },
+    Scheme {
+        ground: [0x2b, 0x31, 0x37],
+        frame: [0xc4, 0x85, 0x55],
+        title: [0xf2, 0xee, 0xe8],
+        author: [0xdc, 0xd4, 0xca],
+    },
+    Scheme {
+        ground: [0x12, 0x3a, 0x43],
+        frame: [0xd4, 0xb8, 0x78],
+        title: [0xf1, 0xf4, 0xf0],
+        author: [0xd6, 0xe0, 0xdc],
+    },
+];
+
+/// The design of a title's cover: the same title always gets the same one, and a shelf
+/// of books gets a mix. FNV-1a, written out so that it stays the same from one build to
+/// the next.
+fn scheme_for(title: &str) -> &'static Scheme {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in title.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    &SCHEMES[(hash % SCHEMES.len() as u64) as usize]
+}
+
 /// Shades of each ink over the ground, for the edges of letters: with the ground and the
 /// gold they fill a 256-colour palette.
 const SHADES: u8 = 127;
 
-/// Draws a cover: the title, wrapped, and the author, in DejaVu Serif inside a gold frame.
+/// Draws a cover: the title, wrapped, and the author, in DejaVu Serif inside a frame, in
+/// one of a few designs chosen by the title.
 ///
 /// The picture is a palette PNG, one byte a pixel. Only the text is drawn for each book:
 /// the frame is the same on every cover, and the text goes onto it as shades of its ink,
@@ -243,7 +304,7 @@ pub fn generate_cover(title: &str, author: &str) -> Result<Cover, CoverError> {
         canvas.draw_text(&title_svg, Ink::Title)?;
         canvas.draw_text(&author_svg, Ink::Author)?;
         canvas
-            .encode()
+            .encode(scheme_for(title))
             .map_err(|e| CoverError::Drawing(e.to_string()))
     })?;
     Ok(Cover {
@@ -284,13 +345,15 @@ const SHADE_INDICES: [[u8; 256]; 2] = {
     table
 };
 
-fn palette() -> Vec<u8> {
+/// The picture's colours: the frame is drawn in palette indices, so a cover's design is
+/// its palette alone.
+fn palette(scheme: &Scheme) -> Vec<u8> {
     let mut palette = Vec::with_capacity(256 * 3);
-    palette.extend_from_slice(&GROUND);
-    palette.extend_from_slice(&GOLD);
-    for ink in [TITLE_INK, AUTHOR_INK] {
+    palette.extend_from_slice(&scheme.ground);
+    palette.extend_from_slice(&scheme.frame);
+    for ink in [scheme.title, scheme.author] {
         for shade in 1..=u16::from(SHADES) {
-            for (&ground, &ink) in GROUND.iter().zip(&ink) {
+            for (&ground, &ink) in scheme.ground.iter().zip(&ink) {
                 let mixed = (u16::from(ground) * (u16::from(SHADES) - shade)
                     + u16::from(ink) * shade
                     + u16::from(SHADES) / 2)
@@ -387,12 +450,12 @@ impl Canvas {
 
     /// Palette PNG, rows filtered against the row above: most rows equal the one above, so
     /// they become zeros, which the fast deflate preset packs almost for free.
-    fn encode(&self) -> Result<Vec<u8>, png::EncodingError> {
+    fn encode(&self, scheme: &Scheme) -> Result<Vec<u8>, png::EncodingError> {
         let mut bytes = Vec::with_capacity(64 * 1024);
         let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
         encoder.set_color(png::ColorType::Indexed);
         encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_palette(palette());
+        encoder.set_palette(palette(scheme));
         encoder.set_compression(png::Compression::Fast);
         encoder.set_filter(png::Filter::Up);
         let mut writer = encoder.write_header()?;
@@ -515,6 +578,50 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// WCAG's contrast ratio of two sRGB colours.
+    fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+        let luminance = |c: [u8; 3]| {
+            let channel = |v: u8| {
+                let v = f64::from(v) / 255.0;
+                if v <= 0.039_28 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2])
+        };
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn every_design_is_readable() {
+        for scheme in &SCHEMES {
+            assert!(contrast(scheme.title, scheme.ground) >= 7.0, "{scheme:?}");
+            assert!(contrast(scheme.author, scheme.ground) >= 7.0, "{scheme:?}");
+            assert!(contrast(scheme.frame, scheme.ground) >= 3.0, "{scheme:?}");
+        }
+    }
+
+    #[test]
+    fn a_title_always_gets_the_same_design_and_a_shelf_gets_several() {
+        assert_eq!(scheme_for("The Storm"), scheme_for("The Storm"));
+        let titles = [
+            "Let It Go",
+            "Don't Leave",
+            "The Storm",
+            "Rain",
+            "Winter",
+            "Ashes",
+            "Home",
+            "Dune",
+        ];
+        let designs: std::collections::HashSet<[u8; 3]> =
+            titles.iter().map(|t| scheme_for(t).ground).collect();
+        assert!(designs.len() >= 3, "{designs:?}");
+    }
 
     /// Every supplied cover the tests use is whole; cut short, none of them is.
     #[test]
