@@ -18,7 +18,9 @@ pub struct Book {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metadata {
     pub title: String,
-    pub author: String,
+    /// `None` when no one is named: the book then says nothing of an author, rather
+    /// than "Unknown".
+    pub author: Option<String>,
     /// BCP 47 language tag.
     pub language: String,
     /// Stable identifier; the export stage derives a UUID from title and author when absent.
@@ -36,11 +38,11 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    /// Metadata with only the required fields set.
+    /// Metadata with only the required fields set; an empty author is none.
     pub fn new(title: String, author: String, language: String, modified: DateTime<Utc>) -> Self {
         Metadata {
             title,
-            author,
+            author: (!author.trim().is_empty()).then_some(author),
             language,
             identifier: None,
             modified,

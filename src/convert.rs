@@ -280,7 +280,7 @@ fn metadata_for(path: &Path, loaded: &Loaded, options: &Options) -> Result<Metad
         .unwrap_or_else(Utc::now);
     let mut metadata = Metadata::new(
         title_for(path, loaded, options),
-        pick(&options.author, &sidecar.author).unwrap_or_else(|| "Unknown".to_string()),
+        pick(&options.author, &sidecar.author).unwrap_or_default(),
         language,
         modified,
     );
@@ -355,7 +355,7 @@ fn cover_for(
             existing.join(" or ")
         ));
     }
-    generate_cover(&metadata.title, &metadata.author)
+    generate_cover(&metadata.title, metadata.author.as_deref())
         .map(Some)
         .map_err(cover_error)
 }

@@ -291,7 +291,7 @@ const SHADES: u8 = 127;
 /// The picture is a palette PNG, one byte a pixel. Only the text is drawn for each book:
 /// the frame is the same on every cover, and the text goes onto it as shades of its ink,
 /// so a cover costs a few milliseconds even in a folder of thousands.
-pub fn generate_cover(title: &str, author: &str) -> Result<Cover, CoverError> {
+pub fn generate_cover(title: &str, author: Option<&str>) -> Result<Cover, CoverError> {
     thread_local! {
         /// The frame, and the picture being made; fresh 4 MB buffers for every book cost
         /// more in page faults than the drawing.
@@ -300,9 +300,12 @@ pub fn generate_cover(title: &str, author: &str) -> Result<Cover, CoverError> {
     let bytes = CANVAS.with(|canvas| {
         let mut canvas = canvas.borrow_mut();
         canvas.start();
-        let (title_svg, author_svg) = text_svgs(title, author);
+        let (title_svg, author_svg) = text_svgs(title, author.unwrap_or_default());
         canvas.draw_text(&title_svg, Ink::Title)?;
-        canvas.draw_text(&author_svg, Ink::Author)?;
+        // A book without an author has no author line, not "Unknown".
+        if author.is_some() {
+            canvas.draw_text(&author_svg, Ink::Author)?;
+        }
         canvas
             .encode(scheme_for(title))
             .map_err(|e| CoverError::Drawing(e.to_string()))
@@ -694,7 +697,7 @@ mod tests {
     fn a_generated_cover_is_a_full_size_png_and_stable() {
         let cover = generate_cover(
             "Fire & <Ice>: a very long title that has to wrap",
-            "A. Writer",
+            Some("A. Writer"),
         )
         .unwrap();
         assert_eq!(sniff(&cover.bytes), Some(ImageKind::Png));
@@ -703,7 +706,7 @@ mod tests {
         assert_eq!((size.width, size.height), (1600, 2400));
         let again = generate_cover(
             "Fire & <Ice>: a very long title that has to wrap",
-            "A. Writer",
+            Some("A. Writer"),
         )
         .unwrap();
         assert!(cover.bytes == again.bytes);
@@ -711,7 +714,7 @@ mod tests {
 
     #[test]
     fn a_generated_cover_shows_the_frame_and_both_inks() {
-        let cover = generate_cover("The Lantern Keeper", "A. Writer").unwrap();
+        let cover = generate_cover("The Lantern Keeper", Some("A. Writer")).unwrap();
         let decoder = png::Decoder::new(std::io::Cursor::new(&cover.bytes));
         let mut reader = decoder.read_info().unwrap();
         assert_eq!(reader.info().color_type, png::ColorType::Indexed);
@@ -736,10 +739,10 @@ mod tests {
         assert!(count(author_solid..=author_solid) > 2_000);
         assert!(count(SHADES + 2..=2 * SHADES) > 500);
         // Drawing the next cover starts from a clean frame.
-        let other = generate_cover("X", "Y").unwrap();
+        let other = generate_cover("X", Some("Y")).unwrap();
         assert_ne!(other.bytes, cover.bytes);
         assert_eq!(
-            generate_cover("The Lantern Keeper", "A. Writer")
+            generate_cover("The Lantern Keeper", Some("A. Writer"))
                 .unwrap()
                 .bytes,
             cover.bytes

@@ -691,7 +691,11 @@ fn inspection_text(
         let _ = writeln!(out, "Warning:     {warning}");
     }
     let _ = writeln!(out, "Title:       {}", book.metadata.title);
-    let _ = writeln!(out, "Author:      {}", book.metadata.author);
+    let _ = writeln!(
+        out,
+        "Author:      {}",
+        book.metadata.author.as_deref().unwrap_or("(none)")
+    );
     if let Some(series) = &book.metadata.series {
         let index = series.index.map(|i| format!(" #{i}")).unwrap_or_default();
         let _ = writeln!(out, "Series:      {}{index}", series.name);

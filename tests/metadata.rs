@@ -67,10 +67,8 @@ fn samples_get_a_supplied_and_a_generated_cover() {
     assert_eq!((size.width, size.height), (1600, 2400));
     let page =
         String::from_utf8(entry(&out.path().join("dont-leave.epub"), "cover.xhtml")).unwrap();
-    assert!(
-        page.contains("alt=\"Cover: Don’t Leave! by Unknown\""),
-        "{page}"
-    );
+    // The sample names no author, and the book names none either.
+    assert!(page.contains("alt=\"Cover: Don’t Leave!\""), "{page}");
     let opf = String::from_utf8(entry(&out.path().join("dont-leave.epub"), "content.opf")).unwrap();
     assert!(
         opf.contains("<dc:subject>Romance</dc:subject>"),
@@ -203,4 +201,37 @@ fn spaced_paragraphs_change_the_stylesheet() {
     let css =
         String::from_utf8(entry(&out.path().join("dont-leave.epub"), "stylesheet.css")).unwrap();
     assert!(css.contains("/* Spaced paragraphs. */"), "{css}");
+}
+
+#[test]
+fn a_book_without_an_author_never_says_unknown() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    fs::write(
+        dir.path().join("nameless.txt"),
+        " Nameless\n\nNo one signed it.\n",
+    )
+    .expect("written");
+    let mut books = Vec::new();
+    for format in ["epub3", "epub2", "kepub"] {
+        let out = dir.path().join(format);
+        let output = run(ficbind(dir.path())
+            .arg("build")
+            .arg("nameless.txt")
+            .arg("-o")
+            .arg(&out)
+            .args(["--format", format]));
+        assert!(output.status.success(), "{}", stderr(&output));
+        let book = fs::read_dir(&out)
+            .expect("listed")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with(".epub"))
+            .expect("a book");
+        for (name, bytes) in epub_entries(&book) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains("Unknown"), "{format} {name} says Unknown");
+        }
+        books.push(book);
+    }
+    assert_epubcheck_clean(&books);
 }

@@ -306,7 +306,11 @@ pub fn book_uuid(book: &Book) -> uuid::Uuid {
             format!("ficbind:id:{id}").as_bytes(),
         );
     }
-    let name = format!("ficbind:{}\u{0}{}", meta.title, meta.author);
+    let name = format!(
+        "ficbind:{}\u{0}{}",
+        meta.title,
+        meta.author.as_deref().unwrap_or_default()
+    );
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
 }
 

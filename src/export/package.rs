@@ -106,6 +106,37 @@ fn finish(writer: Writer<Vec<u8>>) -> Vec<u8> {
 }
 
 /// `<name>text</name>` with the given attributes.
+/// The author, as `dc:creator` with the role and sort name readers file the book under.
+fn write_creator(w: &mut Writer<Vec<u8>>, author: &str, epub3: bool) -> io::Result<()> {
+    let file_as = super::file_as(author);
+    if epub3 {
+        text_element(w, "dc:creator", &[("id", "author")], author)?;
+        text_element(
+            w,
+            "meta",
+            &[
+                ("refines", "#author"),
+                ("property", "role"),
+                ("scheme", "marc:relators"),
+            ],
+            "aut",
+        )?;
+        text_element(
+            w,
+            "meta",
+            &[("refines", "#author"), ("property", "file-as")],
+            &file_as,
+        )
+    } else {
+        text_element(
+            w,
+            "dc:creator",
+            &[("opf:role", "aut"), ("opf:file-as", &file_as)],
+            author,
+        )
+    }
+}
+
 fn text_element(
     writer: &mut Writer<Vec<u8>>,
     name: &str,
@@ -251,32 +282,8 @@ fn write_metadata(
         )?;
     }
     text_element(w, "dc:title", &[], &meta.title)?;
-    let file_as = super::file_as(&meta.author);
-    if epub3 {
-        text_element(w, "dc:creator", &[("id", "author")], &meta.author)?;
-        text_element(
-            w,
-            "meta",
-            &[
-                ("refines", "#author"),
-                ("property", "role"),
-                ("scheme", "marc:relators"),
-            ],
-            "aut",
-        )?;
-        text_element(
-            w,
-            "meta",
-            &[("refines", "#author"), ("property", "file-as")],
-            &file_as,
-        )?;
-    } else {
-        text_element(
-            w,
-            "dc:creator",
-            &[("opf:role", "aut"), ("opf:file-as", &file_as)],
-            &meta.author,
-        )?;
+    if let Some(author) = &meta.author {
+        write_creator(w, author, epub3)?;
     }
     text_element(w, "dc:language", &[], &meta.language)?;
     if let Some(published) = meta.published {
@@ -530,8 +537,10 @@ pub fn ncx(book: &Book, identifier: &str, pages: &[Listed]) -> io::Result<Vec<u8
             })?;
             w.create_element("docTitle")
                 .write_inner_content(|w| text_element(w, "text", &[], &meta.title))?;
-            w.create_element("docAuthor")
-                .write_inner_content(|w| text_element(w, "text", &[], &meta.author))?;
+            if let Some(author) = &meta.author {
+                w.create_element("docAuthor")
+                    .write_inner_content(|w| text_element(w, "text", &[], author))?;
+            }
             w.create_element("navMap").write_inner_content(|w| {
                 for (n, page) in pages.iter().enumerate() {
                     let id = format!("navpoint-{}", n + 1);

@@ -159,7 +159,10 @@ impl<'a> Pages<'a> {
 
     pub(super) fn cover_page(&self, cover: &Cover) -> String {
         let meta = &self.book.metadata;
-        let alt = format!("Cover: {} by {}", meta.title, meta.author);
+        let alt = match &meta.author {
+            Some(author) => format!("Cover: {} by {author}", meta.title),
+            None => format!("Cover: {}", meta.title),
+        };
         let body = format!(
             "{}<img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"/>\n{}",
             self.open_section("section", "cover", "cover", None),
@@ -181,11 +184,9 @@ impl<'a> Pages<'a> {
             "<h1 class=\"book-title\">{}</h1>",
             escape_text(&meta.title)
         );
-        let _ = writeln!(
-            body,
-            "<p class=\"author\">{}</p>",
-            escape_text(&meta.author)
-        );
+        if let Some(author) = &meta.author {
+            let _ = writeln!(body, "<p class=\"author\">{}</p>", escape_text(author));
+        }
         if let Some(series) = &meta.series {
             let line = match series.index {
                 Some(index) => format!("Book {} of {}", format_index(index), series.name),
