@@ -338,8 +338,9 @@ pub fn records(source: &(impl Source + ?Sized)) -> Result<(Vec<Record>, u64), Un
 /// The members a folder of stories would hold: directories left out, each with the
 /// problem that keeps it from being read, sorted by name.
 fn members_of((records, directory_offset): (Vec<Record>, u64)) -> Vec<Member> {
+    let overlaps = overlapping(&records, directory_offset);
     let mut members = Vec::with_capacity(records.len());
-    for mut record in records {
+    for (index, mut record) in records.into_iter().enumerate() {
         let (name, mut problem) = member_name(&record.raw_name);
         if name.ends_with('/') || name.is_empty() {
             continue;
@@ -357,6 +358,8 @@ fn members_of((records, directory_offset): (Vec<Record>, u64)) -> Vec<Member> {
                 Some(format!(
                     "it claims to inflate {compressed} bytes to {size}, as zip bombs do"
                 ))
+            } else if overlaps.binary_search(&index).is_ok() {
+                Some("its data overlaps another member's, as zip bombs' do".into())
             } else {
                 None
             };
@@ -372,7 +375,6 @@ fn members_of((records, directory_offset): (Vec<Record>, u64)) -> Vec<Member> {
             record,
         });
     }
-    mark_overlaps(&mut members, directory_offset);
     members.sort_by(|a, b| a.name.cmp(&b.name));
     mark_duplicates(&mut members);
     members
@@ -429,27 +431,27 @@ fn safe_rendering(name: &str) -> String {
     }
 }
 
-/// Members whose data run into the next member's: the trick of bombs that share one
-/// compressed body among thousands of names.
-fn mark_overlaps(members: &mut [Member], directory_offset: u64) {
-    let mut order: Vec<usize> = (0..members.len()).collect();
-    order.sort_by_key(|&i| members[i].record.header_offset);
+/// The records whose data run into the next record's, by index: the trick of bombs that
+/// share one compressed body among thousands of names. Both sides of an overlap count.
+pub fn overlapping(records: &[Record], directory_offset: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by_key(|&i| records[i].header_offset);
+    let mut found = Vec::new();
     for (k, &i) in order.iter().enumerate() {
         let next = order.get(k + 1).copied();
-        let next_offset = next.map_or(directory_offset, |j| members[j].record.header_offset);
-        let member = &members[i];
-        let end = member
-            .record
+        let next_offset = next.map_or(directory_offset, |j| records[j].header_offset);
+        let record = &records[i];
+        let end = record
             .header_offset
-            .saturating_add(30 + member.name.len() as u64)
-            .saturating_add(member.record.compressed);
+            .saturating_add(30 + record.raw_name.len() as u64)
+            .saturating_add(record.compressed);
         if end > next_offset {
-            for overlapping in std::iter::once(i).chain(next) {
-                members[overlapping].problem =
-                    Some("its data overlaps another member's, as zip bombs' do".into());
-            }
+            found.extend(std::iter::once(i).chain(next));
         }
     }
+    found.sort_unstable();
+    found.dedup();
+    found
 }
 
 /// Two members of one name: which is meant cannot be told, so neither is read, and one

@@ -336,7 +336,6 @@ pub fn scan(bytes: &[u8]) -> Result<Document, String> {
     let mut unlinkable_depth: Option<usize> = None;
     let mut style_depth: Option<(usize, usize)> = None;
     let mut style_text = String::new();
-    let mut in_ncx_uid = false;
     let mut groups = 0;
     // Inside `svg` or `math` in an XHTML document, the names are theirs, not HTML's.
     let mut foreign_depth: Option<usize> = None;
@@ -434,7 +433,6 @@ pub fn scan(bytes: &[u8]) -> Result<Document, String> {
                 }
                 "meta" if element.get("name") == Some("dtb:uid") => {
                     document.ncx_uid = element.get("content").map(str::to_owned);
-                    in_ncx_uid = true;
                 }
                 "navPoint" => document.nav_points += 1,
                 "pageTarget" => {
@@ -477,11 +475,7 @@ pub fn scan(bytes: &[u8]) -> Result<Document, String> {
             }
             for (url, usage) in reference_of(element, &parents) {
                 let usage = match (&nav, usage) {
-                    (Some((_, kind, links)), Use::Hyperlink) => {
-                        let kind = kind.clone();
-                        let _ = links;
-                        Use::Nav(kind)
-                    }
+                    (Some((_, kind, _)), Use::Hyperlink) => Use::Nav(kind.clone()),
                     (_, usage) => usage,
                 };
                 if let (Some((_, _, links)), Use::Nav(_)) = (&mut nav, &usage) {
@@ -521,7 +515,6 @@ pub fn scan(bytes: &[u8]) -> Result<Document, String> {
                     style_depth = None;
                 }
             }
-            in_ncx_uid = false;
             if parents.len() >= depth && depth > 0 {
                 parents.truncate(depth - 1);
             }
@@ -530,7 +523,6 @@ pub fn scan(bytes: &[u8]) -> Result<Document, String> {
             if style_depth.is_some() {
                 style_text.push_str(text);
             }
-            let _ = in_ncx_uid;
         }
     })?;
     document.styled = !document.styles.is_empty()

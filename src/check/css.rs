@@ -221,7 +221,7 @@ fn walk(parser: &mut Parser, scan: &mut CssScan, first_line: usize, context: Con
             Token::Function(ref name) => {
                 let is_url = name.eq_ignore_ascii_case("url");
                 let mut inner_url = None;
-                let result =
+                let _ =
                     parser.parse_nested_block(|nested| -> Result<(), cssparser::ParseError<()>> {
                         if is_url {
                             while let Ok(token) = nested.next() {
@@ -234,7 +234,6 @@ fn walk(parser: &mut Parser, scan: &mut CssScan, first_line: usize, context: Con
                         }
                         Ok(())
                     });
-                let _ = result;
                 if let Some(url) = inner_url {
                     push_url(scan, &url, line, font, &mut at_rule);
                 }

@@ -846,26 +846,15 @@ fn is_media_query(text: &str) -> bool {
     })
 }
 
-/// Entries whose data run into the next entry's: the trick of bombs that share one
-/// compressed body among thousands of names.
+/// Refuses a book whose entries share data, as the smallest zip bombs do.
 fn check_overlaps(records: &[Record], directory: u64) -> Result<(), Problem> {
-    let mut order: Vec<&Record> = records.iter().collect();
-    order.sort_by_key(|r| r.header_offset);
-    for (k, record) in order.iter().enumerate() {
-        let next = order.get(k + 1).map_or(directory, |r| r.header_offset);
-        let end = record
-            .header_offset
-            .saturating_add(30 + record.raw_name.len() as u64)
-            .saturating_add(record.compressed);
-        if end > next {
-            let name = String::from_utf8_lossy(&record.raw_name).into_owned();
-            return Err(refusal(
-                Some(&name),
-                "its data overlap another entry's, as zip bombs' do; refusing to read the book",
-            ));
-        }
+    match crate::unzip::overlapping(records, directory).first() {
+        Some(&index) => Err(refusal(
+            Some(&String::from_utf8_lossy(&records[index].raw_name)),
+            "its data overlap another entry's, as zip bombs' do; refusing to read the book",
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Full case folding, near enough for file names: lower case, and ß as ss.

@@ -556,8 +556,7 @@ impl Rendition<'_> {
                     ),
                 );
             }
-            if let Some(&other) = self.by_path.get(&path) {
-                let _ = other;
+            if self.by_path.contains_key(&path) {
                 self.report(
                     book,
                     Code::ManifestDuplicate,
@@ -1129,19 +1128,7 @@ impl Rendition<'_> {
                     item.media_type
                 ),
             ),
-            Use::Image | Use::Audio | Use::Embed | Use::Object
-                if !self.reaches(items, index, |i| needs_no_fallback(&i.media_type))
-                    && !grouped_fallback =>
-            {
-                problem(
-                    Code::ForeignNoFallback,
-                    format!(
-                        "{url:?} is {}, not a core media type, and has no fallback",
-                        item.media_type
-                    ),
-                )
-            }
-            Use::Video
+            Use::Image | Use::Audio | Use::Video | Use::Embed | Use::Object
                 if !self.reaches(items, index, |i| needs_no_fallback(&i.media_type))
                     && !grouped_fallback =>
             {
@@ -1238,22 +1225,10 @@ impl Rendition<'_> {
                     ),
                 );
             }
-        } else if let Some(id) = &self.package.cover_meta {
-            if self.version >= 3 {
-                let _ = id;
-            }
         }
         // Fixed layout: each page states its size.
         for itemref in &self.package.spine {
-            let fixed = itemref
-                .properties
-                .iter()
-                .any(|p| p == "rendition:layout-pre-paginated")
-                || (self.package.fixed_layout
-                    && !itemref
-                        .properties
-                        .iter()
-                        .any(|p| p == "rendition:layout-reflowable"));
+            let fixed = self.is_fixed(&itemref.idref);
             let Some(&index) = self.by_id.get(&itemref.idref) else {
                 continue;
             };
