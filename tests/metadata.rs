@@ -64,7 +64,7 @@ fn samples_get_a_supplied_and_a_generated_cover() {
     );
     let generated = entry(&out.path().join("dont-leave.epub"), "cover.png");
     let size = imagesize::blob_size(&generated).unwrap();
-    assert_eq!((size.width, size.height), (1600, 2400));
+    assert_eq!((size.width, size.height), (1400, 2100));
     let page =
         String::from_utf8(entry(&out.path().join("dont-leave.epub"), "cover.xhtml")).unwrap();
     // The sample names no author, and the book names none either.
