@@ -154,3 +154,107 @@ fn a_kindle_round_trip_keeps_contents_order_and_metadata() {
         "{fields:?}"
     );
 }
+
+/// The text of a page, without its markup, with spaces made single.
+fn page_text(page: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in page.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The pages of a book calibre wrote back: calibre splits a book into a new file at every
+/// page break it made, so what shares a file shares a run of pages.
+fn html_pages(book: &Path) -> Vec<(String, String)> {
+    epub_entries(book)
+        .into_iter()
+        .filter(|(name, _)| name.ends_with("html"))
+        .map(|(name, bytes)| (name, String::from_utf8_lossy(&bytes).into_owned()))
+        .collect()
+}
+
+#[test]
+fn notes_keep_flowing_through_a_kindle_conversion() {
+    if !has_calibre() {
+        eprintln!("skipping the calibre notes layout: ebook-convert is not installed");
+        return;
+    }
+    let notes = [
+        "This story tests text that looks like markup. Thanks for reading!",
+        "one more thing at the bottom.",
+        "This marker runs to the end of the segment.",
+    ];
+    for placement in ["appendix", "inline"] {
+        let out = build_ok(&["tests/fixtures/markup-and-notes.txt", "--notes", placement]);
+        let book = out.path().join("markup-mayhem.epub");
+        let azw3 = out.path().join("book.azw3");
+        let back = out.path().join("back.epub");
+        convert(&book, &azw3);
+        convert(&azw3, &back);
+        let pages = html_pages(&back);
+        let page_of = |text: &str| {
+            pages
+                .iter()
+                .find(|(_, page)| page_text(page).contains(text))
+                .map(|(name, _)| name.clone())
+                .unwrap_or_else(|| panic!("{placement}: calibre lost {text:?}"))
+        };
+        if placement == "appendix" {
+            // The appendix starts a page, and its heading and every note share it.
+            let appendix = pages
+                .iter()
+                .find(|(_, page)| {
+                    page.split("<h")
+                        .skip(1)
+                        .any(|heading| heading.contains(">Author’s Notes</h"))
+                })
+                .map(|(name, _)| name.clone())
+                .expect("the appendix heading survives");
+            for note in notes {
+                assert_eq!(page_of(note), appendix, "{note:?} is not with the appendix");
+            }
+            assert_ne!(page_of("This is not bold."), appendix);
+            // Every note link lands on the appendix page, at an id that page has.
+            let mut links = 0;
+            for (_, page) in &pages {
+                for piece in page.split("<a ").skip(1) {
+                    let Some((attributes, rest)) = piece.split_once('>') else {
+                        continue;
+                    };
+                    if !rest.starts_with("Author’s note<") {
+                        continue;
+                    }
+                    let href = attributes
+                        .split("href=\"")
+                        .nth(1)
+                        .and_then(|h| h.split('"').next())
+                        .expect("a note link has an href");
+                    let (file, id) = href.split_once('#').expect("a note link has a fragment");
+                    let target = &pages
+                        .iter()
+                        .find(|(name, _)| name.ends_with(file.trim_start_matches("../")))
+                        .unwrap_or_else(|| panic!("{href} leads nowhere"))
+                        .1;
+                    assert!(target.contains(&format!("id=\"{id}\"")), "{href}");
+                    assert!(page_text(target).contains("Author’s Notes"), "{href}");
+                    links += 1;
+                }
+            }
+            assert_eq!(links, notes.len());
+        } else {
+            // A note set inline stays on the page of the chapter it belongs to.
+            assert_eq!(page_of(notes[0]), page_of("This is not bold."));
+            assert_eq!(page_of(notes[2]), page_of("The end came quickly"));
+        }
+    }
+}

@@ -417,15 +417,16 @@ fn write_manifest(
         empty_element(w, "item", &attributes)?;
     }
     for page in pages {
-        empty_element(
-            w,
-            "item",
-            &[
-                ("id", page.id()),
-                ("href", &page.file),
-                ("media-type", "application/xhtml+xml"),
-            ],
-        )?;
+        let mut attributes = vec![
+            ("id", page.id()),
+            ("href", page.file.as_str()),
+            ("media-type", "application/xhtml+xml"),
+        ];
+        // The cover page is the one page drawn in SVG.
+        if epub3 && page.landmark == Some(Landmark::Cover) {
+            attributes.push(("properties", "svg"));
+        }
+        empty_element(w, "item", &attributes)?;
     }
     Ok(())
 }

@@ -157,22 +157,37 @@ impl<'a> Pages<'a> {
         format!("</{element}>\n")
     }
 
+    /// The cover, as an SVG that holds the image: unlike an `img`, it scales to fit any
+    /// screen, landscape as well as portrait, with the picture whole and centred. The page's
+    /// own style lets it fill the screen, with no margins.
     pub(super) fn cover_page(&self, cover: &Cover) -> String {
         let meta = &self.book.metadata;
         let alt = match &meta.author {
             Some(author) => format!("Cover: {} by {author}", meta.title),
             None => format!("Cover: {}", meta.title),
         };
+        let alt = escape_attr(&alt);
+        // SVG 1.1 in XHTML 1.1 has no ARIA attributes; its `title` names the picture there.
+        let aria = if self.epub2() {
+            String::new()
+        } else {
+            format!(" role=\"img\" aria-label=\"{alt}\"")
+        };
+        let (width, height) = (cover.width, cover.height);
         let body = format!(
-            "{}<img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"/>\n{}",
+            "{}<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
+             version=\"1.1\" width=\"100%\" height=\"100%\" viewBox=\"0 0 {width} {height}\" \
+             preserveAspectRatio=\"xMidYMid meet\"{aria}>\n<title>{alt}</title>\n\
+             <image width=\"{width}\" height=\"{height}\" xlink:href=\"{}\"/>\n</svg>\n{}",
             self.open_section("section", "cover", "cover", None),
             cover_file(cover),
-            escape_attr(&alt),
-            cover.width,
-            cover.height,
             self.close_section("section")
         );
-        self.page("Cover", &body)
+        self.page("Cover", &body).replacen(
+            "</head>",
+            "<style type=\"text/css\">html, body, .cover { height: 100%; margin: 0; padding: 0; } .cover svg { display: block; }</style>\n</head>",
+            1,
+        )
     }
 
     pub(super) fn title_page(&self) -> String {
@@ -283,7 +298,9 @@ impl<'a> Pages<'a> {
                 NotePlacement::Inline => {
                     body.out
                         .push_str(&self.open_section("aside", "author-note", "", None));
-                    body.paragraph("h2", &plain_paragraph("Author’s note"));
+                    // Not a heading: calibre would start a page at an h2 inside the chapter,
+                    // and an h3 after the chapter's h1 skips a level.
+                    body.classed_paragraph("p", "note-title", &plain_paragraph("Author’s note"));
                     for paragraph in &note.paragraphs {
                         body.paragraph("p", paragraph);
                     }
@@ -303,7 +320,10 @@ impl<'a> Pages<'a> {
     pub(super) fn notes_page(&self) -> String {
         let mut body = self.body(None);
         body.out = self.open_section("section", "notes", "appendix", None);
-        body.paragraph("h1", &plain_paragraph(NOTES_TITLE));
+        // h2 and h3, not h1 and h2: calibre starts a new page at every h1 and h2 when it
+        // converts for Kindle, which left the heading alone on a page and every note on
+        // one of its own. One break, at the appendix, is what a reader expects.
+        body.paragraph("h2", &plain_paragraph(NOTES_TITLE));
         for (index, chapter) in self.book.chapters.iter().enumerate() {
             for (n, note) in chapter.notes.iter().enumerate() {
                 let _ = writeln!(
@@ -312,7 +332,7 @@ impl<'a> Pages<'a> {
                     self.open_section("section", "note", "", Some(&note_id(index, n)))
                         .trim_end()
                 );
-                body.paragraph("h2", &plain_paragraph(&chapter.title));
+                body.paragraph("h3", &plain_paragraph(&chapter.title));
                 for paragraph in &note.paragraphs {
                     body.paragraph("p", paragraph);
                 }
@@ -373,9 +393,18 @@ struct Body<'p> {
 impl Body<'_> {
     /// A block element holding inline content, such as `p` or `h2`.
     fn paragraph(&mut self, element: &str, paragraph: &Paragraph) {
-        for piece in ["<", element, ">"] {
-            self.out.push_str(piece);
+        self.classed_paragraph(element, "", paragraph);
+    }
+
+    fn classed_paragraph(&mut self, element: &str, class: &str, paragraph: &Paragraph) {
+        self.out.push('<');
+        self.out.push_str(element);
+        if !class.is_empty() {
+            for piece in [" class=\"", class, "\""] {
+                self.out.push_str(piece);
+            }
         }
+        self.out.push('>');
         self.paragraph_inline(paragraph);
         for piece in ["</", element, ">\n"] {
             self.out.push_str(piece);
