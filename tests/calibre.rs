@@ -258,3 +258,53 @@ fn notes_keep_flowing_through_a_kindle_conversion() {
         }
     }
 }
+
+/// calibre's `ebook-polish --remove-unused-css` finds nothing to remove, in any format,
+/// paragraph style or note placement, for books with and without a series, tags, notes,
+/// footnotes, lists and quotes.
+#[test]
+fn calibre_finds_no_unused_css() {
+    if !has_calibre() {
+        eprintln!("skipping the unused-CSS check: ebook-polish is not installed");
+        return;
+    }
+    let stories = [
+        "stories/dont-leave.txt",
+        "stories/let-it-go.txt",
+        "tests/fixtures/full-sidecar.txt",
+        "tests/fixtures/markup-and-notes.txt",
+        "tests/fixtures/markdown/lantern-keeper.md",
+        "tests/fixtures/markdown/plain.markdown",
+    ];
+    for options in [
+        &["--format", "epub3"][..],
+        &["--format", "epub2", "--paragraphs", "spaced"],
+        &["--format", "kepub", "--notes", "inline"],
+    ] {
+        let mut args = stories.to_vec();
+        args.extend_from_slice(options);
+        let out = build_ok(&args);
+        for book in files_in(out.path()) {
+            let polished = out.path().join("polished.epub");
+            let output = Command::new("ebook-polish")
+                .arg("--remove-unused-css")
+                .arg(&book)
+                .arg(&polished)
+                .output()
+                .expect("ebook-polish runs");
+            let report = String::from_utf8_lossy(&output.stdout);
+            assert!(output.status.success(), "{report}");
+            for line in [
+                "No unused CSS style rules found",
+                "No unused CSS selectors found",
+            ] {
+                assert!(
+                    report.contains(line),
+                    "{} {options:?}: {report}",
+                    book.display()
+                );
+            }
+            std::fs::remove_file(&polished).expect("the polished copy is removed");
+        }
+    }
+}

@@ -15,15 +15,10 @@ mod archive;
 pub mod package;
 pub mod pages;
 pub mod profile;
+mod style;
 
 pub use package::Landmark;
 pub use pages::{escape_attr, escape_text};
-
-const STYLESHEET: &str = include_str!("stylesheet.css");
-
-/// Added to the stylesheet for `--paragraphs spaced`.
-const SPACED_PARAGRAPHS: &str =
-    "/* Spaced paragraphs. */\np {\n  text-indent: 0;\n  margin: 0 0 0.9em;\n}\n";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -248,17 +243,14 @@ pub fn package(
         "META-INF/com.apple.ibooks.display-options.xml",
         package::APPLE_DISPLAY_OPTIONS.into(),
     )?;
-    let stylesheet = match options.paragraphs {
-        ParagraphStyle::Indented => STYLESHEET.to_string(),
-        ParagraphStyle::Spaced => format!("{STYLESHEET}\n{SPACED_PARAGRAPHS}"),
-    };
-    archive.add("OEBPS/stylesheet.css", stylesheet.into_bytes())?;
     if let Some(cover) = &book.metadata.cover {
         // Images are compressed already.
         archive.store(&format!("OEBPS/{}", cover_file(cover)), cover.bytes.clone())?;
     }
     let mut listed = Vec::new();
+    let mut usage = style::Usage::new(options.paragraphs);
     for page in pages {
+        usage.scan(&page.xhtml);
         archive.add(&format!("OEBPS/{}", page.file), page.xhtml.into_bytes())?;
         listed.push(Listed {
             file: page.file,
@@ -266,6 +258,10 @@ pub fn package(
             landmark: page.landmark,
         });
     }
+    archive.add(
+        "OEBPS/stylesheet.css",
+        usage.stylesheet(options.paragraphs).into_bytes(),
+    )?;
     let identifier = format!("urn:uuid:{}", book_uuid(book));
     archive.add(
         "OEBPS/content.opf",
