@@ -161,38 +161,118 @@ fn epub2_books_are_epub_2_0_1() {
     }
 }
 
-#[test]
-fn kobo_books_wrap_every_sentence_in_a_kobo_span() {
-    let out = build_ok(&["stories/let-it-go.txt", LANTERN, "--format", "kepub"]);
-    let books = files_in(out.path());
-    assert_eq!(books.len(), 2);
-    for book in &books {
-        assert!(book.to_string_lossy().ends_with(".kepub.epub"), "{book:?}");
-        for (name, text) in pages(book) {
-            if !name.contains("chapter-") {
-                continue;
+/// Problems of a Kobo page: visible text, pictures or ids outside what Kobo expects.
+fn kobo_problems(name: &str, xhtml: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xhtml);
+    // For each open element: its name, and whether it is a koboSpan.
+    let mut open: Vec<(String, bool)> = Vec::new();
+    let mut problems = Vec::new();
+    let mut ids = HashSet::new();
+    let inside = |open: &[(String, bool)], wanted: &str| open.iter().any(|(n, _)| n == wanted);
+    loop {
+        let event = reader.read_event().expect("a well-formed page");
+        match event {
+            Event::Start(ref tag) | Event::Empty(ref tag) => {
+                let element = String::from_utf8_lossy(tag.name().as_ref()).into_owned();
+                let mut kobo = false;
+                for attribute in tag.attributes().flatten() {
+                    let value = String::from_utf8_lossy(&attribute.value).into_owned();
+                    match attribute.key.as_ref() {
+                        b"class" if value == "koboSpan" => kobo = true,
+                        b"id" if !ids.insert(value.clone()) => {
+                            problems.push(format!("{name}: the id {value} repeats"))
+                        }
+                        _ => {}
+                    }
+                }
+                let spanned = open.iter().any(|(_, k)| *k);
+                if (element == "img" || element == "svg") && !spanned {
+                    problems.push(format!("{name}: an {element} outside a koboSpan"));
+                }
+                if kobo && spanned {
+                    problems.push(format!("{name}: a koboSpan inside another"));
+                }
+                if matches!(event, Event::Start(_)) {
+                    open.push((element, kobo));
+                }
             }
-            assert!(text.contains("<div id=\"book-columns\"><div id=\"book-inner\">"));
-            let spans = text.matches("class=\"koboSpan\"").count();
-            assert!(spans > 3, "{name}: {spans} spans");
-            let ids = ids(&text);
-            let unique: HashSet<&String> = ids.iter().collect();
-            assert_eq!(unique.len(), ids.len(), "{name}: ids repeat");
+            Event::End(_) => {
+                open.pop();
+            }
+            Event::Text(text) => {
+                let text = String::from_utf8_lossy(&text).into_owned();
+                let visible = inside(&open, "body") && !inside(&open, "svg");
+                if visible && !text.trim().is_empty() && !open.iter().any(|(_, k)| *k) {
+                    problems.push(format!("{name}: {text:?} is outside a koboSpan"));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
         }
     }
-    let first = pages(&books[1])
+    if !xhtml.contains("<div id=\"book-columns\"><div id=\"book-inner\">") {
+        problems.push(format!("{name}: no book-columns and book-inner divs"));
+    }
+    if !xhtml.contains("class=\"kobostylehacks\"") {
+        problems.push(format!("{name}: no Kobo style fixes"));
+    }
+    problems
+}
+
+#[test]
+fn kobo_books_span_every_visible_text_and_picture() {
+    let out = build_ok(&[
+        "stories",
+        LANTERN,
+        "tests/fixtures/full-sidecar.txt",
+        "tests/fixtures/markup-and-notes.txt",
+        "--format",
+        "kepub",
+    ]);
+    let inline = build_ok(&[
+        "tests/fixtures/markup-and-notes.txt",
+        "--format",
+        "kepub",
+        "--notes",
+        "inline",
+    ]);
+    let mut books = files_in(out.path());
+    books.extend(files_in(inline.path()));
+    assert_eq!(books.len(), 6);
+    let mut problems = Vec::new();
+    for book in &books {
+        assert!(book.to_string_lossy().ends_with(".kepub.epub"), "{book:?}");
+        let mut pages_seen = 0;
+        for (name, text) in pages(book) {
+            // The navigation document is not in the reading order.
+            if name.ends_with("nav.xhtml") {
+                continue;
+            }
+            pages_seen += 1;
+            problems.extend(kobo_problems(&name, &text));
+        }
+        assert!(pages_seen >= 4, "{book:?}");
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    let lantern = books
+        .iter()
+        .find(|b| b.to_string_lossy().contains("lantern"))
+        .expect("the Markdown story's book");
+    let first = pages(lantern)
         .into_iter()
         .find(|(name, _)| name.ends_with("chapter-001.xhtml"))
         .map(|(_, text)| text)
         .expect("a first chapter");
     assert!(
         first.contains(
-            "<span class=\"koboSpan\" id=\"kobo.2.1\">“Is it lit?” </span>\
-             <span class=\"koboSpan\" id=\"kobo.2.2\">asked Tom. </span>"
+            "<span class=\"koboSpan\" id=\"kobo.3.1\">“Is it lit?” </span>\
+             <span class=\"koboSpan\" id=\"kobo.3.2\">asked Tom. </span>"
         ),
         "{first}"
     );
     assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
 }
 
 #[test]

@@ -73,8 +73,14 @@ fn samples_get_a_supplied_and_a_generated_cover() {
         page.contains("viewBox=\"0 0 1400 2100\" preserveAspectRatio=\"xMidYMid meet\""),
         "{page}"
     );
-    assert!(page.contains("aria-label=\"Cover: Don’t Leave!\""), "{page}");
-    assert!(page.contains("<title>Cover: Don’t Leave!</title>"), "{page}");
+    assert!(
+        page.contains("aria-label=\"Cover: Don’t Leave!\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("<title>Cover: Don’t Leave!</title>"),
+        "{page}"
+    );
     assert!(page.contains("xlink:href=\"cover.png\""), "{page}");
     let opf = String::from_utf8(entry(&out.path().join("dont-leave.epub"), "content.opf")).unwrap();
     assert!(
@@ -207,7 +213,10 @@ fn spaced_paragraphs_change_the_stylesheet() {
     ]);
     let css =
         String::from_utf8(entry(&out.path().join("dont-leave.epub"), "stylesheet.css")).unwrap();
-    assert!(css.contains("p {\n  text-indent: 0;\n  margin: 0 0 0.9em;\n}"), "{css}");
+    assert!(
+        css.contains("p {\n  text-indent: 0;\n  margin: 0 0 0.9em;\n}"),
+        "{css}"
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ use profile::Profile;
 use std::rc::Rc;
 
 mod archive;
+mod kobo;
 pub mod package;
 pub mod pages;
 pub mod profile;
@@ -161,11 +162,12 @@ fn pages<'a>(
         return Err(ExportError::Language(language.clone()));
     }
     let pages = Rc::new(Pages::new(book, options.notes, Profile::of(options.format)));
-    let page = |file: &str, title: &str, landmark, xhtml| Page {
+    let kobo = Profile::of(options.format).kobo_spans;
+    let page = move |file: &str, title: &str, landmark, xhtml: String| Page {
         file: file.to_string(),
         title: title.to_string(),
         landmark,
-        xhtml,
+        xhtml: if kobo { kobo::kobo_page(&xhtml) } else { xhtml },
     };
     let for_cover = Rc::clone(&pages);
     let cover = book.metadata.cover.iter().map(move |cover| {

@@ -77,7 +77,6 @@ impl<'a> Pages<'a> {
             out: String::new(),
             pages: self,
             chapter,
-            kobo: self.profile.kobo_spans.then_some((0, 0)),
             referenced: HashSet::new(),
         }
     }
@@ -117,20 +116,12 @@ impl<'a> Pages<'a> {
                  <body>\n"
             )
         };
-        if self.profile.kobo_spans {
-            // Kobo's reader lays its pages out inside these two.
-            head.push_str("<div id=\"book-columns\"><div id=\"book-inner\">\n");
-        }
         head
     }
 
     /// A page after its body.
     fn page_tail(&self) -> &'static str {
-        if self.profile.kobo_spans {
-            "</div></div>\n</body>\n</html>\n"
-        } else {
-            "</body>\n</html>\n"
-        }
+        "</body>\n</html>\n"
     }
 
     /// The opening tag of a section: `<section>` with its semantics in EPUB 3, a `<div>` in
@@ -384,8 +375,6 @@ struct Body<'p> {
     pages: &'p Pages<'p>,
     /// The chapter this page shows, for links to footnotes.
     chapter: Option<usize>,
-    /// For Kobo books: the number of the current paragraph and of its last sentence span.
-    kobo: Option<(usize, usize)>,
     /// Footnotes already referred to on this page; only the first reference gets an id.
     referenced: HashSet<usize>,
 }
@@ -450,13 +439,8 @@ impl Body<'_> {
         }
     }
 
-    /// A paragraph's content without an element of its own, as in a tight list item; for
-    /// Kobo books it is still a paragraph of its own.
+    /// A paragraph's content without an element of its own, as in a tight list item.
     fn paragraph_inline(&mut self, paragraph: &Paragraph) {
-        if let Some((number, sentence)) = &mut self.kobo {
-            *number += 1;
-            *sentence = 0;
-        }
         self.inlines(&paragraph.0);
     }
 
@@ -520,65 +504,8 @@ impl Body<'_> {
     }
 
     fn text(&mut self, text: &str) {
-        let Some((number, sentence)) = &mut self.kobo else {
-            push_escaped(&mut self.out, text);
-            return;
-        };
-        for piece in sentences(text) {
-            *sentence += 1;
-            let _ = write!(
-                self.out,
-                "<span class=\"koboSpan\" id=\"kobo.{number}.{sentence}\">"
-            );
-            push_escaped(&mut self.out, piece);
-            self.out.push_str("</span>");
-        }
+        push_escaped(&mut self.out, text);
     }
-}
-
-/// Splits text after each sentence end (`.`, `!`, `?` or `…`, with any closing quotes or
-/// brackets, then a space), keeping every character: Kobo readers count and highlight
-/// these pieces.
-fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut chars = rest.char_indices().peekable();
-        let mut end = rest.len();
-        while let Some((_, c)) = chars.next() {
-            if !matches!(c, '.' | '!' | '?' | '…') {
-                continue;
-            }
-            while let Some(&(_, next)) = chars.peek() {
-                if matches!(
-                    next,
-                    '.' | '!' | '?' | '…' | '”' | '’' | '"' | '\'' | ')' | ']'
-                ) {
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            let mut after_space = None;
-            while let Some(&(i, next)) = chars.peek() {
-                if next.is_whitespace() {
-                    chars.next();
-                    after_space = Some(i + next.len_utf8());
-                } else {
-                    break;
-                }
-            }
-            if let Some(after) = after_space {
-                end = after;
-                break;
-            }
-        }
-        let (piece, tail) = rest.split_at(end);
-        rest = tail;
-        Some(piece)
-    })
 }
 
 /// A series position without a needless ".0".

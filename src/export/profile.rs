@@ -13,8 +13,9 @@ pub struct Profile {
     /// and the package is OPF 2.0 with an NCX only. Otherwise pages are XHTML5 and the
     /// package is EPUB 3 with a navigation document, plus an NCX for EPUB 2 readers.
     pub xhtml11: bool,
-    /// Every sentence is wrapped in a Kobo `koboSpan`, and the body in Kobo's two layout
-    /// `div`s, which Kobo readers use for highlights and reading statistics.
+    /// Every sentence and picture is wrapped in a Kobo `koboSpan`, and the body in Kobo's
+    /// two layout `div`s, which Kobo readers use for highlights and reading statistics
+    /// (see `kobo.rs`).
     pub kobo_spans: bool,
     /// The file name extension, without the leading dot.
     pub extension: &'static str,
