@@ -1,5 +1,6 @@
-//! Inline structure: a paragraph as runs of text, emphasis and strong spans, line breaks
-//! and footnote references. Readers produce it (the story model) and the typography stage
+//! Inline structure: a paragraph as runs of text, emphasis and strong spans, the other
+//! marks a source can make (underline, strike-through, superscript, subscript, small caps,
+//! links), line breaks and footnote references. Readers produce it (the story model) and the typography stage
 //! keeps it (the book model), so structure never travels as markup in the text.
 
 use crate::words::WordCounter;
@@ -18,9 +19,58 @@ pub enum Inline {
     Text(String),
     Emphasis(Vec<Inline>),
     Strong(Vec<Inline>),
+    Marked(Mark, Vec<Inline>),
     LineBreak,
     /// A reference to the footnote with this number.
     FootnoteRef(usize),
+}
+
+/// A span that says what its text is, besides emphasis: each is kept as its meaning, and
+/// the export stage writes the markup each format allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Mark {
+    Underline,
+    Strike,
+    Superscript,
+    Subscript,
+    SmallCaps,
+    /// A link to an address outside the book, as [`link_address`] cleaned it.
+    Link(String),
+}
+
+/// An address a book may link to: `http`, `https` or `mailto`, with every character a URL
+/// may not hold raw percent-encoded. Anything else (`javascript:`, a page of the source's
+/// own, an address without a host) is `None`, and its text stays text.
+pub fn link_address(href: &str) -> Option<String> {
+    let href = href.trim();
+    let (scheme, rest) = href.split_once(':')?;
+    let scheme = scheme.to_ascii_lowercase();
+    let has_host = |rest: &str| {
+        rest.strip_prefix("//")
+            .and_then(|r| r.split(['/', '?', '#']).next())
+            .is_some_and(|host| !host.is_empty() && !host.contains(['@', ' ']))
+    };
+    match scheme.as_str() {
+        "http" | "https" if has_host(rest) => {}
+        "mailto" if rest.contains('@') => {}
+        _ => return None,
+    }
+    let mut out = String::with_capacity(href.len() + 8);
+    out.push_str(&scheme);
+    out.push(':');
+    let bytes = rest.as_bytes();
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escaped_already = byte == b'%'
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        let safe = byte.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&byte);
+        if safe || escaped_already {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(out)
 }
 
 impl Paragraph {
@@ -53,7 +103,9 @@ impl Paragraph {
                 .iter()
                 .map(|inline| match inline {
                     Inline::Text(text) => text.len(),
-                    Inline::Emphasis(inner) | Inline::Strong(inner) => inline_bytes(inner),
+                    Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
+                        inline_bytes(inner)
+                    }
                     Inline::LineBreak | Inline::FootnoteRef(_) => 0,
                 })
                 .sum()
@@ -67,7 +119,9 @@ impl Paragraph {
             for inline in inlines {
                 match inline {
                     Inline::Text(text) => counter.feed(text),
-                    Inline::Emphasis(inner) | Inline::Strong(inner) => feed(inner, counter),
+                    Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
+                        feed(inner, counter)
+                    }
                     Inline::LineBreak => counter.space(),
                     Inline::FootnoteRef(_) => {}
                 }
@@ -83,9 +137,52 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
     for inline in inlines {
         match inline {
             Inline::Text(text) => out.push_str(text),
-            Inline::Emphasis(inner) | Inline::Strong(inner) => push_plain(inner, out),
+            Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
+                push_plain(inner, out)
+            }
             Inline::LineBreak => out.push(' '),
             Inline::FootnoteRef(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_addresses_outside_the_book_are_links() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "https://archiveofourown.org/works/1",
+                Some("https://archiveofourown.org/works/1"),
+            ),
+            ("HTTP://example.com/a b", Some("http://example.com/a%20b")),
+            (
+                "https://example.com/café?q=1#x",
+                Some("https://example.com/caf%C3%A9?q=1#x"),
+            ),
+            (
+                "https://example.com/%41%zz",
+                Some("https://example.com/%41%25zz"),
+            ),
+            (
+                "https://example.com/\"<x>",
+                Some("https://example.com/%22%3Cx%3E"),
+            ),
+            (
+                "mailto:writer@example.com",
+                Some("mailto:writer@example.com"),
+            ),
+            ("javascript:alert(1)", None),
+            ("chapter2.html#top", None),
+            ("#footnote", None),
+            ("https:///path", None),
+            ("mailto:nobody", None),
+            ("", None),
+        ];
+        for (href, expected) in cases {
+            assert_eq!(link_address(href).as_deref(), *expected, "{href}");
         }
     }
 }

@@ -7,7 +7,7 @@
 //! [`Story::finish`]: tidy scene breaks, some text, not too many chapters.
 
 use crate::book::NoteOrigin;
-pub use crate::inline::{Inline, Paragraph};
+pub use crate::inline::{Inline, Mark, Paragraph};
 
 /// A story as a reader found it, text untouched: the normalize stage turns it into a book.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -397,3 +397,70 @@ fn every_real_download_becomes_a_book_or_is_refused_by_name() {
     assert_epubcheck_clean(&books);
     assert_ace_clean(&books);
 }
+
+/// Underline, strike-through, superscript, subscript, small caps and links come through
+/// as the markup each format allows, and every book stays valid.
+#[test]
+fn marks_of_a_download_become_valid_markup_in_every_format() {
+    let story = "tests/fixtures/downloads/marked-text.html";
+    let mut books = Vec::new();
+    let mut outs = Vec::new();
+    for format in ["epub3", "epub2", "kepub"] {
+        let out = build_ok(&[story, "--format", format, "--no-generated-cover"]);
+        let book = files_in(out.path()).pop().expect("one book");
+        let chapter = epub_entries(&book)
+            .into_iter()
+            .find(|(name, _)| name.ends_with("chapter-001.xhtml"))
+            .map(|(_, bytes)| String::from_utf8(bytes).expect("UTF-8"))
+            .expect("a first chapter");
+        // Kobo spans sit inside the marks: "<u><span …>CLOSED</span></u>".
+        let kobo = |markup: &str| {
+            let (open, rest) = markup.split_at(markup.find('>').map_or(0, |i| i + 1));
+            let (text, close) = rest.split_at(rest.find("</").unwrap_or(rest.len()));
+            chapter.split(open).skip(1).any(|after| {
+                after.starts_with("<span class=\"koboSpan\"")
+                    && after.split_once('>').is_some_and(|(_, inner)| {
+                        inner.starts_with(&format!("{text}</span>{close}"))
+                    })
+            })
+        };
+        let expected: &[&str] = if format == "epub2" {
+            &[
+                "<span class=\"underline\">CLOSED</span>",
+                "<span class=\"strike\">forever</span>",
+            ]
+        } else {
+            &["<u>CLOSED</u>", "<s>forever</s>", "<s>for now</s>"]
+        };
+        for markup in expected.iter().chain(&[
+            "<sup>st</sup>",
+            "<sub>2</sub>",
+            "<span class=\"small-caps\">Death</span>",
+            "<a href=\"https://example.org/the%20story\">the author’s page</a>",
+        ]) {
+            let markup = markup.trim_start_matches(|c: char| c != '<');
+            let found = if format == "kepub" {
+                kobo(markup)
+            } else {
+                chapter.contains(markup)
+            };
+            assert!(found, "{format}: no {markup} in\n{chapter}");
+        }
+        // A link into the source's own pages is text in the book.
+        assert!(
+            chapter.contains("the next chapter.") && !chapter.contains("chapter2.html"),
+            "{chapter}"
+        );
+        let css = epub_entries(&book)
+            .into_iter()
+            .find(|(name, _)| name.ends_with("stylesheet.css"))
+            .map(|(_, bytes)| String::from_utf8(bytes).expect("UTF-8"))
+            .expect("a stylesheet");
+        assert!(css.contains(".small-caps"), "{css}");
+        assert_eq!(css.contains(".underline"), format == "epub2", "{css}");
+        books.push(book);
+        outs.push(out);
+    }
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
+}

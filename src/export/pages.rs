@@ -5,7 +5,7 @@
 
 use super::profile::Profile;
 use super::NotePlacement;
-use crate::book::{Block, Book, Chapter, Cover, Footnote, Inline, Paragraph};
+use crate::book::{Block, Book, Chapter, Cover, Footnote, Inline, Mark, Paragraph};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -472,9 +472,31 @@ impl Body<'_> {
                     self.inlines(inner);
                     self.out.push_str("</strong>");
                 }
+                Inline::Marked(mark, inner) => {
+                    let (open, close) = self.mark_tags(mark);
+                    self.out.push_str(&open);
+                    self.inlines(inner);
+                    self.out.push_str(close);
+                }
                 Inline::LineBreak => self.out.push_str("<br/>"),
                 Inline::FootnoteRef(number) => self.footnote_ref(*number),
             }
+        }
+    }
+
+    /// The tags of a mark. XHTML 1.1 has no `u` or `s`, so EPUB 2 books say the same
+    /// with a class the stylesheet styles.
+    fn mark_tags(&self, mark: &Mark) -> (String, &'static str) {
+        let epub2 = self.pages.epub2();
+        match mark {
+            Mark::Underline if epub2 => ("<span class=\"underline\">".into(), "</span>"),
+            Mark::Underline => ("<u>".into(), "</u>"),
+            Mark::Strike if epub2 => ("<span class=\"strike\">".into(), "</span>"),
+            Mark::Strike => ("<s>".into(), "</s>"),
+            Mark::Superscript => ("<sup>".into(), "</sup>"),
+            Mark::Subscript => ("<sub>".into(), "</sub>"),
+            Mark::SmallCaps => ("<span class=\"small-caps\">".into(), "</span>"),
+            Mark::Link(address) => (format!("<a href=\"{}\">", escape_attr(address)), "</a>"),
         }
     }
 

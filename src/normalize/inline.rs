@@ -7,14 +7,22 @@
 //! rules never change (letters, digits, most punctuation): the rules keep those, in order,
 //! so the k-th of them before an edge is still the k-th after.
 
-use crate::inline::{Inline, Paragraph};
+use crate::inline::{Inline, Mark, Paragraph};
 
 /// Where a span starts or ends, or a footnote is referred to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Edge {
-    Open { strong: bool },
+    Open(Span),
     Close,
     Footnote(usize),
+}
+
+/// The kind of a span that opens; a mark is kept aside, by its place in `Flat::marks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Emphasis,
+    Strong,
+    Marked(usize),
 }
 
 /// A paragraph as one text and the edges of its spans, in document order.
@@ -22,6 +30,7 @@ enum Edge {
 pub(super) struct Flat {
     pub text: String,
     edges: Vec<(usize, Edge)>,
+    marks: Vec<Mark>,
 }
 
 impl Flat {
@@ -34,9 +43,16 @@ impl Flat {
                     Inline::FootnoteRef(n) => {
                         flat.edges.push((flat.text.len(), Edge::Footnote(*n)))
                     }
-                    Inline::Emphasis(inner) | Inline::Strong(inner) => {
-                        let strong = matches!(inline, Inline::Strong(_));
-                        flat.edges.push((flat.text.len(), Edge::Open { strong }));
+                    Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
+                        let span = match inline {
+                            Inline::Strong(_) => Span::Strong,
+                            Inline::Marked(mark, _) => {
+                                flat.marks.push(mark.clone());
+                                Span::Marked(flat.marks.len() - 1)
+                            }
+                            _ => Span::Emphasis,
+                        };
+                        flat.edges.push((flat.text.len(), Edge::Open(span)));
                         walk(inner, flat);
                         flat.edges.push((flat.text.len(), Edge::Close));
                     }
@@ -46,6 +62,7 @@ impl Flat {
         let mut flat = Flat {
             text: String::with_capacity(paragraph.text_bytes() + 8),
             edges: Vec::with_capacity(4),
+            marks: Vec::new(),
         };
         walk(&paragraph.0, &mut flat);
         flat
@@ -81,19 +98,19 @@ impl Flat {
             .collect()
     }
 
-    /// How many emphasis and strong spans the paragraph holds.
+    /// How many spans the paragraph holds.
     pub fn spans(&self) -> usize {
         self.edges
             .iter()
-            .filter(|(_, edge)| matches!(edge, Edge::Open { .. }))
+            .filter(|(_, edge)| matches!(edge, Edge::Open(_)))
             .count()
     }
 
     /// The paragraph again, over `text`: what the rules made of `self.text`.
     pub fn rebuild(&self, text: &str) -> Paragraph {
         let moved = self.moved_edges(text);
-        let mut stack: Vec<(bool, Vec<Inline>)> = Vec::with_capacity(4);
-        stack.push((false, Vec::with_capacity(self.edges.len() + 1)));
+        let mut stack: Vec<(Span, Vec<Inline>)> = Vec::with_capacity(4);
+        stack.push((Span::Emphasis, Vec::with_capacity(self.edges.len() + 1)));
         let mut done = 0;
         for (&(_, edge), &at) in self.edges.iter().zip(&moved) {
             let at = at.clamp(done, text.len());
@@ -102,8 +119,8 @@ impl Flat {
             }
             done = at;
             match edge {
-                Edge::Open { strong } => stack.push((strong, Vec::new())),
-                Edge::Close => close(&mut stack),
+                Edge::Open(span) => stack.push((span, Vec::new())),
+                Edge::Close => self.close(&mut stack),
                 Edge::Footnote(n) => {
                     if let Some(top) = stack.last_mut() {
                         top.1.push(Inline::FootnoteRef(n));
@@ -115,22 +132,25 @@ impl Flat {
             push_text(&mut top.1, &text[done..]);
         }
         while stack.len() > 1 {
-            close(&mut stack);
+            self.close(&mut stack);
         }
         Paragraph::new(stack.pop().map(|(_, inlines)| inlines).unwrap_or_default())
     }
-}
 
-fn close(stack: &mut Vec<(bool, Vec<Inline>)>) {
-    if stack.len() < 2 {
-        return;
-    }
-    if let (Some((strong, inlines)), Some(parent)) = (stack.pop(), stack.last_mut()) {
-        parent.1.push(if strong {
-            Inline::Strong(inlines)
-        } else {
-            Inline::Emphasis(inlines)
-        });
+    fn close(&self, stack: &mut Vec<(Span, Vec<Inline>)>) {
+        if stack.len() < 2 {
+            return;
+        }
+        if let (Some((span, inlines)), Some(parent)) = (stack.pop(), stack.last_mut()) {
+            parent.1.push(match span {
+                Span::Emphasis => Inline::Emphasis(inlines),
+                Span::Strong => Inline::Strong(inlines),
+                Span::Marked(n) => match self.marks.get(n) {
+                    Some(mark) => Inline::Marked(mark.clone(), inlines),
+                    None => Inline::Emphasis(inlines),
+                },
+            });
+        }
     }
 }
 
@@ -226,8 +246,8 @@ fn char_at(text: &str, i: usize) -> Option<(usize, bool)> {
 
 /// Lays offsets of `before` (asked for in ascending order) onto `after`. An offset between
 /// two stable characters lands between the same two; inside a run of other characters, it
-/// keeps to the run's start or end when it was there, and otherwise to as many characters
-/// into the run as before.
+/// keeps to the run's start or end when it was there, and otherwise to the same share of
+/// the run as before.
 struct Lander<'a> {
     before: &'a str,
     /// In `before`: stable characters before `scanned`, and other characters since the
@@ -284,9 +304,13 @@ impl<'a> Lander<'a> {
         } else if self.unstable >= run {
             run_end
         } else {
+            // As far into the new run as it was into the old one: the rules shorten runs
+            // ("... -- " becomes "…—"), and an edge after the "..." belongs after the "…".
+            let run_after = self.cursor.text[run_start..run_end].chars().count();
+            let into = (self.unstable * run_after + run / 2) / run;
             self.cursor.text[run_start..run_end]
                 .char_indices()
-                .nth(self.unstable)
+                .nth(into)
                 .map_or(run_end, |(i, _)| run_start + i)
         }
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::inline::Mark;
 use proptest::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
@@ -17,6 +18,11 @@ fn render(paragraph: &Paragraph) -> String {
                     out.push_str("<strong>");
                     walk(inner, out);
                     out.push_str("</strong>");
+                }
+                Inline::Marked(mark, inner) => {
+                    out.push_str(&format!("<{mark:?}>"));
+                    walk(inner, out);
+                    out.push_str(&format!("</{mark:?}>"));
                 }
                 Inline::LineBreak => out.push_str("<br/>"),
                 Inline::FootnoteRef(n) => out.push_str(&format!("[{n}]")),
@@ -591,6 +597,28 @@ fn a_long_story_normalized_on_many_threads_matches_one_chapter_at_a_time() {
     assert_eq!(report.counts, counts);
     let in_order: Vec<_> = report.ambiguous.into_iter().map(|a| a.context).collect();
     assert_eq!(in_order, ambiguous);
+}
+
+#[test]
+fn marks_stay_where_they_were_while_the_rules_run_across_them() {
+    let text = |t: &str| Inline::Text(t.to_string());
+    let link = Mark::Link("https://example.com/a--b...".to_string());
+    let paragraph = Paragraph::new(vec![
+        text("''"),
+        Inline::Marked(Mark::Underline, vec![text("Hi")]),
+        text(",'' see "),
+        Inline::Marked(link, vec![text("my site...")]),
+        text(" -- x"),
+        Inline::Marked(Mark::Superscript, vec![text("2")]),
+        text("."),
+    ]);
+    let outcome = super::normalize_paragraph(&paragraph, &Rules::default());
+    assert_eq!(
+        render(&outcome.paragraph),
+        "“<Underline>Hi</Underline>,” see \
+         <Link(\"https://example.com/a--b...\")>my site…</Link(\"https://example.com/a--b...\")>\
+         —x<Superscript>2</Superscript>."
+    );
 }
 
 #[test]

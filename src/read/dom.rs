@@ -6,8 +6,8 @@
 //! collapses it.
 
 use super::conventions::is_scene_break;
-use super::spans::{trim, Spans};
-use crate::story::{Paragraph, RawBlock};
+use super::spans::{trim, SpanKind, Spans};
+use crate::story::{Mark, Paragraph, RawBlock};
 use scraper::{ElementRef, Node};
 
 /// A block at the top level of a page, where headings can start chapters.
@@ -229,8 +229,17 @@ impl Reader {
                     self.spans.push_str(&format!("[{alt}]"));
                 }
             }
-            "em" | "i" | "cite" | "dfn" | "var" => self.span(element, false),
-            "strong" | "b" => self.span(element, true),
+            "em" | "i" | "cite" | "dfn" | "var" => self.span(element, &[SpanKind::Emphasis]),
+            "strong" | "b" => self.span(element, &[SpanKind::Strong]),
+            "u" | "ins" => self.span(element, &[SpanKind::Marked(Mark::Underline)]),
+            "s" | "strike" | "del" => self.span(element, &[SpanKind::Marked(Mark::Strike)]),
+            "sup" => self.span(element, &[SpanKind::Marked(Mark::Superscript)]),
+            "sub" => self.span(element, &[SpanKind::Marked(Mark::Subscript)]),
+            "a" => match element.attr("href").and_then(crate::inline::link_address) {
+                Some(address) => self.span(element, &[SpanKind::Marked(Mark::Link(address))]),
+                None => self.children(element),
+            },
+            "span" | "font" => self.span(element, &styled_spans(element)),
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 self.flush();
                 let level = name.as_bytes()[1] - b'0';
@@ -283,10 +292,15 @@ impl Reader {
         }
     }
 
-    fn span(&mut self, element: ElementRef, strong: bool) {
-        self.spans.open(strong);
+    /// Reads the element's content inside the spans `kinds`, outermost first.
+    fn span(&mut self, element: ElementRef, kinds: &[SpanKind]) {
+        for kind in kinds {
+            self.spans.open(kind.clone());
+        }
         self.children(element);
-        self.spans.close();
+        for _ in kinds {
+            self.spans.close();
+        }
     }
 
     /// The blocks inside a quote or a list item, read on their own.
@@ -324,6 +338,42 @@ impl Reader {
     }
 }
 
+/// What a `span` or `font` says by its inline style or class, as the editors of story
+/// sites write it (`style="text-decoration: underline"`, `class="smallcaps"`).
+fn styled_spans(element: ElementRef) -> Vec<SpanKind> {
+    let style = element
+        .attr("style")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .replace(' ', "");
+    let class = element
+        .attr("class")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let classes: Vec<&str> = class.split_ascii_whitespace().collect();
+    let has_class = |names: &[&str]| classes.iter().any(|c| names.contains(c));
+    let mut kinds = Vec::new();
+    if style.contains("font-style:italic") || has_class(&["italic", "italics", "emphasis"]) {
+        kinds.push(SpanKind::Emphasis);
+    }
+    if style.contains("font-weight:bold")
+        || style.contains("font-weight:700")
+        || has_class(&["bold", "strong"])
+    {
+        kinds.push(SpanKind::Strong);
+    }
+    if style.contains("underline") || has_class(&["underline", "u"]) {
+        kinds.push(SpanKind::Marked(Mark::Underline));
+    }
+    if style.contains("line-through") || has_class(&["strike", "strikethrough", "line-through"]) {
+        kinds.push(SpanKind::Marked(Mark::Strike));
+    }
+    if style.contains("small-caps") || has_class(&["smallcaps", "small-caps", "smcp"]) {
+        kinds.push(SpanKind::Marked(Mark::SmallCaps));
+    }
+    kinds
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +392,75 @@ mod tests {
 
     fn text(t: &str) -> Inline {
         Inline::Text(t.into())
+    }
+
+    #[test]
+    fn marks_are_kept_as_what_they_mean() {
+        let marked = |mark: Mark, t: &str| Inline::Marked(mark, vec![text(t)]);
+        let link = |href: &str| Mark::Link(href.to_string());
+        let cases: Vec<(&str, Vec<Inline>)> = vec![
+            (
+                "<u>a</u> <ins>b</ins>",
+                vec![
+                    marked(Mark::Underline, "a"),
+                    text(" "),
+                    marked(Mark::Underline, "b"),
+                ],
+            ),
+            (
+                "<s>a</s><strike>b</strike><del>c</del>",
+                vec![
+                    marked(Mark::Strike, "a"),
+                    marked(Mark::Strike, "b"),
+                    marked(Mark::Strike, "c"),
+                ],
+            ),
+            (
+                "E=mc<sup>2</sup>, H<sub>2</sub>O",
+                vec![
+                    text("E=mc"),
+                    marked(Mark::Superscript, "2"),
+                    text(", H"),
+                    marked(Mark::Subscript, "2"),
+                    text("O"),
+                ],
+            ),
+            (
+                "<span style=\"text-decoration: underline;\">a</span>",
+                vec![marked(Mark::Underline, "a")],
+            ),
+            (
+                "<span style=\"font-variant: small-caps\">Death</span>",
+                vec![marked(Mark::SmallCaps, "Death")],
+            ),
+            (
+                "<span class=\"smallcaps\">b</span><span class=\"other\">c</span>",
+                vec![marked(Mark::SmallCaps, "b"), text("c")],
+            ),
+            (
+                "<span style=\"font-style: italic; text-decoration: line-through\">a</span>",
+                vec![Inline::Emphasis(vec![marked(Mark::Strike, "a")])],
+            ),
+            (
+                "<a href=\"https://archiveofourown.org/works/1\">my work</a>",
+                vec![marked(
+                    link("https://archiveofourown.org/works/1"),
+                    "my work",
+                )],
+            ),
+            (
+                "<a href=\"chapter2.html\">next</a> <a href=\"javascript:x()\">y</a>",
+                vec![text("next y")],
+            ),
+            ("<u></u>a", vec![text("a")]),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(
+                read(&format!("<p>{html}</p>")),
+                vec![RawBlock::Paragraph(Paragraph::new(expected))],
+                "{html}"
+            );
+        }
     }
 
     #[test]

@@ -233,7 +233,9 @@ const MAX_EMPHASIS_DEPTH: usize = 8;
 fn has_alphanumeric(inlines: &[Inline]) -> bool {
     inlines.iter().any(|inline| match inline {
         Inline::Text(text) => text.chars().any(char::is_alphanumeric),
-        Inline::Emphasis(inner) | Inline::Strong(inner) => has_alphanumeric(inner),
+        Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
+            has_alphanumeric(inner)
+        }
         Inline::LineBreak | Inline::FootnoteRef(_) => false,
     })
 }

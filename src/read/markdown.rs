@@ -8,10 +8,10 @@
 //! [`placeholders`](crate::story::placeholders).
 
 use super::conventions::{is_note_title, is_scene_break, take_edge_notes};
-use super::spans::{trim, Spans};
+use super::spans::{trim, SpanKind, Spans};
 use super::ReadError;
 use crate::book::NoteOrigin;
-use crate::story::{Inline, Paragraph, RawBlock, RawChapter, RawNote, Story};
+use crate::story::{Inline, Mark, Paragraph, RawBlock, RawChapter, RawNote, Story};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 
@@ -103,6 +103,9 @@ struct Reader<'a> {
     skipped: usize,
     inline: Collecting,
     buffer: Spans,
+    /// For each link still open: whether it became a span (an address outside the book)
+    /// or stays text.
+    links: Vec<bool>,
     /// Footnote numbers by label, in order of first reference.
     footnote_numbers: HashMap<String, usize>,
     /// Chapter index of each footnote's first reference, by number.
@@ -125,6 +128,7 @@ impl<'a> Reader<'a> {
             skipped: 0,
             inline: Collecting::None,
             buffer: Spans::default(),
+            links: Vec::new(),
             footnote_numbers: HashMap::new(),
             footnote_chapters: Vec::new(),
             footnotes: HashMap::new(),
@@ -132,7 +136,7 @@ impl<'a> Reader<'a> {
     }
 
     fn read(mut self) -> Story {
-        let options = Options::ENABLE_FOOTNOTES;
+        let options = Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
         for event in Parser::new_ext(self.text, options) {
             self.event(event);
         }
@@ -213,10 +217,19 @@ impl<'a> Reader<'a> {
                     blocks: Vec::new(),
                 });
             }
-            Tag::Emphasis => self.ensure_inline().open(false),
-            Tag::Strong => self.ensure_inline().open(true),
-            // Links and images keep their text; a book of fiction has no business sending
-            // its reader to addresses that will rot.
+            Tag::Emphasis => self.ensure_inline().open(SpanKind::Emphasis),
+            Tag::Strong => self.ensure_inline().open(SpanKind::Strong),
+            Tag::Strikethrough => self.ensure_inline().open(SpanKind::Marked(Mark::Strike)),
+            // A link to an address outside the book stays a link; any other keeps its text.
+            Tag::Link { dest_url, .. } => {
+                let address = crate::inline::link_address(&dest_url);
+                self.links.push(address.is_some());
+                if let Some(address) = address {
+                    self.ensure_inline()
+                        .open(SpanKind::Marked(Mark::Link(address)));
+                }
+            }
+            // Images keep their text.
             _ => {}
         }
     }
@@ -263,7 +276,10 @@ impl<'a> Reader<'a> {
                     self.footnotes.entry(label).or_insert(blocks);
                 }
             }
-            TagEnd::Emphasis | TagEnd::Strong => self.ensure_inline().close(),
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => {
+                self.ensure_inline().close()
+            }
+            TagEnd::Link if self.links.pop() == Some(true) => self.ensure_inline().close(),
             _ => {}
         }
     }

@@ -1,19 +1,28 @@
 //! Collecting a paragraph's inline content as a reader meets it: text, line breaks,
-//! footnote references, and emphasis and strong spans that open and close.
+//! footnote references, and spans (emphasis, strong and marks) that open and close.
 
-use crate::story::{Inline, Paragraph};
+use crate::story::{Inline, Mark, Paragraph};
 
-/// Inline content being collected: the paragraph's runs, and one frame for each emphasis
-/// or strong span still open.
+/// The kind of span a reader opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SpanKind {
+    Emphasis,
+    Strong,
+    Marked(Mark),
+}
+
+/// Inline content being collected: the paragraph's runs, and one frame for each span
+/// still open.
 pub(crate) struct Spans {
     frames: Vec<Frame>,
-    /// Spans opened too deep to keep, still open: they stay text, markers and all.
-    flattened: Vec<bool>,
+    /// Spans opened too deep to keep, still open: emphasis stays text, markers and all;
+    /// a mark is dropped, its text kept.
+    flattened: Vec<SpanKind>,
 }
 
 struct Frame {
     /// `None` for the paragraph itself.
-    strong: Option<bool>,
+    kind: Option<SpanKind>,
     inlines: Vec<Inline>,
 }
 
@@ -25,7 +34,7 @@ impl Default for Spans {
     fn default() -> Self {
         Spans {
             frames: vec![Frame {
-                strong: None,
+                kind: None,
                 inlines: Vec::new(),
             }],
             flattened: Vec::new(),
@@ -33,11 +42,12 @@ impl Default for Spans {
     }
 }
 
-fn marker(strong: bool) -> &'static str {
-    if strong {
-        "**"
-    } else {
-        "*"
+/// What a span the reader could not keep leaves in the text.
+fn marker(kind: &SpanKind) -> &'static str {
+    match kind {
+        SpanKind::Emphasis => "*",
+        SpanKind::Strong => "**",
+        SpanKind::Marked(_) => "",
     }
 }
 
@@ -63,43 +73,51 @@ impl Spans {
         self.push(Inline::LineBreak);
     }
 
-    pub fn open(&mut self, strong: bool) {
+    pub fn open(&mut self, kind: SpanKind) {
         if self.frames.len() > MAX_EMPHASIS_DEPTH || !self.flattened.is_empty() {
-            self.flattened.push(strong);
-            self.push_str(marker(strong));
+            self.push_str(marker(&kind));
+            self.flattened.push(kind);
             return;
         }
         self.frames.push(Frame {
-            strong: Some(strong),
+            kind: Some(kind),
             inlines: Vec::new(),
         });
     }
 
     pub fn close(&mut self) {
-        if let Some(strong) = self.flattened.pop() {
-            self.push_str(marker(strong));
+        if let Some(kind) = self.flattened.pop() {
+            self.push_str(marker(&kind));
             return;
         }
         if self.frames.len() < 2 {
             return;
         }
         let Some(Frame {
-            strong: Some(strong),
+            kind: Some(kind),
             inlines,
         }) = self.frames.pop()
         else {
             return;
         };
-        if has_alphanumeric(&inlines) {
-            self.push(if strong {
-                Inline::Strong(inlines)
-            } else {
-                Inline::Emphasis(inlines)
-            });
-        } else {
-            // "*~*" is decoration, not emphasis: keep it as written.
-            let text = Paragraph::new(inlines).plain_text();
-            self.push_str(&format!("{}{text}{}", marker(strong), marker(strong)));
+        match kind {
+            SpanKind::Marked(mark) => {
+                // A mark around nothing is dropped; around text it is kept, whatever the
+                // text ("<sup>*</sup>").
+                if !inlines.is_empty() {
+                    self.push(Inline::Marked(mark, inlines));
+                }
+            }
+            kind if has_alphanumeric(&inlines) => self.push(match kind {
+                SpanKind::Strong => Inline::Strong(inlines),
+                _ => Inline::Emphasis(inlines),
+            }),
+            kind => {
+                // "*~*" is decoration, not emphasis: keep it as written.
+                let text = Paragraph::new(inlines).plain_text();
+                let marker = marker(&kind);
+                self.push_str(&format!("{marker}{text}{marker}"));
+            }
         }
     }
 
@@ -120,7 +138,9 @@ impl Spans {
 fn has_alphanumeric(inlines: &[Inline]) -> bool {
     inlines.iter().any(|inline| match inline {
         Inline::Text(text) => text.chars().any(char::is_alphanumeric),
-        Inline::Emphasis(inner) | Inline::Strong(inner) => has_alphanumeric(inner),
+        Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
+            has_alphanumeric(inner)
+        }
         Inline::LineBreak | Inline::FootnoteRef(_) => false,
     })
 }

@@ -70,6 +70,11 @@ fn shown(paragraph: &Paragraph) -> String {
                     walk(inner, out);
                     out.push_str("**");
                 }
+                Inline::Marked(mark, inner) => {
+                    out.push_str(&format!("<{mark:?}>"));
+                    walk(inner, out);
+                    out.push_str(&format!("</{mark:?}>"));
+                }
                 Inline::LineBreak => out.push('⏎'),
                 Inline::FootnoteRef(n) => out.push_str(&format!("[^{n}]")),
             }
@@ -143,7 +148,15 @@ fn structure() {
         ),
         (
             "[link](http://x.org) ![alt](i.png)",
-            &["# (untitled)", "p link alt"],
+            &[
+                "# (untitled)",
+                "p <Link(\"http://x.org\")>link</Link(\"http://x.org\")> alt",
+            ],
+        ),
+        // A link into the source's own pages keeps only its text; strike-through is kept.
+        (
+            "[back](chapter1.md) ~~gone~~ [x](javascript:alert)",
+            &["# (untitled)", "p back <Strike>gone</Strike> x"],
         ),
     ];
     for (markdown, expected) in cases {
