@@ -28,7 +28,10 @@ pub struct Metadata {
     /// Value of `dcterms:modified`.
     pub modified: DateTime<Utc>,
     pub published: Option<DateTime<Utc>>,
-    pub tags: Vec<String>,
+    /// Every tag, each with its kind, in the order the source gave them.
+    pub tags: Vec<Tag>,
+    /// Whether the story is finished, when the source says.
+    pub status: Option<Status>,
     pub series: Option<Series>,
     pub publisher: Option<String>,
     pub rights: Option<String>,
@@ -48,6 +51,7 @@ impl Metadata {
             modified,
             published: None,
             tags: Vec::new(),
+            status: None,
             series: None,
             publisher: None,
             rights: None,
@@ -55,6 +59,67 @@ impl Metadata {
             cover: None,
         }
     }
+}
+
+/// The kinds of tags archives file a story under, in the order a title page lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagKind {
+    /// AO3's rating ("Teen And Up Audiences").
+    Rating,
+    /// AO3's archive warnings.
+    Warning,
+    /// AO3's categories: F/M, Gen and the like.
+    Category,
+    Fandom,
+    Relationship,
+    Character,
+    /// Any other tag: AO3's additional tags, a sidecar's `tags`, an EPUB's subjects.
+    Freeform,
+}
+
+impl TagKind {
+    /// Every kind, in the title page's order.
+    pub const ALL: [TagKind; 7] = [
+        TagKind::Rating,
+        TagKind::Warning,
+        TagKind::Category,
+        TagKind::Fandom,
+        TagKind::Relationship,
+        TagKind::Character,
+        TagKind::Freeform,
+    ];
+
+    /// The label the title page and `inspect` give tags of this kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            TagKind::Rating => "Rating",
+            TagKind::Warning => "Warnings",
+            TagKind::Category => "Category",
+            TagKind::Fandom => "Fandom",
+            TagKind::Relationship => "Relationships",
+            TagKind::Character => "Characters",
+            TagKind::Freeform => "Tags",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    pub kind: TagKind,
+    pub name: String,
+}
+
+/// Whether a story is finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Complete,
+    /// Still being written; `planned` is the number of chapters the author announced, if
+    /// any (AO3's "3/5"; "3/?" announces none).
+    InProgress {
+        planned: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -2,7 +2,7 @@
 //! and find or draw its cover. The batch stage calls this for each story and hands the book
 //! to the export stage.
 
-use crate::book::{Book, Cover, Metadata, Series};
+use crate::book::{Book, Cover, Metadata, Series, Status, Tag};
 use crate::cover::{find_cover, generate_cover, read_cover};
 use crate::error::Error;
 use crate::files::{Files, Limit};
@@ -10,7 +10,7 @@ use crate::normalize::{normalize_story, Report, Rules};
 use crate::read::{self, ParseOptions};
 use crate::sidecar::{
     check_language, check_year, clean_line, clean_text, parse_sidecar, published_date,
-    sidecar_path, Sidecar,
+    sidecar_path, Sidecar, StatusValue,
 };
 use crate::story::{Paragraph, Story};
 use chrono::{DateTime, Utc};
@@ -285,13 +285,21 @@ fn metadata_for(path: &Path, loaded: &Loaded, options: &Options) -> Result<Metad
         modified,
     );
     metadata.identifier = line(&sidecar.identifier);
-    metadata.tags = sidecar
-        .tags
-        .iter()
-        .flatten()
-        .map(|tag| clean_line(tag))
-        .filter(|tag| !tag.is_empty())
-        .collect();
+    for (kind, names) in sidecar.tag_lists() {
+        for name in names.into_iter().flatten() {
+            let name = clean_line(name);
+            let tag = Tag { kind, name };
+            if !tag.name.is_empty() && !metadata.tags.contains(&tag) {
+                metadata.tags.push(tag);
+            }
+        }
+    }
+    metadata.status = sidecar.status.map(|status| match status {
+        StatusValue::Complete => Status::Complete,
+        StatusValue::InProgress => Status::InProgress {
+            planned: sidecar.planned_chapters,
+        },
+    });
     metadata.series = line(&sidecar.series).map(|name| Series {
         name,
         index: sidecar.series_index.map(|n| n.value()),

@@ -700,8 +700,18 @@ fn inspection_text(
         let index = series.index.map(|i| format!(" #{i}")).unwrap_or_default();
         let _ = writeln!(out, "Series:      {}{index}", series.name);
     }
-    if !book.metadata.tags.is_empty() {
-        let _ = writeln!(out, "Tags:        {}", book.metadata.tags.join(", "));
+    for kind in ficbind::book::TagKind::ALL {
+        let names: Vec<&str> = book
+            .metadata
+            .tags
+            .iter()
+            .filter(|t| t.kind == kind)
+            .map(|t| t.name.as_str())
+            .collect();
+        if !names.is_empty() {
+            let label = format!("{}:", kind.label());
+            let _ = writeln!(out, "{label:<12} {}", names.join(", "));
+        }
     }
     if let Some(cover) = &book.metadata.cover {
         let origin = if cover.generated {

@@ -1,5 +1,6 @@
 //! The metadata sidecar: `<story>.toml` next to a story file.
 
+use crate::book::TagKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,16 @@ pub struct Sidecar {
     pub language: Option<String>,
     pub description: Option<String>,
     pub tags: Option<Vec<String>>,
+    pub fandoms: Option<Vec<String>>,
+    pub relationships: Option<Vec<String>>,
+    pub characters: Option<Vec<String>>,
+    pub rating: Option<String>,
+    pub warnings: Option<Vec<String>>,
+    pub categories: Option<Vec<String>>,
+    /// `complete` or `in-progress`.
+    pub status: Option<StatusValue>,
+    /// The chapters the author announced, for a story in progress.
+    pub planned_chapters: Option<u32>,
     pub series: Option<String>,
     pub series_index: Option<Number>,
     pub published: Option<DateValue>,
@@ -33,6 +44,14 @@ impl Sidecar {
             language: self.language.or(fallback.language),
             description: self.description.or(fallback.description),
             tags: self.tags.or(fallback.tags),
+            fandoms: self.fandoms.or(fallback.fandoms),
+            relationships: self.relationships.or(fallback.relationships),
+            characters: self.characters.or(fallback.characters),
+            rating: self.rating.or(fallback.rating),
+            warnings: self.warnings.or(fallback.warnings),
+            categories: self.categories.or(fallback.categories),
+            status: self.status.or(fallback.status),
+            planned_chapters: self.planned_chapters.or(fallback.planned_chapters),
             series: self.series.or(fallback.series),
             series_index: self.series_index.or(fallback.series_index),
             published: self.published.or(fallback.published),
@@ -43,6 +62,32 @@ impl Sidecar {
             cover: self.cover.or(fallback.cover),
             trailing_note: self.trailing_note.or(fallback.trailing_note),
         }
+    }
+}
+
+/// A story's status as a sidecar writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatusValue {
+    Complete,
+    InProgress,
+}
+
+impl Sidecar {
+    /// The tag lists, each with the kind its key names, in the title page's order.
+    pub fn tag_lists(&self) -> [(TagKind, Option<&[String]>); 7] {
+        [
+            (
+                TagKind::Rating,
+                self.rating.as_ref().map(std::slice::from_ref),
+            ),
+            (TagKind::Warning, self.warnings.as_deref()),
+            (TagKind::Category, self.categories.as_deref()),
+            (TagKind::Fandom, self.fandoms.as_deref()),
+            (TagKind::Relationship, self.relationships.as_deref()),
+            (TagKind::Character, self.characters.as_deref()),
+            (TagKind::Freeform, self.tags.as_deref()),
+        ]
     }
 }
 
@@ -128,12 +173,29 @@ fn check_texts(sidecar: &Sidecar) -> Result<(), SidecarError> {
             });
         }
     }
-    if let Some(tags) = &sidecar.tags {
-        if tags.iter().any(|tag| clean_line(tag).is_empty()) {
+    let lists = [
+        ("tags", &sidecar.tags),
+        ("fandoms", &sidecar.fandoms),
+        ("relationships", &sidecar.relationships),
+        ("characters", &sidecar.characters),
+        ("warnings", &sidecar.warnings),
+        ("categories", &sidecar.categories),
+    ];
+    for (key, tags) in lists {
+        if tags.iter().flatten().any(|tag| clean_line(tag).is_empty()) {
             return Err(SidecarError {
-                message: "key `tags` holds an empty tag; remove it".to_string(),
+                message: format!("key `{key}` holds an empty tag; remove it"),
             });
         }
+    }
+    if sidecar
+        .rating
+        .as_deref()
+        .is_some_and(|r| clean_line(r).is_empty())
+    {
+        return Err(SidecarError {
+            message: "key `rating` is empty; give it a value or remove it".to_string(),
+        });
     }
     Ok(())
 }

@@ -156,9 +156,31 @@ fn each_download_format_becomes_a_book_with_its_metadata() {
                 .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default()
         };
-        (text("content.opf"), text("contents.xhtml"))
+        (
+            text("content.opf"),
+            text("contents.xhtml"),
+            text("title.xhtml"),
+        )
     };
-    let (ao3_opf, _) = opf("the-salt-road");
+    let (ao3_opf, _, ao3_title_page) = opf("the-salt-road");
+    // Tags by kind, one kind to a line, and the status from "Chapters: 2/2".
+    for expected in [
+        "<p class=\"tags\">Rating: General Audiences</p>",
+        "<p class=\"tags\">Fandom: Original Work, Mythology</p>",
+        "<p class=\"tags\">Relationships: Mara/Ilse</p>",
+        "<p class=\"tags\">Characters: Mara, Ilse</p>",
+        "<p class=\"tags\">Tags: Road Trip</p>",
+        " · complete</p>",
+    ] {
+        assert!(
+            ao3_title_page.contains(expected),
+            "{expected} in:\n{ao3_title_page}"
+        );
+    }
+    for subject in ["General Audiences", "Original Work", "Mara", "Road Trip"] {
+        let element = format!("<dc:subject>{subject}</dc:subject>");
+        assert!(ao3_opf.contains(&element), "{element} in:\n{ao3_opf}");
+    }
     for expected in [
         "<dc:creator id=\"author\">Wren Hollis, Tam Ashby</dc:creator>",
         "<dc:publisher>Archive of Our Own</dc:publisher>",
@@ -171,7 +193,7 @@ fn each_download_format_becomes_a_book_with_its_metadata() {
     ] {
         assert!(ao3_opf.contains(expected), "{expected} in:\n{ao3_opf}");
     }
-    let (epub_opf, contents) = opf("harbour-light");
+    let (epub_opf, contents, _) = opf("harbour-light");
     for expected in [
         "<dc:creator id=\"author\">June Marlow</dc:creator>",
         "<dc:subject>Friendship</dc:subject>",

@@ -253,3 +253,53 @@ fn a_book_without_an_author_never_says_unknown() {
     assert_epubcheck_clean(&books);
     assert_ace_clean(&books);
 }
+
+#[test]
+fn a_sidecar_files_tags_by_kind_and_says_a_story_is_unfinished() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    fs::write(
+        dir.path().join("ongoing.txt"),
+        " One\n\nThe first chapter.\n Two\n\nThe second chapter.\n",
+    )
+    .expect("written");
+    fs::write(
+        dir.path().join("ongoing.toml"),
+        "title = \"Ongoing\"\nauthor = \"A. Writer\"\nrating = \"Mature\"\n\
+         warnings = [\"No Archive Warnings Apply\"]\nfandoms = [\"Original Work\"]\n\
+         relationships = [\"A/B\"]\ncharacters = [\"A\", \"B\"]\ntags = [\"Slow Burn\"]\n\
+         status = \"in-progress\"\nplanned_chapters = 5\n",
+    )
+    .expect("written");
+    let out = build_ok(&[dir.path().join("ongoing.txt").to_str().unwrap()]);
+    let book = out.path().join("ongoing.epub");
+    let page = String::from_utf8(entry(&book, "title.xhtml")).unwrap();
+    for line in [
+        "Rating: Mature",
+        "Warnings: No Archive Warnings Apply",
+        "Fandom: Original Work",
+        "Relationships: A/B",
+        "Characters: A, B",
+        "Tags: Slow Burn",
+        "2 chapters · about a minute to read · unfinished, 2 of 5 chapters posted",
+    ] {
+        assert!(page.contains(line), "{line} in:\n{page}");
+    }
+    let opf = String::from_utf8(entry(&book, "content.opf")).unwrap();
+    assert_eq!(opf.matches("<dc:subject>").count(), 7, "{opf}");
+    let inspect = run(ficbind(&project_dir())
+        .arg("inspect")
+        .arg(dir.path().join("ongoing.txt")));
+    let report = stdout(&inspect);
+    assert!(report.contains("Relationships: A/B"), "{report}");
+
+    // A wrong status is refused with the key named.
+    fs::write(dir.path().join("ongoing.toml"), "status = \"maybe\"\n").expect("written");
+    let output = run(ficbind(&project_dir())
+        .arg("build")
+        .arg(dir.path().join("ongoing.txt"))
+        .arg("-o")
+        .arg(dir.path().join("out")));
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("status"), "{}", stderr(&output));
+    assert_epubcheck_clean(&[book]);
+}

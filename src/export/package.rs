@@ -307,8 +307,9 @@ fn write_metadata(
     if let Some(description) = description(book) {
         text_element(w, "dc:description", &[], &description)?;
     }
+    // Every kind is a subject: that is where calibre and other libraries look for tags.
     for tag in &meta.tags {
-        text_element(w, "dc:subject", &[], tag)?;
+        text_element(w, "dc:subject", &[], &tag.name)?;
     }
     if epub3 {
         let modified = meta.modified.format("%Y-%m-%dT%H:%M:%SZ").to_string();

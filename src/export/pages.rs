@@ -5,7 +5,9 @@
 
 use super::profile::Profile;
 use super::NotePlacement;
-use crate::book::{Block, Book, Chapter, Cover, Footnote, Inline, Mark, Paragraph};
+use crate::book::{
+    Block, Book, Chapter, Cover, Footnote, Inline, Mark, Paragraph, Status, TagKind,
+};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -211,16 +213,42 @@ impl<'a> Pages<'a> {
         }
         let words = self.chapter_words.iter().sum();
         let chapters = book.chapters.len();
+        let status = match meta.status {
+            None => String::new(),
+            Some(Status::Complete) => " · complete".to_string(),
+            Some(Status::InProgress {
+                planned: Some(planned),
+            }) => {
+                format!(" · unfinished, {chapters} of {planned} chapters posted")
+            }
+            Some(Status::InProgress { planned: None }) => " · unfinished".to_string(),
+        };
         let _ = writeln!(
             body,
-            "<p class=\"stats\">{} · {} · {}</p>",
+            "<p class=\"stats\">{} · {} · {}{status}</p>",
             plural(words, "word"),
             plural(chapters, "chapter"),
             reading_time(words)
         );
-        if !meta.tags.is_empty() {
-            let tags = meta.tags.join(" · ");
-            let _ = writeln!(body, "<p class=\"tags\">{}</p>", escape_text(&tags));
+        // Tags of one kind to a line, labelled, when the source sorted them; a book
+        // whose tags are all of one plain kind lists them without a label.
+        let only_freeform = meta.tags.iter().all(|t| t.kind == TagKind::Freeform);
+        for kind in TagKind::ALL {
+            let names: Vec<&str> = meta
+                .tags
+                .iter()
+                .filter(|t| t.kind == kind)
+                .map(|t| t.name.as_str())
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            let line = if only_freeform {
+                names.join(" · ")
+            } else {
+                format!("{}: {}", kind.label(), names.join(", "))
+            };
+            let _ = writeln!(body, "<p class=\"tags\">{}</p>", escape_text(&line));
         }
         for (label, value) in [
             ("Published by", &meta.publisher),

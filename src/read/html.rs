@@ -7,7 +7,7 @@ use super::conventions::take_edge_notes;
 use super::dom::{self, Item};
 use super::ReadError;
 use crate::book::NoteOrigin;
-use crate::sidecar::{DateValue, Number, Sidecar};
+use crate::sidecar::{DateValue, Number, Sidecar, StatusValue};
 use crate::story::{Paragraph, RawBlock, RawChapter, RawNote, Story};
 use scraper::{ElementRef, Html, Selector};
 
@@ -112,7 +112,6 @@ fn fanficfare(document: &Html) -> Option<Found> {
         source,
         ..Sidecar::default()
     };
-    let mut tags = Vec::new();
     let mut description = Vec::new();
     for row in root.select(&selector("table.full tr")) {
         let cells: Vec<ElementRef> = row.select(&selector("td")).collect();
@@ -120,10 +119,14 @@ fn fanficfare(document: &Html) -> Option<Found> {
             continue;
         };
         let value_text = dom::text(*value);
-        match dom::text(*label).trim_end_matches(':') {
-            "Category" | "Genre" | "Characters" | "Relationships" => {
-                tags.extend(split_list(&value_text))
-            }
+        let label = dom::text(*label);
+        if let Some(list) = fanficfare_tag_list(&mut metadata, label.trim_end_matches(':')) {
+            list.extend(split_list(&value_text));
+            continue;
+        }
+        match label.trim_end_matches(':') {
+            "Rating" => metadata.rating = Some(value_text).filter(|r| !r.is_empty()),
+            "Status" => metadata.status = fanficfare_status(&value_text),
             "Language" => metadata.language = language_tag(&value_text),
             "Published" => {
                 let day: String = value_text.chars().take(10).collect();
@@ -138,7 +141,6 @@ fn fanficfare(document: &Html) -> Option<Found> {
             metadata.published = None;
         }
     }
-    metadata.tags = (!tags.is_empty()).then_some(tags);
     let body = first(root, "body").unwrap_or(root);
     let (items, images) = dom::items(body);
     let mut warnings = Vec::new();
@@ -310,7 +312,6 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
         publisher: Some("Archive of Our Own".to_string()),
         ..Sidecar::default()
     };
-    let mut tags = Vec::new();
     let (dt, author_link, link, quote) = (
         selector("dl > dt"),
         selector(".byline a[rel=author]"),
@@ -323,15 +324,18 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
             continue;
         };
         let label = dom::text(label).trim_end_matches(':').to_lowercase();
+        if let Some(list) = ao3_tag_list(&mut metadata, &label) {
+            let links: Vec<String> = value.select(&selector("a")).map(dom::text).collect();
+            if links.is_empty() {
+                list.extend(split_list(&dom::text(value)));
+            } else {
+                list.extend(links.into_iter().filter(|t| !t.is_empty()));
+            }
+            continue;
+        }
         match label.as_str() {
-            "fandom" | "fandoms" | "relationship" | "relationships" | "character"
-            | "characters" | "additional tags" => {
-                let links: Vec<String> = value.select(&selector("a")).map(dom::text).collect();
-                if links.is_empty() {
-                    tags.extend(split_list(&dom::text(value)));
-                } else {
-                    tags.extend(links.into_iter().filter(|t| !t.is_empty()));
-                }
+            "rating" | "ratings" => {
+                metadata.rating = Some(dom::text(value)).filter(|r| !r.is_empty());
             }
             "language" => metadata.language = language_tag(&dom::text(value)),
             "series" => {
@@ -349,11 +353,24 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
                 if let Some(date) = stat(&text, "Published:") {
                     metadata.published = Some(DateValue::Text(date));
                 }
+                // "Chapters: 3/?" is a story in progress; "3/3" a finished one.
+                if let Some((posted, planned)) = stat(&text, "Chapters:")
+                    .as_deref()
+                    .and_then(|c| c.split_once('/'))
+                {
+                    let planned = planned.parse::<u32>().ok();
+                    let finished = planned.is_some() && planned == posted.parse().ok();
+                    metadata.status = Some(if finished {
+                        StatusValue::Complete
+                    } else {
+                        StatusValue::InProgress
+                    });
+                    metadata.planned_chapters = planned.filter(|_| !finished);
+                }
             }
             _ => {}
         }
     }
-    metadata.tags = (!tags.is_empty()).then_some(tags);
     metadata.title = prefaces
         .iter()
         .find_map(|p| first(*p, "h1"))
@@ -521,6 +538,46 @@ fn split_list(text: &str) -> Vec<String> {
 }
 
 /// The value after a label in AO3's stats line, such as the date after "Published:".
+/// The sidecar's list for the tags under one of FanFicFare's labels. Its "Category" is
+/// the fandom, the way most sites it reads file stories.
+pub(super) fn fanficfare_tag_list<'s>(
+    metadata: &'s mut Sidecar,
+    label: &str,
+) -> Option<&'s mut Vec<String>> {
+    let list = match label {
+        "Category" => &mut metadata.fandoms,
+        "Characters" => &mut metadata.characters,
+        "Relationships" | "Ships" => &mut metadata.relationships,
+        "Warnings" => &mut metadata.warnings,
+        "Genre" | "Genres" | "Tags" => &mut metadata.tags,
+        _ => return None,
+    };
+    Some(list.get_or_insert_with(Vec::new))
+}
+
+/// FanFicFare's "Status": "Completed" or "In-Progress".
+pub(super) fn fanficfare_status(value: &str) -> Option<StatusValue> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "completed" | "complete" => Some(StatusValue::Complete),
+        "in-progress" | "in progress" | "incomplete" | "ongoing" => Some(StatusValue::InProgress),
+        _ => None,
+    }
+}
+
+/// The sidecar's list for the tags under one of AO3's labels ("Archive Warning:").
+fn ao3_tag_list<'s>(metadata: &'s mut Sidecar, label: &str) -> Option<&'s mut Vec<String>> {
+    let list = match label {
+        "archive warning" | "archive warnings" | "warning" | "warnings" => &mut metadata.warnings,
+        "category" | "categories" => &mut metadata.categories,
+        "fandom" | "fandoms" => &mut metadata.fandoms,
+        "relationship" | "relationships" => &mut metadata.relationships,
+        "character" | "characters" => &mut metadata.characters,
+        "additional tags" | "freeform" | "freeforms" => &mut metadata.tags,
+        _ => return None,
+    };
+    Some(list.get_or_insert_with(Vec::new))
+}
+
 fn stat(text: &str, label: &str) -> Option<String> {
     let rest = text.split(label).nth(1)?;
     rest.split_whitespace().next().map(str::to_string)

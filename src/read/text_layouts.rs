@@ -125,16 +125,20 @@ fn read_labels(header: &[&str], metadata: &mut Sidecar) {
             None => {}
         }
     }
-    let mut tags = Vec::new();
     for (label, value) in labels {
-        match label.as_str() {
-            "Category" | "Genre" | "Characters" | "Relationships" | "Warnings" => tags.extend(
+        if let Some(list) = super::html::fanficfare_tag_list(metadata, &label) {
+            list.extend(
                 value
                     .split(", ")
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
                     .map(str::to_string),
-            ),
+            );
+            continue;
+        }
+        match label.as_str() {
+            "Rating" => metadata.rating = Some(value).filter(|r| !r.is_empty()),
+            "Status" => metadata.status = super::html::fanficfare_status(&value),
             "Series" => {
                 // `The Great Test [2]`
                 let (name, index) = match value.rsplit_once(" [") {
@@ -150,7 +154,6 @@ fn read_labels(header: &[&str], metadata: &mut Sidecar) {
             _ => {}
         }
     }
-    metadata.tags = (!tags.is_empty()).then_some(tags);
     metadata.description = summary
         .map(|lines| paragraphs_of_lines(&lines).join("\n"))
         .filter(|d| !d.is_empty());
@@ -317,9 +320,14 @@ mod tests {
         assert_eq!(meta.author.as_deref(), Some("Some Writer"));
         assert_eq!(meta.series.as_deref(), Some("The Long Road"));
         assert_eq!(meta.series_index, Some(Number::Integer(3)));
+        // FanFicFare's "Category" is the fandom; "Genre" the other tags.
+        assert_eq!(
+            meta.fandoms.as_deref(),
+            Some(&["Books", "Films", "and Plays"].map(String::from)[..])
+        );
         assert_eq!(
             meta.tags.as_deref(),
-            Some(&["Books", "Films", "and Plays", "Drama", "Humor"].map(String::from)[..])
+            Some(&["Drama", "Humor"].map(String::from)[..])
         );
         assert_eq!(meta.source.as_deref(), Some("https://example.org/s/1"));
         assert_eq!(
