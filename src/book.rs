@@ -221,6 +221,10 @@ pub enum NoteOrigin {
     Bottom,
     /// A short untitled last segment, read as the previous chapter's note.
     TrailingSegment,
+    /// The work's own notes, before its first chapter (AO3's "Notes").
+    WorkStart,
+    /// The work's notes after its last chapter (AO3's "End Notes").
+    WorkEnd,
 }
 
 impl NoteOrigin {
@@ -230,6 +234,25 @@ impl NoteOrigin {
             NoteOrigin::Top => "paragraph at the top of the chapter",
             NoteOrigin::Bottom => "paragraph at the bottom of the chapter",
             NoteOrigin::TrailingSegment => "short trailing segment",
+            NoteOrigin::WorkStart => "the work's notes, before its first chapter",
+            NoteOrigin::WorkEnd => "the work's end notes",
+        }
+    }
+
+    /// Whether the note stands before its chapter's text, where its link goes too.
+    pub fn is_before(self) -> bool {
+        matches!(self, NoteOrigin::Top | NoteOrigin::WorkStart)
+    }
+
+    /// The note's heading in the appendix, from where it came: "Notes before The Gate".
+    pub fn heading(self, chapter_title: &str) -> String {
+        match self {
+            NoteOrigin::WorkStart => "Notes on the story".to_string(),
+            NoteOrigin::WorkEnd => "End notes".to_string(),
+            NoteOrigin::Top => format!("Notes before {chapter_title}"),
+            NoteOrigin::Marker | NoteOrigin::Bottom | NoteOrigin::TrailingSegment => {
+                format!("Notes after {chapter_title}")
+            }
         }
     }
 }

@@ -162,6 +162,39 @@ fn each_download_format_becomes_a_book_with_its_metadata() {
             text("title.xhtml"),
         )
     };
+    let ao3_book = books
+        .iter()
+        .find(|b| b.to_string_lossy().contains("the-salt-road"))
+        .expect("the AO3 book");
+    let page_of = |suffix: &str| {
+        epub_entries(ao3_book)
+            .into_iter()
+            .find(|(n, _)| n.ends_with(suffix))
+            .map(|(_, b)| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    };
+    // Each note is headed by where it came from, in the order of the story.
+    let notes = page_of("notes.xhtml");
+    let headings: Vec<&str> = notes
+        .split("<h3>")
+        .skip(1)
+        .filter_map(|h| h.split_once("</h3>").map(|(heading, _)| heading))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "Notes on the story",
+            "Notes before Chapter 1: The Gate",
+            "Notes after Chapter 2: The Hills",
+            "End notes"
+        ],
+        "{notes}"
+    );
+    // A note from before the chapter is linked before its text, the others after it.
+    let chapter = page_of("chapter-001.xhtml");
+    let first_link = chapter.find("class=\"note-link\"").expect("a note link");
+    let first_text = chapter.find("<p>").expect("a paragraph");
+    assert!(first_link < first_text, "{chapter}");
     let (ao3_opf, _, ao3_title_page) = opf("the-salt-road");
     // Tags by kind, one kind to a line, and the status from "Chapters: 2/2".
     for expected in [

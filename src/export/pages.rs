@@ -6,7 +6,8 @@
 use super::profile::Profile;
 use super::NotePlacement;
 use crate::book::{
-    Block, Book, Chapter, Cover, Footnote, Inline, Mark, Paragraph, Status, TagKind,
+    Block, Book, Chapter, Cover, Footnote, Inline, Mark, Note, NoteOrigin, Paragraph, Status,
+    TagKind,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -303,30 +304,14 @@ impl<'a> Pages<'a> {
         body.out
             .push_str(&self.open_section("section", "chapter", "chapter", Some(&id)));
         body.paragraph("h1", &plain_paragraph(&chapter.title));
+        // Notes from before the chapter's text come (or are linked) before it.
+        let notes = || chapter.notes.iter().enumerate();
+        for (n, note) in notes().filter(|(_, note)| note.origin.is_before()) {
+            self.chapter_note(&mut body, index, n, note);
+        }
         body.blocks(&chapter.blocks);
-        for (n, note) in chapter.notes.iter().enumerate() {
-            match self.notes {
-                NotePlacement::Appendix => {
-                    let _ = writeln!(
-                        body.out,
-                        "<p class=\"note-link\"><a id=\"{}\" href=\"{NOTES_PAGE}#{}\">Author’s note</a></p>",
-                        note_ref_id(index, n),
-                        note_id(index, n)
-                    );
-                }
-                NotePlacement::Inline => {
-                    body.out
-                        .push_str(&self.open_section("aside", "author-note", "", None));
-                    // Not a heading: calibre would start a page at an h2 inside the chapter,
-                    // and an h3 after the chapter's h1 skips a level.
-                    body.classed_paragraph("p", "note-title", &plain_paragraph("Author’s note"));
-                    for paragraph in &note.paragraphs {
-                        body.paragraph("p", paragraph);
-                    }
-                    body.out.push_str(&self.close_section("aside"));
-                }
-                NotePlacement::Drop => {}
-            }
+        for (n, note) in notes().filter(|(_, note)| !note.origin.is_before()) {
+            self.chapter_note(&mut body, index, n, note);
         }
         for footnote in &chapter.footnotes {
             body.footnote(footnote);
@@ -334,6 +319,36 @@ impl<'a> Pages<'a> {
         body.out.push_str(&self.close_section("section"));
         body.out.push_str(self.page_tail());
         body.out
+    }
+
+    /// A note where its chapter shows it: a link to the appendix, or the note itself.
+    fn chapter_note(&self, body: &mut Body, index: usize, n: usize, note: &Note) {
+        match self.notes {
+            NotePlacement::Appendix => {
+                let _ = writeln!(
+                    body.out,
+                    "<p class=\"note-link\"><a id=\"{}\" href=\"{NOTES_PAGE}#{}\">Author’s note</a></p>",
+                    note_ref_id(index, n),
+                    note_id(index, n)
+                );
+            }
+            NotePlacement::Inline => {
+                body.out
+                    .push_str(&self.open_section("aside", "author-note", "", None));
+                let title = match note.origin {
+                    NoteOrigin::WorkStart | NoteOrigin::WorkEnd => note.origin.heading(""),
+                    _ => "Author’s note".to_string(),
+                };
+                // Not a heading: calibre would start a page at an h2 inside the chapter,
+                // and an h3 after the chapter's h1 skips a level.
+                body.classed_paragraph("p", "note-title", &plain_paragraph(&title));
+                for paragraph in &note.paragraphs {
+                    body.paragraph("p", paragraph);
+                }
+                body.out.push_str(&self.close_section("aside"));
+            }
+            NotePlacement::Drop => {}
+        }
     }
 
     pub(super) fn notes_page(&self) -> String {
@@ -351,7 +366,7 @@ impl<'a> Pages<'a> {
                     self.open_section("section", "note", "", Some(&note_id(index, n)))
                         .trim_end()
                 );
-                body.paragraph("h3", &plain_paragraph(&chapter.title));
+                body.paragraph("h3", &plain_paragraph(&note.origin.heading(&chapter.title)));
                 for paragraph in &note.paragraphs {
                     body.paragraph("p", paragraph);
                 }

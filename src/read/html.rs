@@ -486,7 +486,7 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
             chapter.notes.insert(
                 0,
                 RawNote {
-                    origin: NoteOrigin::Top,
+                    origin: NoteOrigin::WorkStart,
                     paragraphs: work_notes,
                 },
             );
@@ -497,7 +497,7 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
     {
         if let Some(chapter) = chapters.last_mut() {
             chapter.notes.push(RawNote {
-                origin: NoteOrigin::Bottom,
+                origin: NoteOrigin::WorkEnd,
                 paragraphs: dom::paragraphs(end),
             });
         }
