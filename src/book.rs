@@ -185,6 +185,9 @@ pub struct Chapter {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Block {
     Paragraph(Paragraph),
+    /// A paragraph set centred or flush right in its source (a sign, a letter's
+    /// signature, lines of a poem).
+    Aligned(Alignment, Paragraph),
     SceneBreak,
     /// A heading below the chapter's own.
     Heading(Paragraph),
@@ -194,6 +197,14 @@ pub enum Block {
         start: Option<u64>,
         items: Vec<Vec<Block>>,
     },
+}
+
+/// How an aligned paragraph is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Alignment {
+    Center,
+    Right,
 }
 
 /// A footnote, numbered across the whole book.
@@ -261,7 +272,7 @@ impl Block {
     /// Bytes of text in the block, markup left out: what a page needs room for.
     pub fn text_bytes(&self) -> usize {
         match self {
-            Block::Paragraph(p) | Block::Heading(p) => p.text_bytes(),
+            Block::Paragraph(p) | Block::Heading(p) | Block::Aligned(_, p) => p.text_bytes(),
             Block::SceneBreak => 0,
             Block::Quote(blocks) => blocks.iter().map(Block::text_bytes).sum(),
             Block::List { items, .. } => items.iter().flatten().map(Block::text_bytes).sum(),
@@ -270,7 +281,7 @@ impl Block {
 
     pub fn word_count(&self) -> usize {
         match self {
-            Block::Paragraph(p) | Block::Heading(p) => p.word_count(),
+            Block::Paragraph(p) | Block::Heading(p) | Block::Aligned(_, p) => p.word_count(),
             Block::SceneBreak => 0,
             Block::Quote(blocks) => blocks.iter().map(Block::word_count).sum(),
             Block::List { items, .. } => items.iter().flatten().map(Block::word_count).sum(),

@@ -257,7 +257,9 @@ fn raw_bytes(blocks: &[RawBlock]) -> usize {
     blocks
         .iter()
         .map(|block| match block {
-            RawBlock::Paragraph(paragraph) | RawBlock::Heading(paragraph) => paragraph.text_bytes(),
+            RawBlock::Paragraph(paragraph)
+            | RawBlock::Heading(paragraph)
+            | RawBlock::Aligned(_, paragraph) => paragraph.text_bytes(),
             RawBlock::SceneBreak => 0,
             RawBlock::Quote(inner) => raw_bytes(inner),
             RawBlock::List { items, .. } => items.iter().map(|item| raw_bytes(item)).sum(),
@@ -332,6 +334,7 @@ impl Normalizer<'_> {
                 RawBlock::SceneBreak => Block::SceneBreak,
                 RawBlock::Paragraph(raw) => Block::Paragraph(text(self, raw)),
                 RawBlock::Heading(raw) => Block::Heading(text(self, raw)),
+                RawBlock::Aligned(alignment, raw) => Block::Aligned(*alignment, text(self, raw)),
                 RawBlock::Quote(inner) => Block::Quote(self.blocks(inner, chapter, paragraph)),
                 RawBlock::List { start, items } => Block::List {
                     start: *start,

@@ -6,6 +6,7 @@
 //! The invariants every story keeps, whatever its format, are kept here, in
 //! [`Story::finish`]: tidy scene breaks, some text, not too many chapters.
 
+pub use crate::book::Alignment;
 use crate::book::NoteOrigin;
 pub use crate::inline::{Inline, Mark, Paragraph};
 
@@ -31,6 +32,8 @@ pub struct RawChapter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawBlock {
     Paragraph(Paragraph),
+    /// A paragraph its source sets centred or flush right (HTML and EPUB stories).
+    Aligned(Alignment, Paragraph),
     SceneBreak,
     /// A heading inside a chapter (Markdown stories only, like the blocks below).
     Heading(Paragraph),

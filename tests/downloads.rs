@@ -490,6 +490,8 @@ fn marks_of_a_download_become_valid_markup_in_every_format() {
         for markup in expected.iter().chain(&[
             "<sup>st</sup>",
             "<sub>2</sub>",
+            "<p class=\"center\">CLOSED FOR THE SEASON</p>",
+            "<p class=\"right\">Signed, the management</p>",
             "<span class=\"small-caps\">Death</span>",
             "<a href=\"https://example.org/the%20story\">the author’s page</a>",
         ]) {

@@ -6,8 +6,8 @@
 use super::profile::Profile;
 use super::NotePlacement;
 use crate::book::{
-    Block, Book, Chapter, Cover, Footnote, Inline, Mark, Note, NoteOrigin, Paragraph, Status,
-    TagKind,
+    Alignment, Block, Book, Chapter, Cover, Footnote, Inline, Mark, Note, NoteOrigin, Paragraph,
+    Status, TagKind,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -447,6 +447,13 @@ impl Body<'_> {
         for block in blocks {
             match block {
                 Block::Paragraph(paragraph) => self.paragraph("p", paragraph),
+                Block::Aligned(alignment, paragraph) => {
+                    let class = match alignment {
+                        Alignment::Center => "center",
+                        Alignment::Right => "right",
+                    };
+                    self.classed_paragraph("p", class, paragraph)
+                }
                 Block::SceneBreak => self.out.push_str("<hr class=\"scene-break\"/>\n"),
                 Block::Heading(paragraph) => self.paragraph("h2", paragraph),
                 Block::Quote(inner) => {

@@ -7,7 +7,7 @@
 
 use super::conventions::is_scene_break;
 use super::spans::{trim, SpanKind, Spans};
-use crate::story::{Mark, Paragraph, RawBlock};
+use crate::story::{Alignment, Mark, Paragraph, RawBlock};
 use scraper::{ElementRef, Node};
 
 /// A block at the top level of a page, where headings can start chapters.
@@ -120,7 +120,7 @@ pub(super) fn paragraphs(element: ElementRef) -> Vec<Paragraph> {
 
 fn flatten(block: RawBlock, out: &mut Vec<Paragraph>) {
     match block {
-        RawBlock::Paragraph(p) | RawBlock::Heading(p) => out.push(p),
+        RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) => out.push(p),
         RawBlock::SceneBreak => {}
         RawBlock::Quote(inner) => inner.into_iter().for_each(|b| flatten(b, out)),
         RawBlock::List { items, .. } => items.into_iter().flatten().for_each(|b| flatten(b, out)),
@@ -145,6 +145,8 @@ struct Reader {
     spans: Spans,
     /// Inside `pre`: line ends are line breaks.
     preformatted: usize,
+    /// How the block being read is set, when its source centres it or sets it right.
+    alignment: Option<Alignment>,
     depth: usize,
     /// Addresses of pictures whose alt text took their place.
     images: Vec<String>,
@@ -285,8 +287,13 @@ impl Reader {
             }
             name if BLOCKS.contains(&name) => {
                 self.flush();
+                let outer = self.alignment;
+                if let Some(alignment) = alignment_of(element) {
+                    self.alignment = alignment;
+                }
                 self.children(element);
                 self.flush();
+                self.alignment = outer;
             }
             _ => self.children(element),
         }
@@ -332,9 +339,47 @@ impl Reader {
         }
         if self.depth == 0 && is_scene_break(&paragraph.plain_text()) {
             self.push(RawBlock::SceneBreak);
+        } else if let Some(alignment) = self.alignment {
+            self.push(RawBlock::Aligned(alignment, paragraph));
         } else {
             self.push(RawBlock::Paragraph(paragraph));
         }
+    }
+}
+
+/// How a block element sets its text: `Some(None)` when it says left or justified (which
+/// undoes an alignment around it), `None` when it says nothing. `align="center"`,
+/// `style="text-align: center"`, a `center` or `right` class, and `<center>` all count.
+fn alignment_of(element: ElementRef) -> Option<Option<Alignment>> {
+    if element.value().name() == "center" {
+        return Some(Some(Alignment::Center));
+    }
+    let style = element
+        .attr("style")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .replace(' ', "");
+    let from_style = style
+        .split(';')
+        .find_map(|declaration| declaration.strip_prefix("text-align:"));
+    let class = element
+        .attr("class")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let from_class = class.split_ascii_whitespace().find_map(|c| match c {
+        "center" | "centered" | "text-center" | "centre" => Some("center"),
+        "right" | "text-right" | "align-right" => Some("right"),
+        _ => None,
+    });
+    let value = from_style
+        .or(element.attr("align"))
+        .or(from_class)?
+        .to_ascii_lowercase();
+    match value.trim() {
+        "center" | "centre" | "middle" => Some(Some(Alignment::Center)),
+        "right" | "end" => Some(Some(Alignment::Right)),
+        "left" | "start" | "justify" => Some(None),
+        _ => None,
     }
 }
 
@@ -460,6 +505,44 @@ mod tests {
                 vec![RawBlock::Paragraph(Paragraph::new(expected))],
                 "{html}"
             );
+        }
+    }
+
+    #[test]
+    fn centred_and_right_aligned_paragraphs_keep_their_alignment() {
+        let aligned = |alignment, t: &str| RawBlock::Aligned(alignment, Paragraph::plain(t));
+        let cases: Vec<(&str, Vec<RawBlock>)> = vec![
+            (
+                "<p align=\"center\">a</p><p>b</p>",
+                vec![
+                    aligned(Alignment::Center, "a"),
+                    RawBlock::Paragraph(Paragraph::plain("b")),
+                ],
+            ),
+            (
+                "<p style=\"text-align: right;\">— J.</p>",
+                vec![aligned(Alignment::Right, "— J.")],
+            ),
+            (
+                "<center>Fin</center>",
+                vec![aligned(Alignment::Center, "Fin")],
+            ),
+            (
+                "<div class=\"center\"><p>x</p><p style=\"text-align:left\">y</p></div>",
+                vec![
+                    aligned(Alignment::Center, "x"),
+                    RawBlock::Paragraph(Paragraph::plain("y")),
+                ],
+            ),
+            // A centred scene-break line is still a scene break.
+            ("<p align=\"center\">* * *</p>", vec![RawBlock::SceneBreak]),
+            (
+                "<p style=\"text-align: justify\">z</p>",
+                vec![RawBlock::Paragraph(Paragraph::plain("z"))],
+            ),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(read(html), expected, "{html}");
         }
     }
 

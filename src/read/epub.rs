@@ -145,7 +145,7 @@ fn body_of(page: &str) -> &str {
 
 fn block_words(block: &RawBlock) -> usize {
     match block {
-        RawBlock::Paragraph(p) | RawBlock::Heading(p) => p.word_count(),
+        RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) => p.word_count(),
         RawBlock::SceneBreak => 0,
         RawBlock::Quote(inner) => inner.iter().map(block_words).sum(),
         RawBlock::List { items, .. } => items.iter().flatten().map(block_words).sum(),

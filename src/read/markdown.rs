@@ -505,7 +505,9 @@ fn chapter_level(text: &str) -> (HeadingLevel, Option<String>) {
 /// The paragraphs of a block, for places that hold only paragraphs, such as notes.
 fn flatten_into(block: RawBlock, out: &mut Vec<Paragraph>) {
     match block {
-        RawBlock::Paragraph(text) | RawBlock::Heading(text) => out.push(text),
+        RawBlock::Paragraph(text) | RawBlock::Heading(text) | RawBlock::Aligned(_, text) => {
+            out.push(text)
+        }
         RawBlock::SceneBreak => {}
         RawBlock::Quote(blocks) => blocks.into_iter().for_each(|b| flatten_into(b, out)),
         RawBlock::List { items, .. } => items

@@ -182,7 +182,7 @@ fn chapter_words(chapter: &RawChapter) -> usize {
 
 fn block_words(block: &RawBlock) -> usize {
     match block {
-        RawBlock::Paragraph(p) | RawBlock::Heading(p) => p.word_count(),
+        RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) => p.word_count(),
         RawBlock::SceneBreak => 0,
         RawBlock::Quote(blocks) => blocks.iter().map(block_words).sum(),
         RawBlock::List { items, .. } => items.iter().flatten().map(block_words).sum(),
@@ -211,7 +211,7 @@ fn read_emphasis(story: &mut Story) {
     for chapter in &mut story.chapters {
         title(&mut chapter.title);
         for block in &mut chapter.blocks {
-            if let RawBlock::Paragraph(p) | RawBlock::Heading(p) = block {
+            if let RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) = block {
                 paragraph(p);
             }
         }

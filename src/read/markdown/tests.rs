@@ -8,6 +8,9 @@ fn outline(story: &Story) -> Vec<String> {
             match block {
                 RawBlock::Paragraph(text) => out.push(format!("{pad}p {}", shown(text))),
                 RawBlock::Heading(text) => out.push(format!("{pad}h {}", shown(text))),
+                RawBlock::Aligned(alignment, text) => {
+                    out.push(format!("{pad}p {alignment:?} {}", shown(text)))
+                }
                 RawBlock::SceneBreak => out.push(format!("{pad}break")),
                 RawBlock::Quote(inner) => {
                     out.push(format!("{pad}quote"));
