@@ -3,6 +3,7 @@
 //! reader's. Only the markers count: every other character is text, and text that must not
 //! change (web addresses, tags) keeps its markers.
 
+use super::spans::has_alphanumeric;
 use crate::inline::{Inline, Paragraph};
 use crate::protected::Protected;
 use std::ops::Range;
@@ -229,16 +230,6 @@ fn emphasis_in(text: &str, range: Range<usize>, protected: &Protected) -> (Vec<I
 
 /// Emphasis inside strong inside emphasis… at most this deep.
 const MAX_EMPHASIS_DEPTH: usize = 8;
-
-fn has_alphanumeric(inlines: &[Inline]) -> bool {
-    inlines.iter().any(|inline| match inline {
-        Inline::Text(text) => text.chars().any(char::is_alphanumeric),
-        Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
-            has_alphanumeric(inner)
-        }
-        Inline::LineBreak | Inline::FootnoteRef(_) => false,
-    })
-}
 
 fn push_text(inlines: &mut Vec<Inline>, text: &str) {
     if let Some(Inline::Text(last)) = inlines.last_mut() {

@@ -135,7 +135,9 @@ impl Spans {
     }
 }
 
-fn has_alphanumeric(inlines: &[Inline]) -> bool {
+/// Whether any text in the runs holds a letter or digit: emphasis around none ("*~*") is
+/// decoration.
+pub(crate) fn has_alphanumeric(inlines: &[Inline]) -> bool {
     inlines.iter().any(|inline| match inline {
         Inline::Text(text) => text.chars().any(char::is_alphanumeric),
         Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
