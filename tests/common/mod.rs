@@ -235,6 +235,11 @@ pub fn ace_violations(ace: &Path, book: &Path) -> Vec<String> {
         if std::env::var_os("PUPPETEER_EXECUTABLE_PATH").is_none() {
             command.env("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium");
         }
+        // Ace gives Chromium 5 s to start, which a busy machine sometimes misses for a
+        // minute at a time (every attempt of a run failed so once); a minute is plenty.
+        if std::env::var_os("ACE_TIMEOUT_INITIAL").is_none() {
+            command.env("ACE_TIMEOUT_INITIAL", "60000");
+        }
         let output = command.output().expect("Ace runs");
         if let Ok(report) = std::fs::read(report_dir.path().join("report.json")) {
             break report;
@@ -258,6 +263,8 @@ pub fn ace_violations(ace: &Path, book: &Path) -> Vec<String> {
             book.display(),
             failures.last().map(String::as_str).unwrap_or_default()
         );
+        // Whatever held Chromium up may pass; the next attempt waits a little first.
+        std::thread::sleep(std::time::Duration::from_secs(5 * failures.len() as u64));
     };
     let report: serde_json::Value = serde_json::from_slice(&report).expect("Ace's report is JSON");
     let mut violations = Vec::new();
