@@ -197,6 +197,8 @@ fn notes_keep_flowing_through_a_kindle_conversion() {
     for placement in ["appendix", "inline"] {
         let out = build_ok(&["tests/fixtures/markup-and-notes.txt", "--notes", placement]);
         let book = out.path().join("markup-mayhem.epub");
+        assert_epubcheck_clean(std::slice::from_ref(&book));
+        assert_ace_clean(std::slice::from_ref(&book));
         let azw3 = out.path().join("book.azw3");
         let back = out.path().join("back.epub");
         convert(&book, &azw3);
@@ -284,7 +286,10 @@ fn calibre_finds_no_unused_css() {
         let mut args = stories.to_vec();
         args.extend_from_slice(options);
         let out = build_ok(&args);
-        for book in files_in(out.path()) {
+        let books = files_in(out.path());
+        assert_epubcheck_clean(&books);
+        assert_ace_clean(&books);
+        for book in books {
             let polished = out.path().join("polished.epub");
             let output = Command::new("ebook-polish")
                 .arg("--remove-unused-css")

@@ -301,5 +301,15 @@ fn a_sidecar_files_tags_by_kind_and_says_a_story_is_unfinished() {
         .arg(dir.path().join("out")));
     assert!(!output.status.success());
     assert!(stderr(&output).contains("status"), "{}", stderr(&output));
-    assert_epubcheck_clean(&[book]);
+    assert!(
+        stderr(&output).contains("ongoing.toml"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !dir.path().join("out/ongoing.epub").exists(),
+        "no partial book"
+    );
+    assert_epubcheck_clean(std::slice::from_ref(&book));
+    assert_ace_clean(&[book]);
 }

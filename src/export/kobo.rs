@@ -9,6 +9,7 @@
 //! Ids are `kobo.P.S`: P counts the block elements of the page in order, S the sentences
 //! in that block, so each is unique in its file.
 
+use super::xhtml::{self, Token};
 use std::fmt::Write as _;
 
 /// Elements that start a new paragraph number.
@@ -70,57 +71,43 @@ fn span_body(body: &str, out: &mut String) {
     // spanned whole), if any.
     let mut opaque: Option<usize> = None;
     let mut depth = 0usize;
-    let mut rest = body;
-    while !rest.is_empty() {
-        let lt = memchr::memchr(b'<', rest.as_bytes()).unwrap_or(rest.len());
-        let (text, after) = rest.split_at(lt);
-        if opaque.is_none() && !text.trim().is_empty() {
-            spans.text(text, out);
-        } else {
-            out.push_str(text);
-        }
-        if after.is_empty() {
-            break;
-        }
-        let gt = memchr::memchr(b'>', after.as_bytes()).map_or(after.len(), |i| i + 1);
-        let (tag, tail) = after.split_at(gt);
-        rest = tail;
-        if tag.starts_with("<!") || tag.starts_with("<?") {
-            out.push_str(tag);
-            continue;
-        }
-        if tag.starts_with("</") {
-            depth = depth.saturating_sub(1);
-            out.push_str(tag);
-            if opaque == Some(depth) {
-                opaque = None;
-                out.push_str("</span>");
+    for token in xhtml::tokens(body) {
+        match token {
+            Token::Text(text) if opaque.is_none() && !text.trim().is_empty() => {
+                spans.text(text, out)
             }
-            continue;
-        }
-        let name_end = tag[1..]
-            .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
-            .map_or(tag.len(), |i| i + 1);
-        let name = &tag[1..name_end];
-        let closed = tag.ends_with("/>");
-        if opaque.is_some() {
-            out.push_str(tag);
-        } else if BLOCKS.contains(&name) {
-            spans.new_block();
-            out.push_str(tag);
-        } else if name == "img" || name == "svg" {
-            spans.picture(out);
-            out.push_str(tag);
-            if closed {
-                out.push_str("</span>");
-            } else {
-                opaque = Some(depth);
+            Token::Text(text) | Token::Other(text) => out.push_str(text),
+            Token::End(tag) => {
+                depth = depth.saturating_sub(1);
+                out.push_str(tag);
+                if opaque == Some(depth) {
+                    opaque = None;
+                    out.push_str("</span>");
+                }
             }
-        } else {
-            out.push_str(tag);
-        }
-        if !closed {
-            depth += 1;
+            Token::Start {
+                raw, name, closed, ..
+            } => {
+                if opaque.is_some() {
+                    out.push_str(raw);
+                } else if BLOCKS.contains(&name) {
+                    spans.new_block();
+                    out.push_str(raw);
+                } else if name == "img" || name == "svg" {
+                    spans.picture(out);
+                    out.push_str(raw);
+                    if closed {
+                        out.push_str("</span>");
+                    } else {
+                        opaque = Some(depth);
+                    }
+                } else {
+                    out.push_str(raw);
+                }
+                if !closed {
+                    depth += 1;
+                }
+            }
         }
     }
 }

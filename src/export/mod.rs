@@ -17,6 +17,7 @@ pub mod package;
 pub mod pages;
 pub mod profile;
 mod style;
+mod xhtml;
 
 pub use package::Landmark;
 pub use pages::{escape_attr, escape_text};

@@ -7,6 +7,7 @@
 //! stylesheet needs: element names, classes, and the descendant, child and next-sibling
 //! combinators; pseudo-classes (`:first-of-type`) are taken as matching.
 
+use super::xhtml::{self, Token};
 use super::ParagraphStyle;
 use std::sync::LazyLock;
 
@@ -81,9 +82,9 @@ impl Usage {
             return;
         }
         let mut open: Vec<Open> = vec![Open::default()];
-        for tag in Tags::new(xhtml) {
-            match tag {
-                Tag::End => {
+        for token in xhtml::tokens(xhtml) {
+            match token {
+                Token::End(_) => {
                     if open.len() > 1 {
                         let closed = open.pop().and_then(|o| o.element);
                         if let Some(parent) = open.last_mut() {
@@ -91,10 +92,15 @@ impl Usage {
                         }
                     }
                 }
-                Tag::Start { element, closed } => {
+                Token::Start {
+                    name,
+                    class,
+                    closed,
+                    ..
+                } => {
                     let previous = open.last_mut().and_then(|parent| parent.last_child.take());
                     open.push(Open {
-                        element: Some(element),
+                        element: Some(Element { name, class }),
                         previous,
                         last_child: None,
                     });
@@ -111,6 +117,7 @@ impl Usage {
                         }
                     }
                 }
+                Token::Text(_) | Token::Other(_) => {}
             }
         }
     }
@@ -365,63 +372,6 @@ fn parse_compound(text: &'static str) -> Compound {
     Compound {
         element,
         classes: parts.filter(|c| !c.is_empty()).collect(),
-    }
-}
-
-enum Tag<'a> {
-    Start { element: Element<'a>, closed: bool },
-    End,
-}
-
-/// The tags of one of our own pages, in order. Comments, the XML declaration and the
-/// doctype are skipped; text and attribute values never hold `<` unescaped.
-struct Tags<'a> {
-    rest: &'a str,
-}
-
-impl<'a> Tags<'a> {
-    fn new(xhtml: &'a str) -> Tags<'a> {
-        Tags { rest: xhtml }
-    }
-}
-
-impl<'a> Iterator for Tags<'a> {
-    type Item = Tag<'a>;
-
-    fn next(&mut self) -> Option<Tag<'a>> {
-        loop {
-            let start = memchr::memchr(b'<', self.rest.as_bytes())?;
-            let tag = &self.rest[start + 1..];
-            if let Some(comment) = tag.strip_prefix("!--") {
-                self.rest = comment.split_once("-->").map_or("", |(_, after)| after);
-                continue;
-            }
-            let end = memchr::memchr(b'>', tag.as_bytes()).unwrap_or(tag.len());
-            let inside = &tag[..end];
-            self.rest = &tag[(end + 1).min(tag.len())..];
-            if inside.starts_with('/') {
-                return Some(Tag::End);
-            }
-            if inside.starts_with('!') || inside.starts_with('?') {
-                continue;
-            }
-            let closed = inside.ends_with('/');
-            let inside = inside.trim_end_matches('/');
-            let name_end = inside
-                .find(|c: char| c.is_ascii_whitespace())
-                .unwrap_or(inside.len());
-            let class = inside[name_end..]
-                .split_once(" class=\"")
-                .and_then(|(_, value)| value.split_once('"'))
-                .map_or("", |(value, _)| value);
-            return Some(Tag::Start {
-                element: Element {
-                    name: &inside[..name_end],
-                    class,
-                },
-                closed,
-            });
-        }
     }
 }
 
