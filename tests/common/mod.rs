@@ -266,7 +266,12 @@ pub fn ace_violations(ace: &Path, book: &Path) -> Vec<String> {
         // Whatever held Chromium up may pass; the next attempt waits a little first.
         std::thread::sleep(std::time::Duration::from_secs(5 * failures.len() as u64));
     };
-    let report: serde_json::Value = serde_json::from_slice(&report).expect("Ace's report is JSON");
+    violations_in(&report, book)
+}
+
+/// The violations of one Ace report, as `book: file: rule (impact)` lines.
+fn violations_in(report: &[u8], book: &Path) -> Vec<String> {
+    let report: serde_json::Value = serde_json::from_slice(report).expect("Ace's report is JSON");
     let mut violations = Vec::new();
     for page in report["assertions"].as_array().into_iter().flatten() {
         let file = page["earl:testSubject"]["url"].as_str().unwrap_or("?");
@@ -283,30 +288,98 @@ pub fn ace_violations(ace: &Path, book: &Path) -> Vec<String> {
     violations
 }
 
-/// Runs DAISY Ace over every book, two at a time, and fails listing every violation.
+/// The violations of many books, checked by one Node process that keeps one Chromium open
+/// (`tests/support/ace-batch.js`): Ace's command line starts a browser per book, which is
+/// most of its time. A book the batch could not check is checked again on its own, with
+/// the retries of [`ace_violations`].
+fn ace_batch_violations(ace: &Path, books: &[PathBuf]) -> Vec<Vec<String>> {
+    // `ace` is `<node_modules>/.bin/ace-puppeteer`; a runner installed any other way is
+    // run book by book.
+    let node_modules = ace.parent().and_then(Path::parent);
+    let Some(node_modules) = node_modules.filter(|m| m.join("@daisy/ace-core").is_dir()) else {
+        return books.iter().map(|book| ace_violations(ace, book)).collect();
+    };
+    let reports = tempfile::tempdir().expect("a temporary folder");
+    let mut command = Command::new("node");
+    command
+        .arg(project_dir().join("tests/support/ace-batch.js"))
+        .arg(node_modules)
+        .arg(reports.path())
+        .args(books);
+    if std::env::var_os("PUPPETEER_EXECUTABLE_PATH").is_none() {
+        command.env("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium");
+    }
+    if std::env::var_os("ACE_TIMEOUT_INITIAL").is_none() {
+        command.env("ACE_TIMEOUT_INITIAL", "60000");
+    }
+    let output = command.output();
+    books
+        .iter()
+        .enumerate()
+        .map(|(i, book)| {
+            match std::fs::read(reports.path().join(i.to_string()).join("report.json")) {
+                Ok(report) => violations_in(&report, book),
+                Err(_) => {
+                    if let Ok(output) = &output {
+                        eprintln!(
+                            "Ace's batch wrote no report for {}; checking it alone:\n{}",
+                            book.display(),
+                            String::from_utf8_lossy(&output.stderr)
+                        );
+                    }
+                    ace_violations(ace, book)
+                }
+            }
+        })
+        .collect()
+}
+
+/// Where the mark is kept that Ace found nothing in a book, named by a hash of the book's
+/// bytes and of the checker: a book that several tests build byte for byte is checked once
+/// (the tests fix the build date, so the same story and options give the same bytes). Ace
+/// takes seconds a book, and the suite builds many books more than once.
+fn ace_clean_mark(ace: &Path, book: &Path) -> Option<PathBuf> {
+    use std::hash::{Hash, Hasher};
+    let bytes = std::fs::read(book).ok()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let chromium = std::env::var_os("PUPPETEER_EXECUTABLE_PATH")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    for tool in [ace, &chromium] {
+        tool.hash(&mut hasher);
+        let stat = std::fs::metadata(tool).ok()?;
+        (stat.len(), stat.modified().ok()).hash(&mut hasher);
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ace-clean");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join(format!("{:016x}-{}", hasher.finish(), bytes.len())))
+}
+
+/// Runs DAISY Ace over every book and fails listing every violation.
 pub fn assert_ace_clean(books: &[PathBuf]) {
     let Some(ace) = require_ace() else {
         return;
     };
     assert!(!books.is_empty(), "no books to check");
-    let violations: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = books
-            .chunks(books.len().div_ceil(2))
-            .map(|chunk| {
-                let ace = &ace;
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .flat_map(|book| ace_violations(ace, book))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
+    let (unchecked, marks): (Vec<PathBuf>, Vec<Option<PathBuf>>) = books
+        .iter()
+        .map(|book| (book.clone(), ace_clean_mark(&ace, book)))
+        .filter(|(_, mark)| !mark.as_ref().is_some_and(|mark| mark.is_file()))
+        .unzip();
+    let mut violations = Vec::new();
+    if !unchecked.is_empty() {
+        for (found, mark) in ace_batch_violations(&ace, &unchecked)
             .into_iter()
-            .flat_map(|h| h.join().expect("the Ace thread finishes"))
-            .collect()
-    });
+            .zip(marks)
+        {
+            match (found.is_empty(), mark) {
+                (true, Some(mark)) => {
+                    let _ = std::fs::write(mark, "");
+                }
+                _ => violations.extend(found),
+            }
+        }
+    }
     assert!(
         violations.is_empty(),
         "DAISY Ace found {} violations:\n{}",
