@@ -76,7 +76,7 @@ fn main() {
         let story = ficbind::read::raw::parse(&text, Default::default()).expect("it parses");
         let metadata = ficbind::book::Metadata::new(
             "T".into(),
-            "A".into(),
+            vec!["A".into()],
             "en".into(),
             chrono::DateTime::UNIX_EPOCH,
         );

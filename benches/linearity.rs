@@ -59,7 +59,7 @@ fn markdown(bytes: usize) -> String {
 fn time_passes(text: &str, is_markdown: bool) -> [Duration; 5] {
     let info = Metadata::new(
         "Linear".to_string(),
-        "ficbind".to_string(),
+        vec!["ficbind".into()],
         "en".to_string(),
         chrono::DateTime::UNIX_EPOCH,
     );

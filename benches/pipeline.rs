@@ -46,7 +46,7 @@ fn main() {
         let rules = Rules::default();
         let info = Metadata::new(
             "Benchmark".to_string(),
-            "ficbind".to_string(),
+            vec!["ficbind".into()],
             "en".to_string(),
             chrono::DateTime::UNIX_EPOCH,
         );

@@ -18,7 +18,7 @@ fn main() {
 fn metadata() -> Metadata {
     Metadata::new(
         "Benchmark".to_string(),
-        "ficbind".to_string(),
+        vec!["ficbind".into()],
         "en".to_string(),
         chrono::DateTime::UNIX_EPOCH,
     )

@@ -21,7 +21,7 @@ fn main() {
         let story = parse(&text, ParseOptions::default()).expect("it parses");
         let info = Metadata::new(
             "B".into(),
-            "f".into(),
+            vec!["f".into()],
             "en".into(),
             chrono::DateTime::UNIX_EPOCH,
         );

@@ -18,9 +18,9 @@ pub struct Book {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metadata {
     pub title: String,
-    /// `None` when no one is named: the book then says nothing of an author, rather
-    /// than "Unknown".
-    pub author: Option<String>,
+    /// Every author, in the order the source names them; empty when no one is named:
+    /// the book then says nothing of an author, rather than "Unknown".
+    pub authors: Vec<String>,
     /// BCP 47 language tag.
     pub language: String,
     /// Stable identifier; the export stage derives a UUID from title and author when absent.
@@ -41,11 +41,19 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    /// Metadata with only the required fields set; an empty author is none.
-    pub fn new(title: String, author: String, language: String, modified: DateTime<Utc>) -> Self {
+    /// Metadata with only the required fields set; empty author names are left out.
+    pub fn new(
+        title: String,
+        authors: Vec<String>,
+        language: String,
+        modified: DateTime<Utc>,
+    ) -> Self {
         Metadata {
             title,
-            author: (!author.trim().is_empty()).then_some(author),
+            authors: authors
+                .into_iter()
+                .filter(|author| !author.trim().is_empty())
+                .collect(),
             language,
             identifier: None,
             modified,
@@ -57,6 +65,15 @@ impl Metadata {
             rights: None,
             source: None,
             cover: None,
+        }
+    }
+
+    /// The authors as a line reads them: "Ann", "Ann and Bo", "Ann, Bo and Cy".
+    pub fn byline(&self) -> Option<String> {
+        match self.authors.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
         }
     }
 }
@@ -245,8 +262,8 @@ impl NoteOrigin {
             NoteOrigin::Top => "paragraph at the top of the chapter",
             NoteOrigin::Bottom => "paragraph at the bottom of the chapter",
             NoteOrigin::TrailingSegment => "short trailing segment",
-            NoteOrigin::WorkStart => "the work's notes, before its first chapter",
-            NoteOrigin::WorkEnd => "the work's end notes",
+            NoteOrigin::WorkStart => "work's notes, before its first chapter",
+            NoteOrigin::WorkEnd => "work's end notes",
         }
     }
 
@@ -319,5 +336,25 @@ impl Book {
             .iter()
             .enumerate()
             .flat_map(|(i, c)| c.notes.iter().map(move |n| (i, n)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byline_names_every_author() {
+        for (authors, expected) in [
+            (&[][..], None),
+            (&["Ann"][..], Some("Ann")),
+            (&["Ann", "Bo"][..], Some("Ann and Bo")),
+            (&["Ann", "Bo", "Cy"][..], Some("Ann, Bo and Cy")),
+            (&["Ann", " ", "Bo"][..], Some("Ann and Bo")),
+        ] {
+            let authors = authors.iter().map(|a| a.to_string()).collect();
+            let meta = Metadata::new("T".into(), authors, "en".into(), DateTime::UNIX_EPOCH);
+            assert_eq!(meta.byline().as_deref(), expected);
+        }
     }
 }

@@ -24,7 +24,8 @@ pub const MAX_STORY_BYTES: u64 = 256 * 1024 * 1024;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub title: Option<String>,
-    pub author: Option<String>,
+    /// Every author, in order; empty to take the sidecar's or the file's own.
+    pub authors: Vec<String>,
     pub language: Option<String>,
     /// `dcterms:modified` for every book; the story file's modification time when `None`.
     pub modified: Option<DateTime<Utc>>,
@@ -257,6 +258,19 @@ pub fn normalize_loaded(
     })
 }
 
+/// The command line's authors, else the sidecar's (or the file's), each cleaned, empty and
+/// repeated names left out.
+fn authors_for(cli: &[String], sidecar: &[String]) -> Vec<String> {
+    let given = if cli.is_empty() { sidecar } else { cli };
+    let mut authors: Vec<String> = Vec::with_capacity(given.len());
+    for name in given.iter().map(|name| clean_line(name)) {
+        if !name.is_empty() && !authors.contains(&name) {
+            authors.push(name);
+        }
+    }
+    authors
+}
+
 /// The book's metadata, every text cleaned as a book can hold it (`clean_line`): the
 /// sidecar and command line are checked as they are read, but a downloaded file's own
 /// metadata can hold anything.
@@ -280,7 +294,10 @@ fn metadata_for(path: &Path, loaded: &Loaded, options: &Options) -> Result<Metad
         .unwrap_or_else(Utc::now);
     let mut metadata = Metadata::new(
         title_for(path, loaded, options),
-        pick(&options.author, &sidecar.author).unwrap_or_default(),
+        authors_for(
+            &options.authors,
+            sidecar.author.as_deref().unwrap_or_default(),
+        ),
         language,
         modified,
     );
@@ -363,7 +380,7 @@ fn cover_for(
             existing.join(" or ")
         ));
     }
-    generate_cover(&metadata.title, metadata.author.as_deref())
+    generate_cover(&metadata.title, metadata.byline().as_deref())
         .map(Some)
         .map_err(cover_error)
 }

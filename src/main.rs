@@ -60,9 +60,9 @@ struct BuildArgs {
     /// Book title (only when converting a single story)
     #[arg(long)]
     title: Option<String>,
-    /// Author name
+    /// Author name; give it once for each author of a book written by several
     #[arg(long)]
-    author: Option<String>,
+    author: Vec<String>,
     /// Language as a BCP 47 tag, such as en or pt-BR
     #[arg(long)]
     language: Option<String>,
@@ -191,15 +191,10 @@ fn main() -> ExitCode {
 /// What is wrong with the metadata given on the command line, if anything: such values
 /// go into every book, so they are checked before any story is read.
 fn check_metadata_args(args: &BuildArgs) -> Result<(), String> {
-    for (flag, value) in [
-        ("--title", &args.title),
-        ("--author", &args.author),
-        ("--language", &args.language),
-    ] {
-        if value
-            .as_deref()
-            .is_some_and(|v| ficbind::sidecar::clean_line(v).is_empty())
-        {
+    let authors = args.author.iter().map(|author| ("--author", Some(author)));
+    let others = [("--title", &args.title), ("--language", &args.language)];
+    for (flag, value) in authors.chain(others.into_iter().map(|(f, v)| (f, v.as_ref()))) {
+        if value.is_some_and(|v| ficbind::sidecar::clean_line(v).is_empty()) {
             return Err(format!(
                 "{flag} is empty; give a value or leave the option out"
             ));
@@ -285,7 +280,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         mirror,
         convert: Options {
             title: args.title.clone(),
-            author: args.author.clone(),
+            authors: args.author.clone(),
             language: args.language.clone(),
             covers: args.covers.clone(),
             no_generated_cover: args.no_generated_cover,
@@ -694,7 +689,7 @@ fn inspection_text(
     let _ = writeln!(
         out,
         "Author:      {}",
-        book.metadata.author.as_deref().unwrap_or("(none)")
+        book.metadata.byline().as_deref().unwrap_or("(none)")
     );
     if let Some(series) = &book.metadata.series {
         let index = series.index.map(|i| format!(" #{i}")).unwrap_or_default();

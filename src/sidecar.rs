@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 #[serde(deny_unknown_fields)]
 pub struct Sidecar {
     pub title: Option<String>,
-    pub author: Option<String>,
+    /// One name (`author = "Ann"`) or several (`author = ["Ann", "Bo"]`).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub author: Option<Vec<String>>,
     pub language: Option<String>,
     pub description: Option<String>,
     pub tags: Option<Vec<String>>,
@@ -152,12 +154,27 @@ pub fn parse_sidecar(text: &str) -> Result<Sidecar, SidecarError> {
     Ok(sidecar)
 }
 
+/// A key that takes one string or a list of them.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(name) => Some(vec![name]),
+        OneOrMany::Many(names) => Some(names),
+    })
+}
+
 /// Every text key holds something once the characters XML forbids are left out: an empty
 /// title or author would make an invalid book.
 fn check_texts(sidecar: &Sidecar) -> Result<(), SidecarError> {
     let texts = [
         ("title", &sidecar.title),
-        ("author", &sidecar.author),
         ("language", &sidecar.language),
         ("description", &sidecar.description),
         ("series", &sidecar.series),
@@ -172,6 +189,15 @@ fn check_texts(sidecar: &Sidecar) -> Result<(), SidecarError> {
                 message: format!("key `{key}` is empty; give it a value or remove it"),
             });
         }
+    }
+    let authors = sidecar.author.iter().flatten();
+    if sidecar.author.as_ref().is_some_and(Vec::is_empty)
+        || authors.clone().any(|name| clean_line(name).is_empty())
+    {
+        return Err(SidecarError {
+            message: "key `author` is empty; give it a name, or a list of names, or remove it"
+                .to_string(),
+        });
     }
     let lists = [
         ("tags", &sidecar.tags),
@@ -248,6 +274,8 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     // serde's words for a value of the wrong type, said as what was expected.
     if message.contains("untagged enum DateValue") {
         message = "expected a date such as 2024-05-01 or 2024-05-01T12:00:00Z".to_string();
+    } else if message.contains("untagged enum OneOrMany") {
+        message = "expected a name such as \"Ann\" or a list such as [\"Ann\", \"Bo\"]".to_string();
     } else if message.contains("untagged enum Number") {
         message = "expected a number such as 2 or 2.5".to_string();
     }
@@ -255,8 +283,9 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
         let key = message.split('`').nth(1).unwrap_or("?");
         return format!(
             "unknown key `{key}`; the keys are title, author, language, description, tags, \
-             series, series_index, published, identifier, publisher, rights, source, cover, \
-             trailing_note"
+             fandoms, relationships, characters, rating, warnings, categories, status, \
+             planned_chapters, series, series_index, published, identifier, publisher, \
+             rights, source, cover, trailing_note"
         );
     }
     // The key is on the line the error points at.
@@ -344,11 +373,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sidecar.title.as_deref(), Some("Fire & Ice"));
+        assert_eq!(sidecar.author.unwrap(), ["A. Writer"]);
         assert_eq!(sidecar.tags.unwrap(), ["Romance", "Drama"]);
         assert_eq!(sidecar.series_index.unwrap().value(), 2.0);
         assert_eq!(sidecar.trailing_note, Some(false));
         let published = published_date(&sidecar.published.unwrap()).unwrap();
         assert_eq!(published.to_rfc3339(), "2024-05-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn an_author_key_takes_one_name_or_a_list() {
+        for (text, expected) in [
+            ("author = 'Ann'", &["Ann"][..]),
+            ("author = ['Ann', 'Bo']", &["Ann", "Bo"][..]),
+        ] {
+            assert_eq!(parse_sidecar(text).unwrap().author.unwrap(), expected);
+        }
     }
 
     #[test]
@@ -378,6 +418,9 @@ mod tests {
             ),
             ("published = \"-0042-01-01T00:00:00Z\"", "key `published`"),
             ("author = ''", "key `author` is empty"),
+            ("author = []", "key `author` is empty"),
+            ("author = ['Ann', '']", "key `author` is empty"),
+            ("author = 3", "expected a name such as \"Ann\" or a list"),
             ("title = \" \\u0007 \"", "key `title` is empty"),
             ("tags = ['a', '  ']", "key `tags` holds an empty tag"),
             (

@@ -215,7 +215,10 @@ fn each_download_format_becomes_a_book_with_its_metadata() {
         assert!(ao3_opf.contains(&element), "{element} in:\n{ao3_opf}");
     }
     for expected in [
-        "<dc:creator id=\"author\">Wren Hollis, Tam Ashby</dc:creator>",
+        // Co-authors are each a creator of their own.
+        "<dc:creator id=\"author\">Wren Hollis</dc:creator>",
+        "<dc:creator id=\"author-2\">Tam Ashby</dc:creator>",
+        "<meta refines=\"#author-2\" property=\"file-as\">Ashby, Tam</meta>",
         "<dc:publisher>Archive of Our Own</dc:publisher>",
         "<dc:source>https://archiveofourown.org/works/4242</dc:source>",
         "<dc:subject>Mara/Ilse</dc:subject>",
@@ -520,4 +523,89 @@ fn marks_of_a_download_become_valid_markup_in_every_format() {
     }
     assert_epubcheck_clean(&books);
     assert_ace_clean(&books);
+}
+
+/// A work's page saved from a browser gives the work: its metadata, chapters and notes,
+/// and none of the site's menus, kudos or comments.
+#[test]
+fn a_saved_ao3_work_page_gives_the_story_not_the_site() {
+    let page = project_dir().join("tests/fixtures/downloads/ao3-work-page.html");
+    let (out, code, stories) = build_json(std::slice::from_ref(&page));
+    assert_eq!(code, 0, "{stories:?}");
+    let story = record(&stories, "ao3-work-page.html");
+    assert_eq!(story["title"], "The Ferry at Dusk");
+    assert_eq!(story["chapters"], 2);
+    assert_eq!(
+        story["notes"], 4,
+        "work notes, chapter notes, chapter end notes, end notes"
+    );
+    let book = out.path().join("the-ferry-at-dusk.epub");
+    let entries = epub_entries(&book);
+    let text = |name: &str| {
+        let (_, bytes) = entries
+            .iter()
+            .find(|(entry, _)| entry.ends_with(name))
+            .unwrap_or_else(|| panic!("{name} in the book"));
+        String::from_utf8(bytes.clone()).expect("UTF-8")
+    };
+    let opf = text("content.opf");
+    for expected in [
+        "<dc:creator id=\"author\">Mara Quill</dc:creator>",
+        "<dc:creator id=\"author-2\">Tobin Reed</dc:creator>",
+        "<dc:source>https://archiveofourown.org/works/4242</dc:source>",
+        "<dc:publisher>Archive of Our Own</dc:publisher>",
+        "<dc:subject>The Ferryman</dc:subject>",
+        "<dc:date>2023-04-02T00:00:00Z</dc:date>",
+        "<meta name=\"calibre:series\" content=\"River Crossings\"/>",
+    ] {
+        assert!(opf.contains(expected), "{expected} in:\n{opf}");
+    }
+    let title_page = text("title.xhtml");
+    for expected in [
+        "Mara Quill and Tobin Reed",
+        "Rating: General Audiences",
+        "Category: Gen",
+        "unfinished, 2 of 3 chapters posted",
+    ] {
+        assert!(
+            title_page.contains(expected),
+            "{expected} in:\n{title_page}"
+        );
+    }
+    let first = text("chapter-001.xhtml");
+    assert!(first.contains("<h1>Chapter 1: The Landing</h1>"), "{first}");
+    assert!(
+        first.contains("<blockquote>\n<p>Wren arrives.</p>"),
+        "the summary: {first}"
+    );
+    let notes = text("notes.xhtml");
+    for expected in [
+        "Notes on the story",
+        "Thanks to my beta.",
+        "More soon.",
+        "End notes",
+    ] {
+        assert!(notes.contains(expected), "{expected} in:\n{notes}");
+    }
+    let every_page: String = entries
+        .iter()
+        .filter(|(name, _)| name.ends_with(".xhtml"))
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .collect();
+    for site in [
+        "Chapter Text",
+        "Fandoms",
+        "Kudos",
+        "Loved the fog",
+        "Terms of Service",
+        "Entire Work",
+        "See the end",
+    ] {
+        assert!(
+            !every_page.contains(site),
+            "{site} is the site's, not the story's"
+        );
+    }
+    assert_epubcheck_clean(std::slice::from_ref(&book));
+    assert_ace_clean(&[book]);
 }

@@ -33,7 +33,7 @@ fn survives(name: &str, bytes: Vec<u8>, out: &std::path::Path) {
             };
             let metadata = Metadata::new(
                 "Regression".into(),
-                "ficbind".into(),
+                vec!["ficbind".into()],
                 "en".into(),
                 chrono::DateTime::UNIX_EPOCH,
             );

@@ -313,3 +313,73 @@ fn a_sidecar_files_tags_by_kind_and_says_a_story_is_unfinished() {
     assert_epubcheck_clean(std::slice::from_ref(&book));
     assert_ace_clean(&[book]);
 }
+
+#[test]
+fn co_authors_are_each_a_creator_in_every_format() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let story = dir.path().join("together.txt");
+    fs::write(&story, " One\n\nWritten by two.\n").expect("written");
+    fs::write(
+        dir.path().join("together.toml"),
+        "author = [\"Ann Lee\", \"Bo Chen\", \"Cy Dunn\"]\n",
+    )
+    .expect("written");
+    let mut books = Vec::new();
+    for format in ["epub3", "epub2"] {
+        let out = build_ok(&[story.to_str().unwrap(), "--format", format]);
+        let book = out.path().join("one.epub");
+        let opf = String::from_utf8(entry(&book, "content.opf")).unwrap();
+        assert_eq!(opf.matches("<dc:creator").count(), 3, "{opf}");
+        for (name, file_as) in [
+            ("Ann Lee", "Lee, Ann"),
+            ("Bo Chen", "Chen, Bo"),
+            ("Cy Dunn", "Dunn, Cy"),
+        ] {
+            assert!(opf.contains(&format!(">{name}</dc:creator>")), "{opf}");
+            assert!(opf.contains(file_as), "{file_as} in {opf}");
+        }
+        let ncx = String::from_utf8(entry(&book, "toc.ncx")).unwrap();
+        assert_eq!(ncx.matches("<docAuthor>").count(), 3, "{ncx}");
+        let page = String::from_utf8(entry(&book, "title.xhtml")).unwrap();
+        assert!(page.contains("Ann Lee, Bo Chen and Cy Dunn"), "{page}");
+        let kept = dir.path().join(format!("{format}.epub"));
+        fs::copy(&book, &kept).expect("copied");
+        books.push(kept);
+    }
+
+    // `--author`, given once per author, wins over the sidecar's list.
+    let out = build_ok(&[
+        story.to_str().unwrap(),
+        "--author",
+        "Di Eve",
+        "--author",
+        "Ed Fox",
+    ]);
+    let opf = String::from_utf8(entry(&out.path().join("one.epub"), "content.opf")).unwrap();
+    assert_eq!(opf.matches("<dc:creator").count(), 2, "{opf}");
+    assert!(
+        opf.contains(">Ed Fox</dc:creator>") && !opf.contains("Ann Lee"),
+        "{opf}"
+    );
+
+    // An empty name in the list is refused by key, and no book is written.
+    fs::write(
+        dir.path().join("together.toml"),
+        "author = [\"Ann Lee\", \" \"]\n",
+    )
+    .expect("written");
+    let output = run(ficbind(&project_dir())
+        .arg("build")
+        .arg(&story)
+        .arg("-o")
+        .arg(dir.path().join("out")));
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("key `author` is empty"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("out/one.epub").exists(), "no partial book");
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books[..1]);
+}

@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
             .unwrap_or_else(|| "Untitled".into());
         let metadata = Metadata::new(
             title,
-            "Author".into(),
+            vec!["Author".into()],
             "en".into(),
             chrono::DateTime::UNIX_EPOCH,
         );

@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let metadata = Metadata::new(
             "T".into(),
-            "A".into(),
+            vec!["A".into()],
             "en".into(),
             chrono::DateTime::UNIX_EPOCH,
         );

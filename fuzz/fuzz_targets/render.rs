@@ -17,11 +17,14 @@ fuzz_target!(|data: &[u8]| {
     let raw = normalize_paragraph(&plain, &Rules::without(&ficbind::normalize::Rule::ALL));
     let mut metadata = Metadata::new(
         text.to_string(),
-        text.to_string(),
+        vec![text.to_string()],
         "en".into(),
         chrono::DateTime::UNIX_EPOCH,
     );
-    metadata.tags = vec![text.to_string()];
+    metadata.tags = vec![ficbind::book::Tag {
+        kind: ficbind::book::TagKind::Freeform,
+        name: text.to_string(),
+    }];
     metadata.series = Some(Series {
         name: text.to_string(),
         index: Some(1.5),

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let metadata = Metadata::new(
             "Title".into(),
-            "Author".into(),
+            vec!["Author".into()],
             "en".into(),
             chrono::DateTime::UNIX_EPOCH,
         );
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let metadata = Metadata::new(
             "Title".into(),
-            "Author".into(),
+            vec!["Author".into()],
             "en".into(),
             chrono::DateTime::UNIX_EPOCH,
         );

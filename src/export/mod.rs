@@ -308,7 +308,8 @@ pub fn book_uuid(book: &Book) -> uuid::Uuid {
     let name = format!(
         "ficbind:{}\u{0}{}",
         meta.title,
-        meta.author.as_deref().unwrap_or_default()
+        // Joined as they were when a book had one author field, so ids stay the same.
+        meta.authors.join(", ")
     );
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
 }

@@ -106,16 +106,23 @@ fn finish(writer: Writer<Vec<u8>>) -> Vec<u8> {
 }
 
 /// `<name>text</name>` with the given attributes.
-/// The author, as `dc:creator` with the role and sort name readers file the book under.
-fn write_creator(w: &mut Writer<Vec<u8>>, author: &str, epub3: bool) -> io::Result<()> {
+/// The `n`th author, as a `dc:creator` of its own with the role and sort name readers file
+/// the book under: one element per author, so that libraries list each one.
+fn write_creator(w: &mut Writer<Vec<u8>>, author: &str, n: usize, epub3: bool) -> io::Result<()> {
     let file_as = super::file_as(author);
+    // The first author keeps the id books had before co-authors were kept apart.
+    let id = match n {
+        1 => "author".to_string(),
+        n => format!("author-{n}"),
+    };
+    let refines = format!("#{id}");
     if epub3 {
-        text_element(w, "dc:creator", &[("id", "author")], author)?;
+        text_element(w, "dc:creator", &[("id", &id)], author)?;
         text_element(
             w,
             "meta",
             &[
-                ("refines", "#author"),
+                ("refines", &refines),
                 ("property", "role"),
                 ("scheme", "marc:relators"),
             ],
@@ -124,7 +131,7 @@ fn write_creator(w: &mut Writer<Vec<u8>>, author: &str, epub3: bool) -> io::Resu
         text_element(
             w,
             "meta",
-            &[("refines", "#author"), ("property", "file-as")],
+            &[("refines", &refines), ("property", "file-as")],
             &file_as,
         )
     } else {
@@ -282,8 +289,8 @@ fn write_metadata(
         )?;
     }
     text_element(w, "dc:title", &[], &meta.title)?;
-    if let Some(author) = &meta.author {
-        write_creator(w, author, epub3)?;
+    for (n, author) in meta.authors.iter().enumerate() {
+        write_creator(w, author, n + 1, epub3)?;
     }
     text_element(w, "dc:language", &[], &meta.language)?;
     if let Some(published) = meta.published {
@@ -539,7 +546,7 @@ pub fn ncx(book: &Book, identifier: &str, pages: &[Listed]) -> io::Result<Vec<u8
             })?;
             w.create_element("docTitle")
                 .write_inner_content(|w| text_element(w, "text", &[], &meta.title))?;
-            if let Some(author) = &meta.author {
+            for author in &meta.authors {
                 w.create_element("docAuthor")
                     .write_inner_content(|w| text_element(w, "text", &[], author))?;
             }

@@ -156,7 +156,7 @@ impl<'a> Pages<'a> {
     /// own style lets it fill the screen, with no margins.
     pub(super) fn cover_page(&self, cover: &Cover) -> String {
         let meta = &self.book.metadata;
-        let alt = match &meta.author {
+        let alt = match meta.byline() {
             Some(author) => format!("Cover: {} by {author}", meta.title),
             None => format!("Cover: {}", meta.title),
         };
@@ -193,8 +193,8 @@ impl<'a> Pages<'a> {
             "<h1 class=\"book-title\">{}</h1>",
             escape_text(&meta.title)
         );
-        if let Some(author) = &meta.author {
-            let _ = writeln!(body, "<p class=\"author\">{}</p>", escape_text(author));
+        if let Some(byline) = meta.byline() {
+            let _ = writeln!(body, "<p class=\"author\">{}</p>", escape_text(&byline));
         }
         if let Some(series) = &meta.series {
             let line = match series.index {

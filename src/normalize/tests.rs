@@ -573,7 +573,7 @@ fn a_long_story_normalized_on_many_threads_matches_one_chapter_at_a_time() {
     let metadata = || {
         Metadata::new(
             "Plain".into(),
-            "A".into(),
+            vec!["A".into()],
             "en".into(),
             chrono::DateTime::UNIX_EPOCH,
         )

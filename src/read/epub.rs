@@ -537,7 +537,7 @@ impl Package {
                 _ => {}
             }
         }
-        metadata.author = (!authors.is_empty()).then(|| authors.join(", "));
+        metadata.author = (!authors.is_empty()).then_some(authors);
         tags.retain(|t| !t.is_empty() && t != "Fanworks");
         metadata.tags = (!tags.is_empty()).then_some(tags);
         let nav = manifest

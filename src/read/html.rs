@@ -24,6 +24,7 @@ pub(super) struct Found {
 pub(super) fn read_html(text: &str) -> Result<Found, ReadError> {
     let document = Html::parse_document(text);
     let mut found = ao3(&document)
+        .or_else(|| ao3_work_page(&document))
         .or_else(|| fanficfare(&document))
         .or_else(|| fimfiction(&document))
         .unwrap_or_else(|| generic(&document));
@@ -68,7 +69,8 @@ fn generic(document: &Html) -> Found {
     let author = first(root, "meta[name=author]")
         .and_then(|m| m.attr("content"))
         .map(dom::collapse)
-        .filter(|a| !a.is_empty());
+        .filter(|a| !a.is_empty())
+        .map(|author| vec![author]);
     let language = root.attr("lang").map(str::to_string);
     Found {
         story: Story {
@@ -98,10 +100,21 @@ fn fanficfare(document: &Html) -> Option<Found> {
         .first()
         .map(|a| dom::text(*a))
         .filter(|t| !t.is_empty());
-    let author = first(heading, "a.authorlink")
-        .or_else(|| links.get(1).copied())
+    // Co-authors each have a link of their own.
+    let mut authors: Vec<String> = heading
+        .select(&selector("a.authorlink"))
         .map(dom::text)
-        .filter(|a| !a.is_empty());
+        .filter(|a| !a.is_empty())
+        .collect();
+    if authors.is_empty() {
+        authors.extend(
+            links
+                .get(1)
+                .map(|a| dom::text(*a))
+                .filter(|a| !a.is_empty()),
+        );
+    }
+    let author = (!authors.is_empty()).then_some(authors);
     let source = links
         .first()
         .and_then(|a| a.attr("href"))
@@ -210,7 +223,8 @@ fn fimfiction(document: &Html) -> Option<Found> {
     let author = header
         .and_then(|h| first(h, "a[href*='/user/']"))
         .map(dom::text)
-        .filter(|a| !a.is_empty());
+        .filter(|a| !a.is_empty())
+        .map(|author| vec![author]);
     let source = header
         .and_then(|h| first(h, "h1 a[href]"))
         .and_then(|a| a.attr("href"))
@@ -319,58 +333,7 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
         selector("blockquote.userstuff"),
     );
     let labels: Vec<ElementRef> = prefaces.iter().flat_map(|p| p.select(&dt)).collect();
-    for label in labels {
-        let Some(value) = next_element(label).filter(|e| e.value().name() == "dd") else {
-            continue;
-        };
-        let label = dom::text(label).trim_end_matches(':').to_lowercase();
-        if let Some(list) = ao3_tag_list(&mut metadata, &label) {
-            let links: Vec<String> = value.select(&selector("a")).map(dom::text).collect();
-            if links.is_empty() {
-                list.extend(split_list(&dom::text(value)));
-            } else {
-                list.extend(links.into_iter().filter(|t| !t.is_empty()));
-            }
-            continue;
-        }
-        match label.as_str() {
-            "rating" | "ratings" => {
-                metadata.rating = Some(dom::text(value)).filter(|r| !r.is_empty());
-            }
-            "language" => metadata.language = language_tag(&dom::text(value)),
-            "series" => {
-                let text = dom::text(value);
-                let name = first(value, "a").map(dom::text);
-                let index = text
-                    .strip_prefix("Part ")
-                    .and_then(|rest| rest.split_whitespace().next())
-                    .and_then(|n| n.parse::<i64>().ok());
-                metadata.series = name.filter(|n| !n.is_empty());
-                metadata.series_index = index.map(Number::Integer);
-            }
-            "stats" => {
-                let text = value.text().collect::<String>();
-                if let Some(date) = stat(&text, "Published:") {
-                    metadata.published = Some(DateValue::Text(date));
-                }
-                // "Chapters: 3/?" is a story in progress; "3/3" a finished one.
-                if let Some((posted, planned)) = stat(&text, "Chapters:")
-                    .as_deref()
-                    .and_then(|c| c.split_once('/'))
-                {
-                    let planned = planned.parse::<u32>().ok();
-                    let finished = planned.is_some() && planned == posted.parse().ok();
-                    metadata.status = Some(if finished {
-                        StatusValue::Complete
-                    } else {
-                        StatusValue::InProgress
-                    });
-                    metadata.planned_chapters = planned.filter(|_| !finished);
-                }
-            }
-            _ => {}
-        }
-    }
+    read_ao3_labels(labels, &mut metadata);
     metadata.title = prefaces
         .iter()
         .find_map(|p| first(*p, "h1"))
@@ -384,7 +347,7 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
             authors.push(name);
         }
     }
-    metadata.author = (!authors.is_empty()).then(|| authors.join(", "));
+    metadata.author = (!authors.is_empty()).then_some(authors);
     metadata.source = prefaces
         .iter()
         .flat_map(|p| p.select(&link))
@@ -515,6 +478,212 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
     })
 }
 
+/// A work's page on AO3 as a browser saves it: the work inside `#workskin`, its metadata
+/// in `dl.work.meta`, and around them the site's menus, kudos and comments, which are left
+/// out. Links on the page are relative to the site.
+fn ao3_work_page(document: &Html) -> Option<Found> {
+    let root = document.root_element();
+    let skin = first(root, "div#workskin")?;
+    let chapters_area = first(skin, "div#chapters")?;
+    let mut metadata = Sidecar {
+        publisher: Some("Archive of Our Own".to_string()),
+        ..Sidecar::default()
+    };
+    if let Some(list) = first(root, "dl.work.meta") {
+        let labels = list.child_elements().filter(|e| e.value().name() == "dt");
+        read_ao3_labels(labels.collect(), &mut metadata);
+    }
+    let preface = skin
+        .child_elements()
+        .find(|e| e.value().classes().any(|c| c == "preface"));
+    metadata.title = preface
+        .and_then(|p| first(p, ".title"))
+        .map(dom::text)
+        .filter(|t| !t.is_empty());
+    let mut authors: Vec<String> = Vec::new();
+    let byline = selector(".byline a[rel=author]");
+    for author in preface.iter().flat_map(|p| p.select(&byline)) {
+        let name = dom::text(author);
+        if !name.is_empty() && !authors.contains(&name) {
+            authors.push(name);
+        }
+    }
+    metadata.author = (!authors.is_empty()).then_some(authors);
+    metadata.source = work_address(root);
+    let module = |area: Option<ElementRef>, css: &str| {
+        area.and_then(|a| first(a, css))
+            .and_then(|m| first(m, "blockquote.userstuff"))
+            .map(dom::paragraphs)
+            .unwrap_or_default()
+    };
+    let description = module(preface, "div.summary");
+    let work_notes = module(preface, "div.notes");
+    let mut chapters = Vec::new();
+    let mut images = Vec::new();
+    let mut read_text = |text: ElementRef, chapter: &mut RawChapter| {
+        let (items, found) = dom::items(text);
+        images.extend(found);
+        // "Chapter Text" and "Work Text:" label the text for screen readers.
+        let items = items.into_iter().filter(|item| {
+            !matches!(item, Item::Heading { text, .. }
+                if matches!(text.as_str(), "Chapter Text" | "Work Text:" | "Work Text"))
+        });
+        chapter.blocks.extend(items.map(Item::into_block));
+    };
+    for child in chapters_area.child_elements() {
+        let classes: Vec<&str> = child.value().classes().collect();
+        if classes.contains(&"chapter") {
+            let prefaces: Vec<ElementRef> = child
+                .child_elements()
+                .filter(|e| e.value().classes().any(|c| c == "preface"))
+                .collect();
+            let top = prefaces.first().copied();
+            let mut chapter = RawChapter {
+                title: top
+                    .and_then(|p| first(p, ".title"))
+                    .map(dom::text)
+                    .filter(|t| !t.is_empty()),
+                ..RawChapter::default()
+            };
+            let summary = module(top, "div.summary");
+            if !summary.is_empty() {
+                let summary = summary.into_iter().map(RawBlock::Paragraph).collect();
+                chapter.blocks.push(RawBlock::Quote(summary));
+            }
+            let notes = module(top, "div.notes:not(.end)");
+            if !notes.is_empty() {
+                chapter.notes.push(RawNote {
+                    origin: NoteOrigin::Top,
+                    paragraphs: notes,
+                });
+            }
+            for text in child
+                .child_elements()
+                .filter(|e| e.value().classes().any(|c| c == "userstuff"))
+            {
+                read_text(text, &mut chapter);
+            }
+            let end = module(prefaces.last().copied(), "div.end.notes");
+            if !end.is_empty() {
+                chapter.notes.push(RawNote {
+                    origin: NoteOrigin::Bottom,
+                    paragraphs: end,
+                });
+            }
+            chapters.push(chapter);
+        } else if classes.contains(&"userstuff") {
+            // A work of one chapter has its text straight inside `#chapters`.
+            if chapters.is_empty() {
+                chapters.push(RawChapter::default());
+            }
+            if let Some(chapter) = chapters.last_mut() {
+                read_text(child, chapter);
+            }
+        }
+    }
+    if let (false, Some(chapter)) = (work_notes.is_empty(), chapters.first_mut()) {
+        chapter.notes.insert(
+            0,
+            RawNote {
+                origin: NoteOrigin::WorkStart,
+                paragraphs: work_notes,
+            },
+        );
+    }
+    let end_notes = first(skin, "div#work_endnotes blockquote.userstuff").map(dom::paragraphs);
+    if let (Some(end), Some(chapter)) = (end_notes.filter(|n| !n.is_empty()), chapters.last_mut()) {
+        chapter.notes.push(RawNote {
+            origin: NoteOrigin::WorkEnd,
+            paragraphs: end,
+        });
+    }
+    let mut warnings = Vec::new();
+    warn_about_images(&images, &mut warnings);
+    Some(Found {
+        story: Story {
+            title_line: metadata.title.clone(),
+            description,
+            chapters,
+        },
+        metadata,
+        layout: "Archive of Our Own work page",
+        warnings,
+    })
+}
+
+/// The work's address, from any link or form on its page that names it: a saved page
+/// keeps the site's links relative (`/works/123/kudos`), or made absolute by the browser.
+fn work_address(root: ElementRef) -> Option<String> {
+    let links = selector("a[href], form[action]");
+    let mut targets = root
+        .select(&links)
+        .filter_map(|e| e.attr("href").or_else(|| e.attr("action")));
+    targets.find_map(|target| {
+        let (before, rest) = target.split_once("/works/")?;
+        let site = before.is_empty() || before.ends_with("archiveofourown.org");
+        let id: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        (site && !id.is_empty()).then(|| format!("https://archiveofourown.org/works/{id}"))
+    })
+}
+
+/// AO3's metadata list, `<dt>Label:</dt><dd>value</dd>`, as the download and the work
+/// page both print it.
+fn read_ao3_labels(labels: Vec<ElementRef>, metadata: &mut Sidecar) {
+    for label in labels {
+        let Some(value) = next_element(label).filter(|e| e.value().name() == "dd") else {
+            continue;
+        };
+        let label = dom::text(label).trim_end_matches(':').to_lowercase();
+        if let Some(list) = ao3_tag_list(metadata, &label) {
+            let links: Vec<String> = value.select(&selector("a")).map(dom::text).collect();
+            if links.is_empty() {
+                list.extend(split_list(&dom::text(value)));
+            } else {
+                list.extend(links.into_iter().filter(|t| !t.is_empty()));
+            }
+            continue;
+        }
+        match label.as_str() {
+            "rating" | "ratings" => {
+                metadata.rating = Some(dom::text(value)).filter(|r| !r.is_empty());
+            }
+            "language" => metadata.language = language_tag(&dom::text(value)),
+            "series" => {
+                let text = dom::text(value);
+                let name = first(value, "a").map(dom::text);
+                let index = text
+                    .strip_prefix("Part ")
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .and_then(|n| n.parse::<i64>().ok());
+                metadata.series = name.filter(|n| !n.is_empty());
+                metadata.series_index = index.map(Number::Integer);
+            }
+            "stats" => {
+                // The work page prints each figure in an element of its own.
+                let text = value.text().collect::<Vec<_>>().join(" ");
+                if let Some(date) = stat(&text, "Published:") {
+                    metadata.published = Some(DateValue::Text(date));
+                }
+                // "Chapters: 3/?" is a story in progress; "3/3" a finished one.
+                if let Some((posted, planned)) = stat(&text, "Chapters:")
+                    .as_deref()
+                    .and_then(|c| c.split_once('/'))
+                {
+                    let planned = planned.parse::<u32>().ok();
+                    let finished = planned.is_some() && planned == posted.parse().ok();
+                    metadata.status = Some(if finished {
+                        StatusValue::Complete
+                    } else {
+                        StatusValue::InProgress
+                    });
+                    metadata.planned_chapters = planned.filter(|_| !finished);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn next_element(element: ElementRef) -> Option<ElementRef> {
     element.next_siblings().find_map(ElementRef::wrap)
 }
@@ -631,6 +800,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_work_page_names_its_work_in_its_links() {
+        for (links, expected) in [
+            (
+                "<a href='/works/42/kudos'>k</a>",
+                Some("https://archiveofourown.org/works/42"),
+            ),
+            (
+                "<a href='/tags/x'>t</a><form action='/works/7/comments'></form>",
+                Some("https://archiveofourown.org/works/7"),
+            ),
+            (
+                "<a href='http://archiveofourown.org/works/9/chapters/3'>c</a>",
+                Some("https://archiveofourown.org/works/9"),
+            ),
+            ("<a href='https://example.org/works/5'>elsewhere</a>", None),
+            ("<a href='/works/search'>search</a>", None),
+        ] {
+            let document = Html::parse_document(links);
+            let found = work_address(document.root_element());
+            assert_eq!(found.as_deref(), expected, "{links}");
+        }
+    }
+
+    #[test]
     fn headings_that_repeat_start_chapters_under_a_lone_title() {
         let found = read_html(
             "<html lang=fr><head><title>Page</title><meta name=author content=' Ann '></head>\
@@ -639,7 +832,7 @@ mod tests {
         )
         .expect("a story");
         assert_eq!(found.metadata.title.as_deref(), Some("The Book"));
-        assert_eq!(found.metadata.author.as_deref(), Some("Ann"));
+        assert_eq!(found.metadata.author, Some(vec!["Ann".to_string()]));
         assert_eq!(found.metadata.language.as_deref(), Some("fr"));
         let titles: Vec<_> = found
             .story

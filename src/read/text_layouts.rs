@@ -68,7 +68,7 @@ fn fanficfare(lines: &[&str], options: ParseOptions) -> Option<Found> {
     }
     let mut metadata = Sidecar {
         title: Some(title.trim().to_string()),
-        author: Some(author.to_string()),
+        author: Some(vec![author.to_string()]),
         ..Sidecar::default()
     };
     read_labels(header, &mut metadata);
@@ -288,7 +288,7 @@ fn fimfiction(lines: &[&str], options: ParseOptions) -> Option<Found> {
     }
     let metadata = Sidecar {
         title: Some(title).filter(|t| !t.is_empty()),
-        author: Some(author).filter(|a| !a.is_empty()),
+        author: Some(vec![author]).filter(|a| !a[0].is_empty()),
         publisher: Some("Fimfiction".to_string()),
         ..Sidecar::default()
     };
@@ -317,7 +317,7 @@ mod tests {
         assert_eq!(found.layout, "fanficfare");
         let meta = &found.metadata;
         assert_eq!(meta.title.as_deref(), Some("A Test Story"));
-        assert_eq!(meta.author.as_deref(), Some("Some Writer"));
+        assert_eq!(meta.author, Some(vec!["Some Writer".to_string()]));
         assert_eq!(meta.series.as_deref(), Some("The Long Road"));
         assert_eq!(meta.series_index, Some(Number::Integer(3)));
         // FanFicFare's "Category" is the fandom; "Genre" the other tags.
@@ -368,7 +368,7 @@ mod tests {
             let found = read_text_layout(text, ParseOptions::default()).expect("Fimfiction");
             assert_eq!(found.layout, "fimfiction");
             assert_eq!(found.metadata.title.as_deref(), Some("A Pony Tale"));
-            assert_eq!(found.metadata.author.as_deref(), Some("Writer"));
+            assert_eq!(found.metadata.author, Some(vec!["Writer".to_string()]));
             let titles: Vec<_> = found
                 .story
                 .chapters

@@ -256,7 +256,7 @@ fn quotes_after_a_line_break_open() {
         &story,
         crate::book::Metadata::new(
             "T".into(),
-            "A".into(),
+            vec!["A".into()],
             "en".into(),
             chrono::DateTime::UNIX_EPOCH,
         ),
