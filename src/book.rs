@@ -214,6 +214,16 @@ pub enum Block {
         start: Option<u64>,
         items: Vec<Vec<Block>>,
     },
+    /// A simple table: rows of cells, each cell one paragraph.
+    Table(Vec<Vec<Cell>>),
+}
+
+/// A table cell. Lines of a cell that held several paragraphs are line breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    /// A heading cell (`th`) rather than a data cell.
+    pub header: bool,
+    pub text: Paragraph,
 }
 
 /// How an aligned paragraph is set.
@@ -293,6 +303,7 @@ impl Block {
             Block::SceneBreak => 0,
             Block::Quote(blocks) => blocks.iter().map(Block::text_bytes).sum(),
             Block::List { items, .. } => items.iter().flatten().map(Block::text_bytes).sum(),
+            Block::Table(rows) => rows.iter().flatten().map(|c| c.text.text_bytes()).sum(),
         }
     }
 
@@ -302,6 +313,7 @@ impl Block {
             Block::SceneBreak => 0,
             Block::Quote(blocks) => blocks.iter().map(Block::word_count).sum(),
             Block::List { items, .. } => items.iter().flatten().map(Block::word_count).sum(),
+            Block::Table(rows) => rows.iter().flatten().map(|c| c.text.word_count()).sum(),
         }
     }
 }

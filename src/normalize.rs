@@ -5,7 +5,7 @@
 //! whole stage stays linear in the length of the text. URLs and comments are found once and
 //! left alone by every rule.
 
-use crate::book::{Block, Book, Chapter, Footnote, Inline, Metadata, Note, Paragraph};
+use crate::book::{Block, Book, Cell, Chapter, Footnote, Inline, Metadata, Note, Paragraph};
 use crate::story::{RawBlock, RawChapter, Story};
 use rules::{Pass, Protected};
 use serde::Serialize;
@@ -263,6 +263,7 @@ fn raw_bytes(blocks: &[RawBlock]) -> usize {
             RawBlock::SceneBreak => 0,
             RawBlock::Quote(inner) => raw_bytes(inner),
             RawBlock::List { items, .. } => items.iter().map(|item| raw_bytes(item)).sum(),
+            RawBlock::Table(rows) => rows.iter().flatten().map(|c| c.text.text_bytes()).sum(),
         })
         .sum()
 }
@@ -343,6 +344,19 @@ impl Normalizer<'_> {
                         .map(|item| self.blocks(item, chapter, paragraph))
                         .collect(),
                 },
+                // Each cell is a paragraph to the typography rules.
+                RawBlock::Table(rows) => Block::Table(
+                    rows.iter()
+                        .map(|row| {
+                            row.iter()
+                                .map(|cell| Cell {
+                                    header: cell.header,
+                                    text: text(self, &cell.text),
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                ),
             });
         }
         blocks

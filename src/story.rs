@@ -6,8 +6,8 @@
 //! The invariants every story keeps, whatever its format, are kept here, in
 //! [`Story::finish`]: tidy scene breaks, some text, not too many chapters.
 
-pub use crate::book::Alignment;
 use crate::book::NoteOrigin;
+pub use crate::book::{Alignment, Cell};
 pub use crate::inline::{Inline, Mark, Paragraph};
 
 /// A story as a reader found it, text untouched: the normalize stage turns it into a book.
@@ -43,6 +43,8 @@ pub enum RawBlock {
         start: Option<u64>,
         items: Vec<Vec<RawBlock>>,
     },
+    /// A simple table, cells as written (HTML and EPUB stories, Markdown tables).
+    Table(Vec<Vec<Cell>>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,19 @@ pub struct RawNote {
 }
 
 impl RawBlock {
+    /// Words in the block, counted as the book counts them.
+    pub(crate) fn word_count(&self) -> usize {
+        match self {
+            RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) => {
+                p.word_count()
+            }
+            RawBlock::SceneBreak => 0,
+            RawBlock::Quote(inner) => inner.iter().map(RawBlock::word_count).sum(),
+            RawBlock::List { items, .. } => items.iter().flatten().map(RawBlock::word_count).sum(),
+            RawBlock::Table(rows) => rows.iter().flatten().map(|c| c.text.word_count()).sum(),
+        }
+    }
+
     /// The content of a paragraph or heading.
     pub(crate) fn into_paragraph(self) -> Option<Paragraph> {
         match self {

@@ -497,6 +497,11 @@ fn marks_of_a_download_become_valid_markup_in_every_format() {
             "<p class=\"right\">Signed, the management</p>",
             "<span class=\"small-caps\">Death</span>",
             "<a href=\"https://example.org/the%20story\">the author’s page</a>",
+            // A table of data is a table, the typography rules run in its cells, and a
+            // cell's paragraphs are its lines.
+            "<th scope=\"col\">Wind</th>",
+            "<td>NE 4, “fair”</td>",
+            "<em>main</em>",
         ]) {
             let markup = markup.trim_start_matches(|c: char| c != '<');
             let found = if format == "kepub" {
@@ -506,6 +511,15 @@ fn marks_of_a_download_become_valid_markup_in_every_format() {
             };
             assert!(found, "{format}: no {markup} in\n{chapter}");
         }
+        if format != "kepub" {
+            assert!(
+                chapter.contains("<td>Rain.<br/>Reefed <em>main</em>.</td>"),
+                "{chapter}"
+            );
+        }
+        // A table that lays out a page is read as its paragraphs.
+        assert_eq!(chapter.matches("<table>").count(), 1, "{chapter}");
+        assert!(chapter.contains("Its second paragraph.</"), "{chapter}");
         // A link into the source's own pages is text in the book.
         assert!(
             chapter.contains("the next chapter.") && !chapter.contains("chapter2.html"),

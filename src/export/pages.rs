@@ -6,8 +6,8 @@
 use super::profile::Profile;
 use super::NotePlacement;
 use crate::book::{
-    Alignment, Block, Book, Chapter, Cover, Footnote, Inline, Mark, Note, NoteOrigin, Paragraph,
-    Status, TagKind,
+    Alignment, Block, Book, Cell, Chapter, Cover, Footnote, Inline, Mark, Note, NoteOrigin,
+    Paragraph, Status, TagKind,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -485,8 +485,47 @@ impl Body<'_> {
                     }
                     let _ = writeln!(self.out, "</{element}>");
                 }
+                Block::Table(rows) => self.table(rows),
             }
         }
+    }
+
+    /// A table, its leading rows of heading cells as its head. A heading cell names its
+    /// column in the head and its row in the body; a table of heading cells only has no
+    /// data for them to name, so its cells are data cells.
+    fn table(&mut self, rows: &[Vec<Cell>]) {
+        let any_data = rows.iter().flatten().any(|cell| !cell.header);
+        let head_rows = rows
+            .iter()
+            .take_while(|row| any_data && row.iter().all(|cell| cell.header))
+            .count()
+            .min(rows.len().saturating_sub(1));
+        self.out.push_str("<table>\n");
+        for (n, row) in rows.iter().enumerate() {
+            let in_head = n < head_rows;
+            if n == 0 && in_head {
+                self.out.push_str("<thead>\n");
+            }
+            if n == head_rows {
+                self.out.push_str("<tbody>\n");
+            }
+            self.out.push_str("<tr>");
+            for cell in row {
+                let (open, close) = match (any_data && cell.header, in_head) {
+                    (true, true) => ("<th scope=\"col\">", "</th>"),
+                    (true, false) => ("<th scope=\"row\">", "</th>"),
+                    (false, _) => ("<td>", "</td>"),
+                };
+                self.out.push_str(open);
+                self.paragraph_inline(&cell.text);
+                self.out.push_str(close);
+            }
+            self.out.push_str("</tr>\n");
+            if in_head && n + 1 == head_rows {
+                self.out.push_str("</thead>\n");
+            }
+        }
+        self.out.push_str("</tbody>\n</table>\n");
     }
 
     /// A paragraph's content without an element of its own, as in a tight list item.

@@ -7,7 +7,7 @@
 
 use super::conventions::is_scene_break;
 use super::spans::{trim, SpanKind, Spans};
-use crate::story::{Alignment, Mark, Paragraph, RawBlock};
+use crate::story::{Alignment, Cell, Inline, Mark, Paragraph, RawBlock};
 use scraper::{ElementRef, Node};
 
 /// A block at the top level of a page, where headings can start chapters.
@@ -124,6 +124,7 @@ fn flatten(block: RawBlock, out: &mut Vec<Paragraph>) {
         RawBlock::SceneBreak => {}
         RawBlock::Quote(inner) => inner.into_iter().for_each(|b| flatten(b, out)),
         RawBlock::List { items, .. } => items.into_iter().flatten().for_each(|b| flatten(b, out)),
+        RawBlock::Table(rows) => out.extend(rows.into_iter().flatten().map(|cell| cell.text)),
     }
 }
 
@@ -138,6 +139,13 @@ pub(super) fn collapse(text: &str) -> String {
 
 /// Lists and quotes nested deeper than this keep only their text.
 const MAX_NESTING: usize = 16;
+
+/// More paragraphs than this in one cell make a table that lays out a page, not data.
+const MAX_CELL_PARAGRAPHS: usize = 4;
+
+static TABLE: std::sync::LazyLock<scraper::Selector> = std::sync::LazyLock::new(|| {
+    scraper::Selector::parse("table").unwrap_or_else(|_| unreachable!("a valid selector"))
+});
 
 #[derive(Default)]
 struct Reader {
@@ -274,6 +282,19 @@ impl Reader {
                     self.push(RawBlock::List { start, items });
                 }
             }
+            "table" => {
+                self.flush();
+                let images = self.images.len();
+                match self.table(element) {
+                    Some(rows) => self.push(RawBlock::Table(rows)),
+                    // A table that lays out a page: its text, one row to a paragraph.
+                    None => {
+                        self.images.truncate(images);
+                        self.children(element);
+                        self.flush();
+                    }
+                }
+            }
             "td" | "th" => {
                 self.children(element);
                 self.spans.push_str(" ");
@@ -308,6 +329,66 @@ impl Reader {
         for _ in kinds {
             self.spans.close();
         }
+    }
+
+    /// The rows of a table that holds data: two columns or more, cells of a few lines
+    /// each and no table inside. Anything else is a table that lays out a page (old
+    /// sites set whole stories in one), and gives `None`.
+    fn table(&mut self, element: ElementRef) -> Option<Vec<Vec<Cell>>> {
+        if self.depth >= MAX_NESTING {
+            return None;
+        }
+        let sections = element
+            .child_elements()
+            .filter(|e| matches!(e.value().name(), "thead" | "tbody" | "tfoot"));
+        let mut row_elements: Vec<ElementRef> = element
+            .child_elements()
+            .filter(|e| e.value().name() == "tr")
+            .collect();
+        row_elements.extend(sections.flat_map(|s| {
+            s.child_elements()
+                .filter(|e| e.value().name() == "tr")
+                .collect::<Vec<_>>()
+        }));
+        let mut rows = Vec::with_capacity(row_elements.len());
+        for row in row_elements {
+            let mut cells = Vec::new();
+            for cell in row.child_elements() {
+                let header = match cell.value().name() {
+                    "th" => true,
+                    "td" => false,
+                    _ => continue,
+                };
+                if cell.select(&TABLE).next().is_some() {
+                    return None;
+                }
+                let paragraphs: Vec<Paragraph> = self
+                    .nested(cell)
+                    .into_iter()
+                    .flat_map(|block| {
+                        let mut out = Vec::new();
+                        flatten(block, &mut out);
+                        out
+                    })
+                    .collect();
+                if paragraphs.len() > MAX_CELL_PARAGRAPHS {
+                    return None;
+                }
+                let mut text = Paragraph::default();
+                for (n, paragraph) in paragraphs.into_iter().enumerate() {
+                    if n > 0 {
+                        text.0.push(Inline::LineBreak);
+                    }
+                    text.0.extend(paragraph.0);
+                }
+                cells.push(Cell { header, text });
+            }
+            if !cells.is_empty() {
+                rows.push(cells);
+            }
+        }
+        let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+        (columns >= 2).then_some(rows)
     }
 
     /// The blocks inside a quote or a list item, read on their own.
@@ -505,6 +586,61 @@ mod tests {
                 vec![RawBlock::Paragraph(Paragraph::new(expected))],
                 "{html}"
             );
+        }
+    }
+
+    #[test]
+    fn tables_of_data_are_tables_and_tables_that_lay_out_a_page_are_text() {
+        let cell = |header, t: &str| Cell {
+            header,
+            text: Paragraph::plain(t),
+        };
+        let paragraphs = |texts: &[&str]| -> Vec<RawBlock> {
+            texts
+                .iter()
+                .map(|t| RawBlock::Paragraph(Paragraph::plain(*t)))
+                .collect()
+        };
+        let cases: Vec<(&str, Vec<RawBlock>)> = vec![
+            (
+                "<table><thead><tr><th>a</th><th>b</th></tr></thead>\
+                 <tbody><tr><td>1</td><td> 2 </td></tr></tbody></table>",
+                vec![RawBlock::Table(vec![
+                    vec![cell(true, "a"), cell(true, "b")],
+                    vec![cell(false, "1"), cell(false, "2")],
+                ])],
+            ),
+            // A cell's paragraphs are its lines.
+            (
+                "<table><tr><td><p>x</p><p>y</p></td><td>z</td></tr></table>",
+                vec![RawBlock::Table(vec![vec![
+                    Cell {
+                        header: false,
+                        text: Paragraph::new(vec![text("x"), Inline::LineBreak, text("y")]),
+                    },
+                    cell(false, "z"),
+                ]])],
+            ),
+            // One column, a table inside, or cells of many paragraphs lay out a page; a
+            // table of data inside such a table is still one.
+            (
+                "<table><tr><td>Only</td></tr><tr><td>column</td></tr></table>",
+                paragraphs(&["Only", "column"]),
+            ),
+            (
+                "<table><tr><td><table><tr><td>a</td><td>b</td></tr></table></td><td>c</td></tr></table>",
+                vec![
+                    RawBlock::Table(vec![vec![cell(false, "a"), cell(false, "b")]]),
+                    RawBlock::Paragraph(Paragraph::plain("c")),
+                ],
+            ),
+            (
+                "<table><tr><td><p>1</p><p>2</p><p>3</p><p>4</p><p>5</p></td><td>6</td></tr></table>",
+                paragraphs(&["1", "2", "3", "4", "5", "6"]),
+            ),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(read(html), expected, "{html}");
         }
     }
 

@@ -85,7 +85,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             .iter()
             .map(|item| match item {
                 Item::Heading { text, .. } => crate::words::count_words(text),
-                Item::Block(block) => block_words(block),
+                Item::Block(block) => block.word_count(),
             })
             .sum();
         let label = labels.get(&item.path).cloned();
@@ -140,15 +140,6 @@ fn body_of(page: &str) -> &str {
     match (start, end) {
         (Some(start), Some(end)) if start <= end => &page[start..end],
         _ => page,
-    }
-}
-
-fn block_words(block: &RawBlock) -> usize {
-    match block {
-        RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) => p.word_count(),
-        RawBlock::SceneBreak => 0,
-        RawBlock::Quote(inner) => inner.iter().map(block_words).sum(),
-        RawBlock::List { items, .. } => items.iter().flatten().map(block_words).sum(),
     }
 }
 

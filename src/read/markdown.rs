@@ -11,7 +11,7 @@ use super::conventions::{is_note_title, is_scene_break, take_edge_notes};
 use super::spans::{trim, SpanKind, Spans};
 use super::ReadError;
 use crate::book::NoteOrigin;
-use crate::story::{Inline, Mark, Paragraph, RawBlock, RawChapter, RawNote, Story};
+use crate::story::{Cell, Inline, Mark, Paragraph, RawBlock, RawChapter, RawNote, Story};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 
@@ -111,6 +111,8 @@ struct Reader<'a> {
     /// Chapter index of each footnote's first reference, by number.
     footnote_chapters: Vec<usize>,
     footnotes: HashMap<String, Vec<RawBlock>>,
+    /// The table being read: its rows so far, and whether its head row is open.
+    table: Option<(Vec<Vec<Cell>>, bool)>,
 }
 
 impl<'a> Reader<'a> {
@@ -132,11 +134,13 @@ impl<'a> Reader<'a> {
             footnote_numbers: HashMap::new(),
             footnote_chapters: Vec::new(),
             footnotes: HashMap::new(),
+            table: None,
         }
     }
 
     fn read(mut self) -> Story {
-        let options = Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+        let options =
+            Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
         for event in Parser::new_ext(self.text, options) {
             self.event(event);
         }
@@ -217,6 +221,17 @@ impl<'a> Reader<'a> {
                     blocks: Vec::new(),
                 });
             }
+            Tag::Table(_) => {
+                self.flush_inline();
+                self.table = Some((Vec::new(), false));
+            }
+            Tag::TableHead | Tag::TableRow => {
+                if let Some((rows, in_head)) = &mut self.table {
+                    rows.push(Vec::new());
+                    *in_head = tag == Tag::TableHead;
+                }
+            }
+            Tag::TableCell => self.begin_inline(Collecting::Paragraph),
             Tag::Emphasis => self.ensure_inline().open(SpanKind::Emphasis),
             Tag::Strong => self.ensure_inline().open(SpanKind::Strong),
             Tag::Strikethrough => self.ensure_inline().open(SpanKind::Marked(Mark::Strike)),
@@ -274,6 +289,21 @@ impl<'a> Reader<'a> {
                 self.flush_inline();
                 if let Some(Open::Footnote { label, blocks }) = self.open.pop() {
                     self.footnotes.entry(label).or_insert(blocks);
+                }
+            }
+            TagEnd::TableCell => {
+                let mut text = self.take_inline();
+                trim(&mut text);
+                if let Some((rows, in_head)) = &mut self.table {
+                    let header = *in_head;
+                    if let Some(row) = rows.last_mut() {
+                        row.push(Cell { header, text });
+                    }
+                }
+            }
+            TagEnd::Table => {
+                if let Some((rows, _)) = self.table.take() {
+                    self.push_block(RawBlock::Table(rows));
                 }
             }
             TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => {
@@ -514,6 +544,7 @@ fn flatten_into(block: RawBlock, out: &mut Vec<Paragraph>) {
             .into_iter()
             .flatten()
             .for_each(|b| flatten_into(b, out)),
+        RawBlock::Table(rows) => out.extend(rows.into_iter().flatten().map(|cell| cell.text)),
     }
 }
 

@@ -177,16 +177,7 @@ fn chapter_from_lines<'a>(
 }
 
 fn chapter_words(chapter: &RawChapter) -> usize {
-    chapter.blocks.iter().map(block_words).sum()
-}
-
-fn block_words(block: &RawBlock) -> usize {
-    match block {
-        RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) => p.word_count(),
-        RawBlock::SceneBreak => 0,
-        RawBlock::Quote(blocks) => blocks.iter().map(block_words).sum(),
-        RawBlock::List { items, .. } => items.iter().flatten().map(block_words).sum(),
-    }
+    chapter.blocks.iter().map(RawBlock::word_count).sum()
 }
 
 /// Finds the emphasis markers in every text of the story. Titles are plain text: their
@@ -211,8 +202,15 @@ fn read_emphasis(story: &mut Story) {
     for chapter in &mut story.chapters {
         title(&mut chapter.title);
         for block in &mut chapter.blocks {
-            if let RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) = block {
-                paragraph(p);
+            match block {
+                RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) => {
+                    paragraph(p)
+                }
+                RawBlock::Table(rows) => rows
+                    .iter_mut()
+                    .flatten()
+                    .for_each(|c| paragraph(&mut c.text)),
+                RawBlock::SceneBreak | RawBlock::Quote(_) | RawBlock::List { .. } => {}
             }
         }
         for note in &mut chapter.notes {

@@ -23,6 +23,17 @@ fn outline(story: &Story) -> Vec<String> {
                         blocks_of(item, depth + 1, out);
                     }
                 }
+                RawBlock::Table(rows) => {
+                    for row in rows {
+                        let cells: Vec<String> = row
+                            .iter()
+                            .map(|c| {
+                                format!("{}{}", if c.header { "th " } else { "" }, shown(&c.text))
+                            })
+                            .collect();
+                        out.push(format!("{pad}row {}", cells.join(" | ")));
+                    }
+                }
             }
         }
     }
@@ -160,6 +171,16 @@ fn structure() {
         (
             "[back](chapter1.md) ~~gone~~ [x](javascript:alert)",
             &["# (untitled)", "p back <Strike>gone</Strike> x"],
+        ),
+        // A table: its head row's cells are heading cells.
+        (
+            "| Who | Said |\n|---|---|\n| A | *hi* |\n| B |  |",
+            &[
+                "# (untitled)",
+                "row th Who | th Said",
+                "row A | *hi*",
+                "row B | ",
+            ],
         ),
     ];
     for (markdown, expected) in cases {
