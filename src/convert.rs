@@ -3,7 +3,7 @@
 //! to the export stage.
 
 use crate::book::{Book, Cover, Metadata, Series, Status, Tag};
-use crate::cover::{find_cover, generate_cover, read_cover};
+use crate::cover::{embedded_cover, find_cover, generate_cover, read_cover};
 use crate::error::Error;
 use crate::files::{Files, Limit};
 use crate::normalize::{normalize_story, Report, Rules};
@@ -54,6 +54,8 @@ pub struct Loaded {
     pub modified: DateTime<Utc>,
     /// The story file as it was read, for incremental builds.
     pub seen: crate::incremental::Seen,
+    /// The picture the story file carries as its cover (an EPUB's own), as stored.
+    pub cover: Option<Vec<u8>>,
 }
 
 /// A normalized book and what it took to make it.
@@ -138,6 +140,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
         warnings: found.warnings,
         modified,
         seen,
+        cover: found.cover,
     })
 }
 
@@ -245,6 +248,7 @@ pub fn normalize_loaded(
     book.metadata.cover = cover_for(
         path,
         &loaded.sidecar,
+        loaded.cover,
         &book.metadata,
         options,
         &mut warnings,
@@ -333,10 +337,12 @@ fn metadata_for(path: &Path, loaded: &Loaded, options: &Options) -> Result<Metad
     Ok(metadata)
 }
 
-/// The sidecar's cover, else `covers/<stem>.*`, else a drawn one.
+/// The sidecar's cover, else `covers/<stem>.*`, else the story file's own (an EPUB's),
+/// else a drawn one.
 fn cover_for(
     path: &Path,
     sidecar: &Sidecar,
+    own: Option<Vec<u8>>,
     metadata: &Metadata,
     options: &Options,
     warnings: &mut Vec<String>,
@@ -363,6 +369,13 @@ fn cover_for(
         return read_cover(&found, &options.files)
             .map(Some)
             .map_err(cover_error);
+    }
+    // The story file's own cover, unless it is damaged: then the book still gets one.
+    if let Some(bytes) = own {
+        match embedded_cover(bytes, path) {
+            Ok(cover) => return Ok(Some(cover)),
+            Err(error) => warnings.push(format!("{error}; the book was given another")),
+        }
     }
     if options.no_generated_cover {
         return Ok(None);

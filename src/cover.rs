@@ -92,6 +92,20 @@ pub fn read_cover(path: &Path, files: &Files) -> Result<Cover, CoverError> {
             actual: kind,
         });
     }
+    picture_cover(bytes, kind, path)
+}
+
+/// The picture a story file carries as its cover, such as an EPUB's own; `path` names
+/// it in errors.
+pub fn embedded_cover(bytes: Vec<u8>, path: &Path) -> Result<Cover, CoverError> {
+    let kind = sniff(&bytes).ok_or_else(|| CoverError::NotAnImage {
+        path: path.to_owned(),
+    })?;
+    picture_cover(bytes, kind, path)
+}
+
+/// A cover of a picture whose kind is known: its size read, and the picture checked whole.
+fn picture_cover(bytes: Vec<u8>, kind: ImageKind, path: &Path) -> Result<Cover, CoverError> {
     let size = imagesize::blob_size(&bytes).map_err(|_| CoverError::Damaged {
         path: path.to_owned(),
     })?;

@@ -623,3 +623,98 @@ fn a_saved_ao3_work_page_gives_the_story_not_the_site() {
     assert_epubcheck_clean(std::slice::from_ref(&book));
     assert_ace_clean(&[book]);
 }
+
+/// A one-chapter EPUB whose package names `picture` as its cover, the EPUB 3 way
+/// (`properties="cover-image"`) or the EPUB 2 way (`<meta name="cover">`).
+fn write_epub_with_cover(path: &Path, epub3: bool, picture: &[u8]) {
+    let file = std::fs::File::create(path).expect("the book is created");
+    let mut zip = zip::ZipWriter::new(file);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let (version, cover_meta, cover_property) = if epub3 {
+        ("3.0", "", " properties=\"cover-image\"")
+    } else {
+        ("2.0", "<meta name=\"cover\" content=\"art\"/>", "")
+    };
+    let opf = format!(
+        "<?xml version=\"1.0\"?><package xmlns=\"http://www.idpf.org/2007/opf\" version=\"{version}\" \
+         unique-identifier=\"id\"><metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\
+         <dc:identifier id=\"id\">urn:uuid:2b4e28ba-2fa1-11d2-883f-0016d3cca427</dc:identifier>\
+         <dc:title>Painted Sails</dc:title><dc:creator>Iris Vale</dc:creator>\
+         <dc:language>en</dc:language>{cover_meta}</metadata><manifest>\
+         <item id=\"art\" href=\"images/art.png\" media-type=\"image/png\"{cover_property}/>\
+         <item id=\"c1\" href=\"ch1.xhtml\" media-type=\"application/xhtml+xml\"/>\
+         </manifest><spine><itemref idref=\"c1\"/></spine></package>"
+    );
+    let chapter =
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\
+                   <head><title>1</title></head><body><h2>Harbour</h2>\
+                   <p>The sails were painted the colour of the evening.</p></body></html>";
+    let files: Vec<(&str, &[u8])> = vec![
+        ("mimetype", b"application/epub+zip"),
+        (
+            "META-INF/container.xml",
+            b"<?xml version=\"1.0\"?><container version=\"1.0\" \
+              xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>\
+              <rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\
+              </rootfiles></container>",
+        ),
+        ("OEBPS/content.opf", opf.as_bytes()),
+        ("OEBPS/images/art.png", picture),
+        ("OEBPS/ch1.xhtml", chapter.as_bytes()),
+    ];
+    for (name, bytes) in files {
+        zip.start_file(name, stored).expect("an entry");
+        zip.write_all(bytes).expect("written");
+    }
+    zip.finish().expect("the book is finished");
+}
+
+/// An EPUB's own cover becomes the book's cover, unless a cover is given for it; a damaged
+/// one gives way to a drawn cover, with a warning.
+#[test]
+fn an_epubs_own_cover_is_kept() {
+    let picture = ficbind::cover::generate_cover("Art", None)
+        .expect("a picture")
+        .bytes;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut books = Vec::new();
+    let mut outs = Vec::new();
+    for epub3 in [true, false] {
+        let story = dir.path().join(format!("sails-{epub3}.epub"));
+        write_epub_with_cover(&story, epub3, &picture);
+        let (out, code, stories) = build_json(std::slice::from_ref(&story));
+        assert_eq!(code, 0, "{stories:?}");
+        let book = files_in(out.path()).pop().expect("one book");
+        let entries = epub_entries(&book);
+        let cover = entries
+            .iter()
+            .find(|(name, _)| name.ends_with("cover.png"))
+            .map(|(_, bytes)| bytes.clone());
+        assert_eq!(
+            cover.as_deref(),
+            Some(&picture[..]),
+            "epub3 {epub3}: the book's own cover"
+        );
+        books.push(book);
+        outs.push(out);
+    }
+
+    // A picture cut short is refused as a cover, and the book still gets one.
+    let story = dir.path().join("sails-cut.epub");
+    write_epub_with_cover(&story, true, &picture[..picture.len() / 2]);
+    let (out, code, stories) = build_json(std::slice::from_ref(&story));
+    assert_eq!(code, 0, "{stories:?}");
+    let warnings = record(&stories, "sails-cut.epub")["warnings"].to_string();
+    assert!(warnings.contains("sails-cut.epub"), "{warnings}");
+    assert!(warnings.contains("cut short"), "{warnings}");
+    let book = files_in(out.path()).pop().expect("one book");
+    let cover = epub_entries(&book)
+        .into_iter()
+        .find(|(name, _)| name.ends_with("cover.png"))
+        .map(|(_, bytes)| bytes)
+        .expect("a drawn cover");
+    assert_ne!(cover, picture);
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books[..1]);
+}

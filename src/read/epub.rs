@@ -31,6 +31,16 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
     let package = Package::parse(&opf, &opf_path)?;
     let labels = book.contents_labels(&package);
     let mut warnings = Vec::new();
+    let cover = match &package.cover {
+        Some(path) => match book.read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(error) => {
+                warnings.push(format!("its cover {path}: {error}; a cover was drawn"));
+                None
+            }
+        },
+        None => None,
+    };
     let mut pages = Vec::new();
     for item in &package.spine {
         if !item.media_type.contains("html") {
@@ -58,6 +68,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             found.warnings.splice(0..0, warnings);
             found.story = std::mem::take(&mut found.story).finish()?;
             found.layout = "Archive of Our Own (EPUB)";
+            found.cover = cover;
             return Ok(found);
         }
     }
@@ -123,6 +134,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
         },
         layout: package.layout,
         warnings,
+        cover,
     })
 }
 
@@ -411,6 +423,9 @@ struct SpineItem {
 /// What the package document says.
 struct Package {
     metadata: Sidecar,
+    /// The picture the package names as the book's cover: EPUB 3's `cover-image`, or
+    /// EPUB 2's `<meta name="cover">`.
+    cover: Option<String>,
     spine: Vec<SpineItem>,
     nav: Option<String>,
     ncx: Option<String>,
@@ -431,6 +446,7 @@ impl Package {
         let mut current: Option<String> = None;
         let mut value = String::new();
         let mut generator = String::new();
+        let mut cover_id = None;
         loop {
             let event = reader
                 .read_event()
@@ -460,6 +476,7 @@ impl Package {
                                     metadata.series_index = series_index(&index)
                                 }
                                 (Some("generator"), Some(g)) => generator = g,
+                                (Some("cover"), Some(id)) => cover_id = Some(id),
                                 _ => {}
                             }
                             if attribute(&e, b"property").as_deref()
@@ -570,8 +587,16 @@ impl Package {
         } else {
             "EPUB"
         };
+        let is_picture = |(_, media, _): &&(String, String, String)| media.starts_with("image/");
+        let cover = manifest
+            .values()
+            .filter(is_picture)
+            .find(|(_, _, properties)| properties.split_whitespace().any(|p| p == "cover-image"))
+            .or_else(|| cover_id.and_then(|id| manifest.get(&id)).filter(is_picture))
+            .map(|(href, _, _)| href.clone());
         Ok(Package {
             metadata,
+            cover,
             spine,
             nav,
             ncx,

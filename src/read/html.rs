@@ -19,6 +19,8 @@ pub(super) struct Found {
     pub metadata: Sidecar,
     pub layout: &'static str,
     pub warnings: Vec<String>,
+    /// The picture the file names as its cover (an EPUB's own), as stored.
+    pub cover: Option<Vec<u8>>,
 }
 
 pub(super) fn read_html(text: &str) -> Result<Found, ReadError> {
@@ -86,6 +88,7 @@ fn generic(document: &Html) -> Found {
         },
         layout: "HTML page",
         warnings,
+        cover: None,
     }
 }
 
@@ -173,6 +176,7 @@ fn fanficfare(document: &Html) -> Option<Found> {
         metadata,
         layout: "FanFicFare",
         warnings,
+        cover: None,
     })
 }
 
@@ -251,6 +255,7 @@ fn fimfiction(document: &Html) -> Option<Found> {
         },
         layout: "Fimfiction",
         warnings,
+        cover: None,
     })
 }
 
@@ -475,6 +480,7 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
         metadata,
         layout: "Archive of Our Own",
         warnings,
+        cover: None,
     })
 }
 
@@ -608,6 +614,7 @@ fn ao3_work_page(document: &Html) -> Option<Found> {
         metadata,
         layout: "Archive of Our Own work page",
         warnings,
+        cover: None,
     })
 }
 

@@ -132,6 +132,8 @@ pub struct Read {
     pub layout: Option<&'static str>,
     /// Things the reader had to guess, such as the text's encoding.
     pub warnings: Vec<String>,
+    /// The picture the file carries as its cover (an EPUB's own), as stored.
+    pub cover: Option<Vec<u8>>,
 }
 
 /// The format of a file: what its bytes say it is, then what its extension says.
@@ -167,6 +169,7 @@ pub fn read(format: Format, bytes: &[u8], options: ParseOptions) -> Result<Read,
             metadata: found.metadata,
             layout: Some(found.layout),
             warnings: found.warnings,
+            cover: found.cover,
         });
     }
     let decoded = decode(bytes)?;
@@ -177,6 +180,7 @@ pub fn read(format: Format, bytes: &[u8], options: ParseOptions) -> Result<Read,
         metadata: Sidecar::default(),
         layout: None,
         warnings: decoded.warnings,
+        cover: None,
     };
     match format {
         Format::Raw => match text_layouts::read_text_layout(&decoded.text, options) {
