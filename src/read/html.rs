@@ -705,12 +705,28 @@ fn previous_label(element: ElementRef) -> Option<String> {
         .map(|t| t.trim_end_matches(':').to_string())
 }
 
-fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
+/// A list the source joined with commas. A piece that starts with "and" or "&" ends a
+/// name with commas of its own, which the join cannot tell apart from its own: FanFicFare
+/// writes the category "Books, Films, and Plays" as it writes three fandoms. Such a name
+/// takes in the piece before it and the one-word pieces before that.
+pub(super) fn split_list(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for piece in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let continues = piece.starts_with("and ") || piece.starts_with("& ");
+        if !continues || names.is_empty() {
+            names.push(piece.to_string());
+            continue;
+        }
+        let mut start = names.len() - 1;
+        while start > 0 && !names[start - 1].contains(' ') {
+            start -= 1;
+        }
+        let mut name = names.split_off(start).join(", ");
+        name.push_str(", ");
+        name.push_str(piece);
+        names.push(name);
+    }
+    names
 }
 
 /// The value after a label in AO3's stats line, such as the date after "Published:".
@@ -805,6 +821,33 @@ pub(super) fn language_tag(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_split_at_commas_but_keep_names_with_commas() {
+        for (text, expected) in [
+            (
+                "Comedy, Fantasy,  Noir,",
+                &["Comedy", "Fantasy", "Noir"][..],
+            ),
+            ("Books, Films, and Plays", &["Books, Films, and Plays"][..]),
+            (
+                "Harry Potter, Books, Films, and Plays, Once Upon a Time",
+                &[
+                    "Harry Potter",
+                    "Books, Films, and Plays",
+                    "Once Upon a Time",
+                ][..],
+            ),
+            ("Law & Order, Bones", &["Law & Order", "Bones"][..]),
+            ("Rock, Paper, & Scissors", &["Rock, Paper, & Scissors"][..]),
+            (
+                "and Then There Were None",
+                &["and Then There Were None"][..],
+            ),
+        ] {
+            assert_eq!(split_list(text), expected, "{text}");
+        }
+    }
 
     #[test]
     fn a_work_page_names_its_work_in_its_links() {

@@ -127,13 +127,7 @@ fn read_labels(header: &[&str], metadata: &mut Sidecar) {
     }
     for (label, value) in labels {
         if let Some(list) = super::html::fanficfare_tag_list(metadata, &label) {
-            list.extend(
-                value
-                    .split(", ")
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string),
-            );
+            list.extend(super::html::split_list(&value));
             continue;
         }
         match label.as_str() {
@@ -323,7 +317,7 @@ mod tests {
         // FanFicFare's "Category" is the fandom; "Genre" the other tags.
         assert_eq!(
             meta.fandoms.as_deref(),
-            Some(&["Books", "Films", "and Plays"].map(String::from)[..])
+            Some(&["Books, Films, and Plays"].map(String::from)[..])
         );
         assert_eq!(
             meta.tags.as_deref(),

@@ -15,6 +15,10 @@ pub(super) const RULE: Entry = Entry {
         ("pages 10-12", "pages 10–12"),
         ("“Stop-”", "“Stop—”"),
         ("well-known", "well-known"),
+        ("— the management", "— the management"),
+        ("-- the management", "— the management"),
+        ("Signed,\n-- the management", "Signed,<br/>— the management"),
+        ("—Hello.", "—Hello."),
     ],
 };
 
@@ -78,8 +82,18 @@ fn dashes(text: &mut String, protected: &Protected) -> usize {
                     }
                     j += next.len_utf8();
                 }
-                out.push('—');
-                if !(run == 1 && c == '—' && popped == 0 && j == end) {
+                // A dash that opens a paragraph or a line introduces it (an attribution,
+                // "— the management"): the space after it stays.
+                let opens_line = out.is_empty() || out.ends_with('\n');
+                let spaced_after = char_at(src, end) == Some(' ')
+                    && char_at(src, j).is_some_and(|c| !c.is_whitespace() && !is_dash(c));
+                let dash = if opens_line && spaced_after {
+                    "— "
+                } else {
+                    "—"
+                };
+                out.push_str(dash);
+                if popped != 0 || src[p..j] != *dash {
                     changes += 1;
                 }
                 copied = j;
