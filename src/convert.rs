@@ -111,9 +111,8 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Error> {
             && sidecar_file.as_ref().and_then(|s| s.trailing_note) != Some(false),
         emphasis: options.parse.emphasis && options.rules.reads_markup(),
     };
-    let found = read::read(format, &bytes, parse_options).map_err(story_error)?;
-    // The story is a copy; the bytes need not stay while it is normalized.
-    drop(bytes);
+    // Taken: UTF-8 text becomes the decoded text in place.
+    let found = read::read(format, bytes, parse_options).map_err(story_error)?;
     // Front matter takes the place of a sidecar file.
     let sidecar = match (&found.front_matter, sidecar_file) {
         (Some(toml), _) => parse_sidecar(toml).map_err(|error| Error::Sidecar {

@@ -1,6 +1,7 @@
 //! Turning a story file's bytes into text: encodings, byte-order marks and line ends.
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+use std::borrow::Cow;
 
 /// Why a file's bytes cannot be read as a story.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,12 +24,32 @@ pub struct Decoded {
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    decode_bytes(Cow::Borrowed(bytes))
+}
+
+/// As [`decode`], taking the bytes: UTF-8, the usual case, becomes the text in place,
+/// so that a large story is not held twice.
+pub fn decode_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
+    decode_bytes(Cow::Owned(bytes))
+}
+
+/// The bytes as a UTF-8 string, without a copy when they are owned; else the bytes back.
+fn into_utf8(bytes: Cow<'_, [u8]>) -> Result<String, Cow<'_, [u8]>> {
+    match bytes {
+        Cow::Owned(bytes) => String::from_utf8(bytes).map_err(|e| Cow::Owned(e.into_bytes())),
+        Cow::Borrowed(bytes) => std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| Cow::Borrowed(bytes)),
+    }
+}
+
+fn decode_bytes(bytes: Cow<'_, [u8]>) -> Result<Decoded, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
     let mut warnings = Vec::new();
     let (text, encoding): (String, &'static Encoding) =
-        if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        if let Some((encoding, bom_len)) = Encoding::for_bom(&bytes) {
             // A BOM is an explicit statement; malformed sequences after it become U+FFFD.
             let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
             if had_errors {
@@ -42,11 +63,11 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             if bytes.contains(&0) {
                 return Err(DecodeError::NulBytes);
             }
-            match std::str::from_utf8(bytes) {
-                Ok(text) => (text.to_owned(), UTF_8),
-                Err(_) => {
-                    let encoding = guess_legacy_encoding(bytes);
-                    let (text, _) = encoding.decode_without_bom_handling(bytes);
+            match into_utf8(bytes) {
+                Ok(text) => (text, UTF_8),
+                Err(bytes) => {
+                    let encoding = guess_legacy_encoding(&bytes);
+                    let (text, _) = encoding.decode_without_bom_handling(&bytes);
                     warnings.push(format!(
                         "the file is not valid UTF-8; it was read as {}",
                         encoding.name()

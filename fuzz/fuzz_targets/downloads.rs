@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for format in [Format::Html, Format::Epub] {
-        let Ok(found) = read(format, data, ParseOptions::default()) else {
+        let Ok(found) = read(format, data.to_vec(), ParseOptions::default()) else {
             continue;
         };
         let metadata = Metadata::new(

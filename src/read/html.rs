@@ -23,8 +23,11 @@ pub(super) struct Found {
     pub cover: Option<Vec<u8>>,
 }
 
-pub(super) fn read_html(text: &str) -> Result<Found, ReadError> {
-    let document = Html::parse_document(text);
+/// The text is taken so that it can go once it is parsed: a page's tree takes several
+/// times its size, and a large story should not be held twice beside it.
+pub(super) fn read_html(text: String) -> Result<Found, ReadError> {
+    let document = dom::parse_document(&text);
+    drop(text);
     let mut found = ao3(&document)
         .or_else(|| ao3_work_page(&document))
         .or_else(|| fanficfare(&document))
@@ -878,7 +881,8 @@ mod tests {
         let found = read_html(
             "<html lang=fr><head><title>Page</title><meta name=author content=' Ann '></head>\
              <body><h1>The Book</h1><h2>One</h2><p>First.</p><h2>Two</h2><p>Second.</p>\
-             <h3>Inside</h3><p>More.</p></body></html>",
+             <h3>Inside</h3><p>More.</p></body></html>"
+                .to_string(),
         )
         .expect("a story");
         assert_eq!(found.metadata.title.as_deref(), Some("The Book"));

@@ -17,7 +17,7 @@ mod sniff;
 mod spans;
 mod text_layouts;
 
-use crate::decode::{decode, DecodeError};
+use crate::decode::{decode_owned, DecodeError};
 use crate::sidecar::Sidecar;
 use crate::story::{Story, StoryError};
 use std::path::Path;
@@ -159,9 +159,11 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, ReadError> {
 }
 
 /// Reads a story in the given format.
-pub fn read(format: Format, bytes: &[u8], options: ParseOptions) -> Result<Read, ReadError> {
+/// The bytes are taken so that a large text file is not held twice: decoded UTF-8 is
+/// the same buffer.
+pub fn read(format: Format, bytes: Vec<u8>, options: ParseOptions) -> Result<Read, ReadError> {
     if format == Format::Epub {
-        let found = epub::read_epub(bytes)?;
+        let found = epub::read_epub(&bytes)?;
         return Ok(Read {
             format,
             story: found.story,
@@ -172,7 +174,7 @@ pub fn read(format: Format, bytes: &[u8], options: ParseOptions) -> Result<Read,
             cover: found.cover,
         });
     }
-    let decoded = decode(bytes)?;
+    let decoded = decode_owned(bytes)?;
     let mut read = Read {
         format,
         story: Story::default(),
@@ -197,7 +199,7 @@ pub fn read(format: Format, bytes: &[u8], options: ParseOptions) -> Result<Read,
             read.front_matter = markdown.front_matter;
         }
         Format::Html => {
-            let found = html::read_html(&decoded.text)?;
+            let found = html::read_html(decoded.text)?;
             read.story = found.story;
             read.metadata = found.metadata;
             read.layout = Some(found.layout);
