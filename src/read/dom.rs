@@ -10,20 +10,6 @@ use super::spans::{trim, SpanKind, Spans};
 use crate::story::{Alignment, Cell, Inline, Mark, Paragraph, RawBlock};
 use scraper::{ElementRef, Node};
 
-/// Parses a page as `scraper::Html::parse_document` does, with the tree's nodes given
-/// room up front. The tree keeps its nodes in one vector, which otherwise doubles as it
-/// fills: at the last doubling the old and new vectors are both held, more memory at
-/// once than anything else a large story takes. A page has a node for about every `<`
-/// and every text between tags, three for every two `<` in story text.
-pub(super) fn parse_document(text: &str) -> scraper::Html {
-    use html5ever::tendril::TendrilSink;
-    let tags = memchr::memchr_iter(b'<', text.as_bytes()).count();
-    let nodes = tags.saturating_add(tags / 2).saturating_add(16);
-    let mut document = scraper::Html::new_document();
-    document.tree = ego_tree::Tree::with_capacity(scraper::Node::Document, nodes);
-    html5ever::parse_document(scraper::HtmlTreeSink::new(document), Default::default()).one(text)
-}
-
 /// A block at the top level of a page, where headings can start chapters.
 #[derive(Debug, Clone)]
 pub(super) enum Item {

@@ -62,7 +62,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             .any(|(_, text)| text.contains("id=\"preface\""));
     if is_ao3 {
         let bodies: String = pages.iter().map(|(_, text)| body_of(text)).collect();
-        let document = dom::parse_document(&format!("<html><body>{bodies}</body></html>"));
+        let document = super::tree::parse_document(&format!("<html><body>{bodies}</body></html>"));
         if let Some(mut found) = html::ao3(&document) {
             found.metadata = std::mem::take(&mut found.metadata).or(package.metadata);
             found.warnings.splice(0..0, warnings);
@@ -79,7 +79,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
         if package.nav.as_deref() == Some(item.path.as_str()) {
             continue;
         }
-        let document = dom::parse_document(text);
+        let document = super::tree::parse_document(text);
         let root = document.root_element();
         let body = root.select(&selector("body")).next().unwrap_or(root);
         let page = dom::page(body);
@@ -329,7 +329,7 @@ impl<'a> Book<'a> {
         let mut labels = HashMap::new();
         if let Some(nav) = &package.nav {
             if let Ok(bytes) = self.read(nav) {
-                let document = dom::parse_document(&String::from_utf8_lossy(&bytes));
+                let document = super::tree::parse_document(&String::from_utf8_lossy(&bytes));
                 let toc = document
                     .select(&selector("nav"))
                     .find(|n| n.attr("epub:type") == Some("toc"))

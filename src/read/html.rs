@@ -26,7 +26,7 @@ pub(super) struct Found {
 /// The text is taken so that it can go once it is parsed: a page's tree takes several
 /// times its size, and a large story should not be held twice beside it.
 pub(super) fn read_html(text: String) -> Result<Found, ReadError> {
-    let document = dom::parse_document(&text);
+    let document = super::tree::parse_document(&text);
     drop(text);
     let mut found = ao3(&document)
         .or_else(|| ao3_work_page(&document))

@@ -16,6 +16,7 @@ pub mod raw;
 mod sniff;
 mod spans;
 mod text_layouts;
+mod tree;
 
 use crate::decode::{decode_owned, DecodeError};
 use crate::sidecar::Sidecar;
