@@ -361,6 +361,9 @@ fn co_authors_are_each_a_creator_in_every_format() {
         opf.contains(">Ed Fox</dc:creator>") && !opf.contains("Ann Lee"),
         "{opf}"
     );
+    let from_cli = dir.path().join("from-cli.epub");
+    fs::copy(out.path().join("one.epub"), &from_cli).expect("copied");
+    books.push(from_cli);
 
     // An empty name in the list is refused by key, and no book is written.
     fs::write(
@@ -379,7 +382,12 @@ fn co_authors_are_each_a_creator_in_every_format() {
         "{}",
         stderr(&output)
     );
+    assert!(
+        stderr(&output).contains("together.toml"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!dir.path().join("out/one.epub").exists(), "no partial book");
     assert_epubcheck_clean(&books);
-    assert_ace_clean(&books[..1]);
+    assert_ace_clean(&books);
 }
