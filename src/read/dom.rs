@@ -33,8 +33,22 @@ const DROPPED: &[&str] = &[
     "textarea", "iframe", "object", "embed", "video", "audio", "svg", "math", "canvas",
 ];
 
-/// Elements that hold blocks, or are blocks themselves.
-const BLOCKS: &[&str] = &[
+/// Elements that hold blocks, or are blocks themselves. (Headings, quotes, lists, cells
+/// and rules are read by arms of their own; they are here for `read/tree.rs`, which drops
+/// the white space after any of these.)
+pub(super) const BLOCKS: &[&str] = &[
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "ul",
+    "ol",
+    "hr",
     "p",
     "div",
     "section",

@@ -334,9 +334,8 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
         publisher: Some("Archive of Our Own".to_string()),
         ..Sidecar::default()
     };
-    let (dt, author_link, link, quote) = (
+    let (dt, link, quote) = (
         selector("dl > dt"),
-        selector(".byline a[rel=author]"),
         selector("a[href]"),
         selector("blockquote.userstuff"),
     );
@@ -348,14 +347,7 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
         .or_else(|| first(preface, "p b"))
         .map(dom::text)
         .filter(|t| !t.is_empty());
-    let mut authors: Vec<String> = Vec::new();
-    for author in prefaces.iter().flat_map(|p| p.select(&author_link)) {
-        let name = dom::text(author);
-        if !name.is_empty() && !authors.contains(&name) {
-            authors.push(name);
-        }
-    }
-    metadata.author = (!authors.is_empty()).then_some(authors);
+    metadata.author = ao3_authors(&prefaces);
     metadata.source = prefaces
         .iter()
         .flat_map(|p| p.select(&link))
@@ -509,15 +501,7 @@ fn ao3_work_page(document: &Html) -> Option<Found> {
         .and_then(|p| first(p, ".title"))
         .map(dom::text)
         .filter(|t| !t.is_empty());
-    let mut authors: Vec<String> = Vec::new();
-    let byline = selector(".byline a[rel=author]");
-    for author in preface.iter().flat_map(|p| p.select(&byline)) {
-        let name = dom::text(author);
-        if !name.is_empty() && !authors.contains(&name) {
-            authors.push(name);
-        }
-    }
-    metadata.author = (!authors.is_empty()).then_some(authors);
+    metadata.author = ao3_authors(preface.as_slice());
     metadata.source = work_address(root);
     let module = |area: Option<ElementRef>, css: &str| {
         area.and_then(|a| first(a, css))
@@ -619,6 +603,20 @@ fn ao3_work_page(document: &Html) -> Option<Found> {
         warnings,
         cover: None,
     })
+}
+
+/// Every author of the byline in AO3's prefaces, once each: co-authors and pseuds each
+/// have a link of their own.
+fn ao3_authors(prefaces: &[ElementRef]) -> Option<Vec<String>> {
+    let byline = selector(".byline a[rel=author]");
+    let mut authors: Vec<String> = Vec::new();
+    for author in prefaces.iter().flat_map(|p| p.select(&byline)) {
+        let name = dom::text(author);
+        if !name.is_empty() && !authors.contains(&name) {
+            authors.push(name);
+        }
+    }
+    (!authors.is_empty()).then_some(authors)
 }
 
 /// The work's address, from any link or form on its page that names it: a saved page

@@ -14,42 +14,9 @@ use scraper::{Html, HtmlTreeSink, Node};
 use std::borrow::Cow;
 use std::cell::Ref;
 
-/// Elements after which white space is not shown: a browser starts a new line there, and
-/// the story readers start a new block.
-const BLOCKS: &[&str] = &[
-    "p",
-    "div",
-    "section",
-    "article",
-    "aside",
-    "header",
-    "footer",
-    "nav",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "ul",
-    "ol",
-    "li",
-    "dl",
-    "dt",
-    "dd",
-    "blockquote",
-    "table",
-    "thead",
-    "tbody",
-    "tfoot",
-    "tr",
-    "td",
-    "th",
-    "hr",
-    "figure",
-    "center",
-    "pre",
-];
+// After these a browser starts a new line and the story readers a new block, so white
+// space that follows one is not shown.
+use super::dom::BLOCKS;
 
 pub(super) fn parse_document(text: &str) -> Html {
     // A node for about every `<` and every text between tags: three for every two `<` in
