@@ -373,7 +373,7 @@ fn cover_for(
     if let Some(bytes) = own {
         match embedded_cover(bytes, path) {
             Ok(cover) => return Ok(Some(cover)),
-            Err(error) => warnings.push(format!("{error}; the book was given another")),
+            Err(error) => warnings.push(format!("{error}; it was not used")),
         }
     }
     if options.no_generated_cover {

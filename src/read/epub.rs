@@ -35,7 +35,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
         Some(path) => match book.read(path) {
             Ok(bytes) => Some(bytes),
             Err(error) => {
-                warnings.push(format!("its cover {path}: {error}; a cover was drawn"));
+                warnings.push(format!("its cover {path}: {error}; it was not used"));
                 None
             }
         },
