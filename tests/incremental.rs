@@ -106,6 +106,7 @@ fn only_what_changed_is_rebuilt() {
     let books = files_in(&dir.path().join("out"));
     assert_eq!(books.len(), 3, "{books:?}");
     assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
 }
 
 #[test]

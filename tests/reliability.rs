@@ -166,7 +166,8 @@ fn too_many_jobs_are_capped_with_a_note() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let stories = dir.path().join("in");
     fs::create_dir(&stories).expect("created");
-    for n in 0..20 {
+    // More stories than the cores of any machine the tests run on, few enough to check.
+    for n in 0..6 {
         write_story(&stories, &format!("{n}.txt"), &format!("Story {n}"));
     }
     let output = run_with_timeout(
@@ -180,8 +181,9 @@ fn too_many_jobs_are_capped_with_a_note() {
         "{message}"
     );
     let books = files_in(&dir.path().join("out"));
-    assert_eq!(books.len(), 20);
+    assert_eq!(books.len(), 6);
     assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
 }
 
 #[cfg(unix)]
