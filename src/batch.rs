@@ -30,6 +30,8 @@ pub struct BatchOptions {
     /// Rebuild every book, even those whose story, sidecar, cover and options are as they
     /// were when it was made.
     pub force: bool,
+    /// Convert only this machine's share of the stories.
+    pub shard: Option<Shard>,
     pub convert: convert::Options,
     pub export: ExportOptions,
 }
@@ -117,13 +119,33 @@ impl StoryReport {
     }
 }
 
-/// The stories of a run, and where they are read from.
+/// The stories of a run, found as they are needed: a folder or an archive of a quarter
+/// of a million stories is never listed whole in memory. Each folder is listed when the
+/// walk reaches it, its stories sorted, then its subfolders in sorted order; an archive's
+/// members come in the same order, so that a zip and the folder it unpacks to give the
+/// same books.
 #[derive(Debug, Default)]
 pub struct Inputs {
-    pub stories: Vec<PathBuf>,
+    /// The paths as they were given.
+    given: Vec<PathBuf>,
+    sources: Vec<Source>,
+    recursive: bool,
+    /// The output folder, resolved: a walk never enters it.
+    output: Option<PathBuf>,
+    /// The stories, listed before the run, when the output folder is one of the folders
+    /// walked or holds one: books written during the run must not be taken for stories.
+    listed: Option<Vec<PathBuf>>,
     /// The file system and the archives among the paths, whose members are the stories
     /// at `ARCHIVE/member`.
     pub files: Files,
+}
+
+#[derive(Debug)]
+enum Source {
+    Folder(PathBuf),
+    /// The archive's place in `files`.
+    Archive(usize),
+    File(PathBuf),
 }
 
 impl Inputs {
@@ -135,85 +157,169 @@ impl Inputs {
             .map(|a| a.path.clone())
             .collect()
     }
+
+    /// The paths as they were given.
+    pub fn given(&self) -> &[PathBuf] {
+        &self.given
+    }
+
+    /// The stories, in order. A folder that cannot be listed is an error in its place.
+    pub fn stories(&self) -> Box<dyn Iterator<Item = Result<PathBuf, Error>> + Send + '_> {
+        if let Some(listed) = &self.listed {
+            return Box::new(listed.iter().cloned().map(Ok));
+        }
+        Box::new(self.sources.iter().flat_map(
+            move |source| -> Box<dyn Iterator<Item = _> + Send + '_> {
+                match source {
+                    Source::File(path) => Box::new(std::iter::once(Ok(path.clone()))),
+                    Source::Archive(index) => {
+                        let archive = &self.files.archives()[*index];
+                        Box::new(
+                            archive
+                                .names_in_walk_order()
+                                .map(move |name| archive.path.join(name))
+                                .filter(|member| is_story_file(member))
+                                .map(Ok),
+                        )
+                    }
+                    Source::Folder(root) => Box::new(Walk {
+                        files: Vec::new().into_iter(),
+                        folders: vec![root.clone()],
+                        recursive: self.recursive,
+                        output: self.output.as_deref(),
+                    }),
+                }
+            },
+        ))
+    }
+
+    /// The paths among the stories that could be taken for a book's: the files given by
+    /// name, and the stories listed before the run.
+    fn named_files(&self) -> impl Iterator<Item = &Path> {
+        let given = self.sources.iter().filter_map(|source| match source {
+            Source::File(path) => Some(path.as_path()),
+            _ => None,
+        });
+        given.chain(self.listed.iter().flatten().map(PathBuf::as_path))
+    }
+
+    /// Whether the stories' folders never come back once left: one folder walked, or
+    /// one archive, whose stories come a folder at a time.
+    fn folders_come_once(&self) -> bool {
+        self.sources.len() == 1
+    }
+}
+
+/// A folder walk: the stories of the folder being read, then the folders left to read.
+struct Walk<'a> {
+    files: std::vec::IntoIter<PathBuf>,
+    /// Popped last first: they are pushed in reverse order.
+    folders: Vec<PathBuf>,
+    recursive: bool,
+    output: Option<&'a Path>,
+}
+
+impl Iterator for Walk<'_> {
+    type Item = Result<PathBuf, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(file) = self.files.next() {
+                return Some(Ok(file));
+            }
+            let folder = self.folders.pop()?;
+            let entries = match std::fs::read_dir(&folder) {
+                Ok(entries) => entries,
+                Err(source) => {
+                    return Some(Err(Error::Read {
+                        path: folder,
+                        source,
+                    }))
+                }
+            };
+            let mut files = Vec::new();
+            let mut subfolders = Vec::new();
+            for entry in entries.filter_map(|entry| entry.ok()) {
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                let entry_path = entry.path();
+                if kind.is_dir() {
+                    let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                    if self.recursive && !hidden {
+                        let is_output = self.output.is_some()
+                            && std::fs::canonicalize(&entry_path).ok().as_deref() == self.output;
+                        if !is_output {
+                            subfolders.push(entry_path);
+                        }
+                    }
+                } else if is_story_file(&entry_path) && !(kind.is_symlink() && entry_path.is_dir())
+                {
+                    files.push(entry_path);
+                }
+            }
+            files.sort();
+            self.files = files.into_iter();
+            subfolders.sort_by(|a, b| b.cmp(a));
+            self.folders.extend(subfolders);
+        }
+    }
 }
 
 /// Expands folders into the stories they hold (sorted, not recursive); files are kept as
 /// given. A path that does not exist at all is an error; a story that exists but cannot be
 /// read fails later, on its own, like any other bad story.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    collect_inputs_in(paths, false, None).map(|inputs| inputs.stories)
+    collect_inputs_in(paths, false, None)?.stories().collect()
 }
 
 /// As [`collect_inputs`], and with `recursive`, the stories of every subfolder too, in
 /// sorted order. Hidden folders, links to folders and the output folder itself are not
 /// entered, so that a run never reads its own books or loops. A zip archive that is not
 /// an EPUB stands for the stories inside it, all of them, as a folder read recursively.
+/// Folders are read as the stories are taken ([`Inputs::stories`]).
 pub fn collect_inputs_in(
     paths: &[PathBuf],
     recursive: bool,
     output: Option<&Path>,
 ) -> Result<Inputs, Error> {
     let output = output.and_then(|o| std::fs::canonicalize(o).ok());
-    let mut inputs = Vec::new();
+    let mut sources = Vec::new();
     let mut archives = Vec::new();
+    let mut overlaps_output = false;
     for path in paths {
-        let read_error = |source| Error::Read {
+        std::fs::symlink_metadata(path).map_err(|source| Error::Read {
             path: path.clone(),
             source,
-        };
-        std::fs::symlink_metadata(path).map_err(read_error)?;
+        })?;
         if path.is_dir() {
-            let mut folders = vec![path.clone()];
-            while let Some(folder) = folders.pop() {
-                let entries = std::fs::read_dir(&folder).map_err(|source| Error::Read {
-                    path: folder.clone(),
-                    source,
-                })?;
-                let mut files = Vec::new();
-                let mut subfolders = Vec::new();
-                for entry in entries.filter_map(|entry| entry.ok()) {
-                    let Ok(kind) = entry.file_type() else {
-                        continue;
-                    };
-                    let entry_path = entry.path();
-                    if kind.is_dir() {
-                        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-                        let is_output =
-                            output.is_some() && std::fs::canonicalize(&entry_path).ok() == output;
-                        if recursive && !hidden && !is_output {
-                            subfolders.push(entry_path);
-                        }
-                    } else if !entry_path.is_dir() && is_story_file(&entry_path) {
-                        files.push(entry_path);
-                    }
-                }
-                files.sort();
-                inputs.extend(files);
-                // Popped last first: reversed, the folders are read in sorted order.
-                subfolders.sort_by(|a, b| b.cmp(a));
-                folders.extend(subfolders);
+            if let (Some(output), Ok(folder)) = (&output, std::fs::canonicalize(path)) {
+                overlaps_output |= folder.starts_with(output);
             }
+            sources.push(Source::Folder(path.clone()));
         } else if is_story_archive(path) {
             let archive = Archive::open(path).map_err(|error| Error::Input {
                 path: path.clone(),
                 message: format!("{error}; give a zip archive of stories, or the stories"),
             })?;
-            inputs.extend(
-                archive
-                    .members()
-                    .iter()
-                    .map(|member| path.join(&*member.name))
-                    .filter(|member| is_story_file(member)),
-            );
+            sources.push(Source::Archive(archives.len()));
             archives.push(archive);
         } else {
-            inputs.push(path.clone());
+            sources.push(Source::File(path.clone()));
         }
     }
-    Ok(Inputs {
-        stories: inputs,
+    let mut inputs = Inputs {
+        given: paths.to_vec(),
+        sources,
+        recursive,
+        output,
+        listed: None,
         files: Files::with_archives(archives),
-    })
+    };
+    if overlaps_output {
+        inputs.listed = Some(inputs.stories().collect::<Result<_, _>>()?);
+    }
+    Ok(inputs)
 }
 
 /// A zip archive given as an input holds stories, unless it is a story itself: an EPUB
@@ -272,13 +378,12 @@ impl Shard {
     }
 }
 
-/// The stories of `inputs` whose books go to `shard`, with `mirror` as in
-/// [`BatchOptions::mirror`].
-pub fn shard_inputs(inputs: Vec<PathBuf>, mirror: &[PathBuf], shard: Shard) -> Vec<PathBuf> {
-    inputs
-        .into_iter()
-        .filter(|input| shard.takes(&book_folder(input, mirror)))
-        .collect()
+impl Shard {
+    /// Whether the book of the story at `input` goes to this share, with `mirror` as in
+    /// [`BatchOptions::mirror`].
+    pub fn takes_story(&self, input: &Path, mirror: &[PathBuf]) -> bool {
+        self.takes(&book_folder(input, mirror))
+    }
 }
 
 /// The folder, relative to the output folder and `/`-separated, that a story's book is
@@ -309,15 +414,16 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Converts every input, calling `on_wait` if another run holds the output folder and
-/// `on_done` as each story finishes. Reports come back in input order.
+/// Converts every story of `inputs` (of the share `options.shard` names), calling
+/// `on_wait` if another run holds the output folder and `on_done` as each story finishes.
+/// Reports come back in input order.
 pub fn build_all(
-    inputs: &[PathBuf],
+    inputs: &Inputs,
     options: &BatchOptions,
     on_wait: impl FnOnce(),
     on_done: impl Fn(&StoryReport) + Sync,
 ) -> Vec<StoryReport> {
-    let reports = std::sync::Mutex::new(Vec::with_capacity(inputs.len()));
+    let reports = std::sync::Mutex::new(Vec::new());
     build_each(inputs, options, on_wait, |report| {
         on_done(&report);
         if let Ok(mut reports) = reports.lock() {
@@ -328,21 +434,35 @@ pub fn build_all(
 }
 
 /// As [`build_all`], handing each report to `on_done`, in input order, and keeping none:
-/// a run of 200,000 stories holds one group's reports, not the whole run's.
+/// a run of 200,000 stories holds a few folders' stories at a time, not the whole run's.
 pub fn build_each(
-    inputs: &[PathBuf],
+    inputs: &Inputs,
     options: &BatchOptions,
     on_wait: impl FnOnce(),
     on_done: impl Fn(StoryReport) + Sync,
 ) {
-    let fail_all = |error: Error| {
-        for input in inputs {
-            on_done(StoryReport::failed(input, &error));
-        }
-    };
-    let mut folder = match OutputFolder::open(&options.output, inputs, on_wait) {
+    let mut stories = inputs
+        .stories()
+        .filter(|story| match (story, options.shard) {
+            (Ok(input), Some(shard)) => shard.takes_story(input, &options.mirror),
+            _ => true,
+        })
+        .peekable();
+    let folder = match OutputFolder::open(&options.output, inputs.given(), on_wait) {
         Ok(folder) => folder,
-        Err(error) => return fail_all(error),
+        Err(error) => {
+            for story in stories {
+                let input = match &story {
+                    Ok(input) => input.as_path(),
+                    Err(_) => Path::new(""),
+                };
+                on_done(StoryReport::failed(
+                    input,
+                    story.as_ref().err().unwrap_or(&error),
+                ));
+            }
+            return;
+        }
     };
     // Twice the cores by default: books wait for the disk to confirm they are written
     // (`Unfinished::finish`), and while one waits another story can use the core.
@@ -355,36 +475,109 @@ pub fn build_each(
         Err(_) => match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
             Ok(pool) => pool,
             Err(error) => {
-                return fail_all(Error::Write {
+                let error = Error::Write {
                     path: options.output.clone(),
                     source: std::io::Error::other(format!(
                         "no thread could be started to convert the stories ({error})"
                     )),
-                })
+                };
+                for story in stories {
+                    let input = story.as_ref().map_or(Path::new(""), PathBuf::as_path);
+                    on_done(StoryReport::failed(input, &error));
+                }
+                return;
             }
         },
     };
     pool.install(|| {
         let extension = options.export.format.extension();
-        let mut names = OutputNames::new(inputs, &options.output, extension, options.overwrite)
-            .mirroring(&options.mirror);
+        let names = OutputNames::new(
+            inputs.named_files(),
+            &options.output,
+            extension,
+            options.overwrite,
+        )
+        .mirroring(&options.mirror);
+        let mut run = Run {
+            options,
+            options_hash: options_hash(options),
+            folder,
+            names,
+            last_save: std::time::Instant::now(),
+            unsaved: false,
+        };
+        loop {
+            // Whole folders at a time, and enough stories to keep every core busy: the
+            // names of a folder's books are chosen among all its stories.
+            let mut chunk: Vec<PathBuf> = Vec::new();
+            let mut chunk_folder = None;
+            while let Some(Ok(input)) = stories.peek() {
+                let folder = book_folder(input, &options.mirror);
+                if chunk.len() >= GROUP_STORIES && chunk_folder.as_ref() != Some(&folder) {
+                    break;
+                }
+                chunk_folder = Some(folder);
+                if let Some(Ok(input)) = stories.next() {
+                    chunk.push(input);
+                }
+            }
+            if !chunk.is_empty() {
+                run.build_chunk(&chunk, &on_done);
+                if inputs.folders_come_once() {
+                    run.names.forget_taken();
+                }
+            }
+            match stories.peek() {
+                Some(Ok(_)) => {}
+                // A folder that could not be listed.
+                Some(Err(_)) => {
+                    if let Some(Err(error)) = stories.next() {
+                        let path = match &error {
+                            Error::Read { path, .. } => path.clone(),
+                            _ => PathBuf::new(),
+                        };
+                        on_done(StoryReport::failed(&path, &error));
+                    }
+                }
+                None => break,
+            }
+        }
+        // A state that cannot be written costs the next run time, not a book.
+        let _ = run.folder.finish();
+    })
+}
+
+/// A run under way: what stays from one chunk of stories to the next.
+struct Run<'a> {
+    options: &'a BatchOptions,
+    options_hash: u64,
+    folder: OutputFolder,
+    names: OutputNames<'a>,
+    last_save: std::time::Instant,
+    unsaved: bool,
+}
+
+impl Run<'_> {
+    /// Converts a chunk of stories, whole folders of them, and hands on their reports.
+    fn build_chunk(&mut self, inputs: &[PathBuf], on_done: &(impl Fn(StoryReport) + Sync)) {
+        let options = self.options;
+        let options_hash = self.options_hash;
         // What each story's book would be made from now, and whether its book is already
         // that: such books keep their names, and their stories are not read again.
-        let options_hash = options_hash(options);
+        let folder = &self.folder;
         let mut up_to_date: Vec<Option<Box<str>>> = inputs
             .par_iter()
-            .map(|input| up_to_date_book(input, options, options_hash, &folder))
+            .map(|input| up_to_date_book(input, options, options_hash, folder))
             .collect();
         for name in up_to_date.iter().flatten() {
-            names.reserve(name);
+            self.names.reserve(name);
         }
         let mut up_to_date = up_to_date.iter_mut();
-        let mut last_save = std::time::Instant::now();
-        let mut unsaved = false;
         // A few stories are loaded at a time, all in parallel, and named in input order
         // before any is built: which story gets the "-2" never depends on which finished
         // first, each story is read once, and memory holds one group, not the folder.
         for group in load_groups(inputs, &options.convert.files, GROUP_STORIES, GROUP_BYTES) {
+            let folder = &self.folder;
             let unchanged: Vec<Option<Box<str>>> = up_to_date
                 .by_ref()
                 .take(group.len())
@@ -403,10 +596,11 @@ pub fn build_each(
                 .zip(&loaded)
                 .map(|((input, unchanged), loaded)| match (unchanged, loaded) {
                     (Some(unchanged), _) => Current::unchanged(unchanged),
-                    (None, Some(Ok(loaded))) => current_state(input, options, &folder, loaded),
+                    (None, Some(Ok(loaded))) => current_state(input, options, folder, loaded),
                     (None, _) => Current::failed(input),
                 })
                 .collect();
+            let names = &mut self.names;
             let named: Vec<Option<Result<Named, Error>>> = group
                 .iter()
                 .zip(loaded)
@@ -414,7 +608,7 @@ pub fn build_each(
                     loaded.map(|loaded| {
                         loaded.map(|loaded| {
                             let title = title_for(input, &loaded, &options.convert);
-                            let (output, warning) = names.next_for(input, &title, &folder);
+                            let (output, warning) = names.next_for(input, &title, folder);
                             Named {
                                 loaded,
                                 output,
@@ -450,7 +644,7 @@ pub fn build_each(
                 })
                 .collect();
             // Recorded before they take their names, so that the record never misses one.
-            let recorded = folder.record(
+            let recorded = self.folder.record(
                 built
                     .iter()
                     .filter(|(_, unfinished)| unfinished.is_some())
@@ -485,44 +679,39 @@ pub fn build_each(
                 if state.key.as_os_str().is_empty() {
                     continue;
                 }
-                match (report.status, &report.output) {
-                    (Status::Written, Some(output)) => {
-                        let output = output.strip_prefix(&options.output).unwrap_or(output);
-                        if let Some(output) = output.to_str() {
-                            unsaved = true;
-                            folder.state.insert(
-                                state.key,
-                                Entry {
-                                    options: options_hash,
-                                    output: output.into(),
-                                    files: state.files,
-                                    absent: state.absent,
-                                },
-                            );
-                        }
-                    }
-                    (Status::Failed, _) => {
-                        unsaved |= folder.state.remove(&state.key).is_some();
-                    }
-                    _ => {}
-                }
+                let output = report.output.as_deref().and_then(|output| {
+                    output
+                        .strip_prefix(&options.output)
+                        .unwrap_or(output)
+                        .to_str()
+                });
+                // A state that cannot be written costs the next run time, not a book.
+                let _ = match (report.status, output) {
+                    (Status::Written, Some(output)) => self.folder.state.record(
+                        &state.key,
+                        &Entry {
+                            options: options_hash,
+                            output: output.into(),
+                            files: state.files,
+                            absent: state.absent,
+                        },
+                    ),
+                    _ => self.folder.state.forget(&state.key),
+                };
+                self.unsaved = true;
             }
-            // Saved every few seconds and at the end, not after every group: the state of
-            // a long run is megabytes. A run killed in between rebuilds what it had not
-            // saved, and nothing else. A state that cannot be written costs the next run
-            // time, not a book.
-            if unsaved && last_save.elapsed() >= STATE_SAVE_INTERVAL {
-                let _ = folder.save_state();
-                (unsaved, last_save) = (false, std::time::Instant::now());
+            // Put on the disk every few seconds and at the end, not after every group. A
+            // run killed in between rebuilds what it had not saved, and nothing else.
+            if self.unsaved && self.last_save.elapsed() >= STATE_SAVE_INTERVAL {
+                let _ = self.folder.save_state();
+                self.unsaved = false;
+                self.last_save = std::time::Instant::now();
             }
             for report in finished {
                 on_done(report);
             }
         }
-        if unsaved {
-            let _ = folder.save_state();
-        }
-    })
+    }
 }
 
 /// How often a run saves what its books were made from.
@@ -574,7 +763,7 @@ fn current_state(
     let (others, absent) = files_now(
         &options.convert.files,
         dependencies.get(1..).unwrap_or_default(),
-        folder.state.get(&key),
+        folder.state.get(&key).as_ref(),
     );
     let story = FileState {
         path: input.to_owned(),
@@ -605,7 +794,7 @@ fn up_to_date_book(
         return None;
     }
     let dependencies = depends_on(input, &options.convert);
-    let (files, absent) = files_now(&options.convert.files, &dependencies, Some(known));
+    let (files, absent) = files_now(&options.convert.files, &dependencies, Some(&known));
     // Without a fixed date the story's own time is in the book too.
     let modified = |files: &[FileState]| files.first().and_then(|f| f.seen).map(|s| s.modified_ns);
     let same_time =
@@ -676,13 +865,20 @@ struct OutputNames<'a> {
 }
 
 impl<'a> OutputNames<'a> {
-    fn new(inputs: &[PathBuf], dir: &'a Path, extension: &'a str, overwrite: bool) -> Self {
+    /// `inputs`: the stories that could lie in the output folder (those given by name, or
+    /// all of them when the output folder is one of the folders walked).
+    fn new<'i>(
+        inputs: impl IntoIterator<Item = &'i Path>,
+        dir: &'a Path,
+        extension: &'a str,
+        overwrite: bool,
+    ) -> Self {
         let canonical_dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
         // Inputs usually share a folder or two: resolve each folder once, not each file.
         // Only the inputs inside the output folder could be taken for a book.
         let mut folders: HashMap<&Path, Option<PathBuf>> = HashMap::new();
         let inputs = inputs
-            .iter()
+            .into_iter()
             .filter_map(|p| {
                 let parent = p.parent().unwrap_or(Path::new(""));
                 let folder = folders.entry(parent).or_insert_with(|| {
@@ -708,6 +904,13 @@ impl<'a> OutputNames<'a> {
             next_number: HashMap::new(),
             mirror: Vec::new(),
         }
+    }
+
+    /// Forgets the names given out so far, once no story of their folders is left: a run
+    /// of a quarter of a million stories holds the names of a few folders.
+    fn forget_taken(&mut self) {
+        self.taken.clear();
+        self.next_number.clear();
     }
 
     /// Keeps a name for an unchanged book, given as its path in the output folder.
@@ -1006,12 +1209,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let out = dir.path().join("out");
         let folder = OutputFolder::open(&out, &[], || {}).expect("it opens");
-        let inputs = vec![
+        let inputs = [
             PathBuf::from("a.txt"),
             PathBuf::from("b.txt"),
             PathBuf::from("c.txt"),
         ];
-        let mut names = OutputNames::new(&inputs, &out, "epub", false);
+        let mut names = OutputNames::new(inputs.iter().map(PathBuf::as_path), &out, "epub", false);
         let outputs: Vec<_> = ["Same", "Same", "Other"]
             .iter()
             .map(|title| names.next(title, &folder))
@@ -1030,7 +1233,7 @@ mod tests {
     fn ten_thousand_stories_of_one_title_all_get_a_name() {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let folder = OutputFolder::open(dir.path(), &[], || {}).expect("it opens");
-        let mut names = OutputNames::new(&[], dir.path(), "epub", false);
+        let mut names = OutputNames::new([], dir.path(), "epub", false);
         let outputs: HashSet<PathBuf> =
             (0..10_005).map(|_| names.next("Same", &folder).0).collect();
         assert_eq!(outputs.len(), 10_005);
@@ -1042,15 +1245,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(dir.path().join("dune.epub"), "another tool's book").expect("written");
         let folder = OutputFolder::open(dir.path(), &[], || {}).expect("it opens");
-        let (path, warning) =
-            OutputNames::new(&[], dir.path(), "epub", false).next("Dune", &folder);
+        let (path, warning) = OutputNames::new([], dir.path(), "epub", false).next("Dune", &folder);
         assert_eq!(path, dir.path().join("dune-2.epub"));
         let warning = warning.expect("a warning");
         assert!(
             warning.contains("dune.epub was not written by ficbind"),
             "{warning}"
         );
-        let (path, warning) = OutputNames::new(&[], dir.path(), "epub", true).next("Dune", &folder);
+        let (path, warning) = OutputNames::new([], dir.path(), "epub", true).next("Dune", &folder);
         assert_eq!((path, warning), (dir.path().join("dune.epub"), None));
     }
 }

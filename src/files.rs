@@ -169,7 +169,9 @@ impl Files {
                 advice: limit.advice,
             });
         }
-        archive.read(member, limit.bytes).map_err(FileError::Member)
+        archive
+            .read(&member, limit.bytes)
+            .map_err(FileError::Member)
     }
 
     /// The size and time of a regular file or a member; `None` when there is none.

@@ -8,8 +8,10 @@
 //! being read, as make and rsync do; one whose time moved is read, and its bytes decide.
 
 use crate::files::Files;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+mod store;
+pub use store::State;
 
 const LIMIT: crate::files::Limit = crate::files::Limit {
     bytes: crate::convert::MAX_STORY_BYTES,
@@ -143,58 +145,60 @@ impl Default for Absent {
 
 impl Absent {
     fn add(&mut self, path: &Path) {
-        for byte in path.as_os_str().as_encoded_bytes().iter().chain([&0]) {
-            self.hash ^= u64::from(*byte);
+        self.add_bytes(
+            path.as_os_str()
+                .as_encoded_bytes()
+                .iter()
+                .copied()
+                .chain([0]),
+        );
+    }
+
+    fn add_bytes(&mut self, bytes: impl IntoIterator<Item = u8>) {
+        for byte in bytes {
+            self.hash ^= u64::from(byte);
             self.hash = self.hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
 }
 
-/// The state file: one line per story, tab-separated: the story's path, the options hash,
-/// the book, then each file that was there as `path|size|time|crc`, then `~` and the hash
-/// of the places that held nothing. (Earlier versions listed those as `path|-`; they read
-/// the same.) Lines that do not read are ignored: their stories are rebuilt.
-pub fn parse_state(text: &str) -> HashMap<PathBuf, Entry> {
-    let mut entries = HashMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let mut fields = line.split('\t');
-        let (Some(input), Some(options), Some(output)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
-            continue;
-        };
-        let Ok(options) = u64::from_str_radix(options, 16) else {
-            continue;
-        };
-        let mut files = Vec::new();
-        let mut absent = Absent::default();
-        let mut absent_hash = None;
-        let mut readable = true;
-        for field in fields {
-            if let Some(hash) = field.strip_prefix('~') {
-                absent_hash = u64::from_str_radix(hash, 16).ok();
-                readable &= absent_hash.is_some();
-            } else if let Some(path) = field.strip_suffix("|-") {
-                absent.add(Path::new(path));
-            } else if let Some(file) = parse_file(field) {
-                files.push(file);
-            } else {
-                readable = false;
-            }
-        }
-        if readable {
-            entries.insert(
-                PathBuf::from(input),
-                Entry {
-                    options,
-                    output: output.into(),
-                    files,
-                    absent: absent_hash.unwrap_or(absent.hash),
-                },
-            );
+/// The state file holds one line per story, tab-separated: the story's path, the options
+/// hash, the book, then each file that was there as `path|size|time|crc`, then `~` and
+/// the hash of the places that held nothing. (Earlier versions listed those as `path|-`;
+/// they read the same.) A line of the story's path and `-` alone says it has no book: a
+/// journal holds such lines for stories that failed. Lines that do not read are ignored:
+/// their stories are rebuilt.
+///
+/// The story's path and, for a line that reads, what its book was made from (`None` for
+/// a line saying it has no book).
+pub fn parse_line(line: &str) -> Option<(&str, Option<Entry>)> {
+    let mut fields = line.split('\t');
+    let input = fields.next().filter(|input| !input.is_empty())?;
+    let options = fields.next()?;
+    if options == "-" {
+        return Some((input, None));
+    }
+    let output = fields.next()?;
+    let options = u64::from_str_radix(options, 16).ok()?;
+    let mut files = Vec::new();
+    let mut absent = Absent::default();
+    let mut absent_hash = None;
+    for field in fields {
+        if let Some(hash) = field.strip_prefix('~') {
+            absent_hash = Some(u64::from_str_radix(hash, 16).ok()?);
+        } else if let Some(path) = field.strip_suffix("|-") {
+            absent.add(Path::new(path));
+        } else {
+            files.push(parse_file(field)?);
         }
     }
-    entries
+    let entry = Entry {
+        options,
+        output: output.into(),
+        files,
+        absent: absent_hash.unwrap_or(absent.hash),
+    };
+    Some((input, Some(entry)))
 }
 
 fn parse_file(field: &str) -> Option<FileState> {
@@ -213,70 +217,64 @@ fn parse_file(field: &str) -> Option<FileState> {
     })
 }
 
-/// The state file's text, sorted by story, for the entries whose paths can be written.
-pub fn format_state(entries: &HashMap<PathBuf, Entry>) -> String {
-    let mut text = Vec::new();
-    // Writing into memory cannot fail.
-    let _ = write_state(entries, &mut text);
-    String::from_utf8_lossy(&text).into_owned()
+/// Whether a path can stand in a line: it is UTF-8 and holds none of the separators.
+fn fits(path: &Path) -> bool {
+    path.to_str()
+        .is_some_and(|s| !s.is_empty() && !s.contains(['\t', '\n', '\r', '|']))
 }
 
-/// Writes the state file line by line, sorted by story: the state of a long run is
-/// megabytes, and is never built whole in memory.
-pub fn write_state(
-    entries: &HashMap<PathBuf, Entry>,
-    out: &mut impl std::io::Write,
-) -> std::io::Result<()> {
-    let fits = |p: &Path| {
-        p.to_str()
-            .is_some_and(|s| !s.contains(['\t', '\n', '\r', '|']))
-    };
-    let mut inputs: Vec<&PathBuf> = entries
-        .iter()
-        .filter(|(input, entry)| fits(input) && entry.files.iter().all(|f| fits(&f.path)))
-        .map(|(input, _)| input)
-        .collect();
-    inputs.sort_unstable();
-    writeln!(
-        out,
-        "# What each book in this folder was made from (ficbind)."
-    )?;
-    for input in inputs {
-        let entry = &entries[input];
-        write!(
-            out,
-            "{}\t{:016x}\t{}",
-            input.display(),
-            entry.options,
-            entry.output
-        )?;
-        for file in &entry.files {
-            if let Some(seen) = file.seen {
-                write!(
-                    out,
-                    "\t{}|{}|{}|{:08x}",
-                    file.path.display(),
-                    seen.size,
-                    seen.modified_ns,
-                    seen.crc
-                )?;
-            }
-        }
-        writeln!(out, "\t~{:016x}", entry.absent)?;
+/// The line for a story's book, with its newline; `None` when a path cannot be written
+/// in one (that story is simply rebuilt by the next run).
+pub fn format_line(input: &Path, entry: &Entry) -> Option<String> {
+    use std::fmt::Write;
+    if !fits(input)
+        || !entry.files.iter().all(|f| fits(&f.path))
+        || entry.output.contains(['\t', '\n'])
+    {
+        return None;
     }
-    Ok(())
+    let mut line = format!(
+        "{}\t{:016x}\t{}",
+        input.display(),
+        entry.options,
+        entry.output
+    );
+    for file in &entry.files {
+        if let Some(seen) = file.seen {
+            let _ = write!(
+                line,
+                "\t{}|{}|{}|{:08x}",
+                file.path.display(),
+                seen.size,
+                seen.modified_ns,
+                seen.crc
+            );
+        }
+    }
+    let _ = writeln!(line, "\t~{:016x}", entry.absent);
+    Some(line)
+}
+
+/// The line saying a story has no book.
+pub fn format_no_book(input: &Path) -> Option<String> {
+    fits(input).then(|| format!("{}\t-\n", input.display()))
 }
 
 /// A hash of everything besides the files that shapes a book: the options and ficbind's
 /// version. FNV-1a, written out so that it stays the same from one build of ficbind to
 /// the next.
 pub fn options_hash(description: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in description.bytes().chain(env!("CARGO_PKG_VERSION").bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+    let mut hash = Absent::default();
+    hash.add_bytes(description.bytes().chain(env!("CARGO_PKG_VERSION").bytes()));
+    hash.hash
+}
+
+/// A hash that stays the same from one build of ficbind to the next (FNV-1a), for the
+/// names and paths the output folder's files are looked up by.
+pub(crate) fn stable_hash(text: &str) -> u64 {
+    let mut hash = Absent::default();
+    hash.add_bytes(text.bytes());
+    hash.hash
 }
 
 #[cfg(test)]
@@ -284,37 +282,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_state_reads_back_as_written() {
+    fn a_line_reads_back_as_written() {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let story = dir.path().join("s.txt");
         std::fs::write(&story, "text").expect("written");
         let dependencies = [story.clone(), dir.path().join("s.toml")];
         let (files, absent) = files_now(&Files::default(), &dependencies, None);
         assert_eq!(files.len(), 1);
-        let mut entries = HashMap::new();
-        entries.insert(
-            story.clone(),
-            Entry {
-                options: 0xabc,
-                output: "sub/s.epub".into(),
-                files,
-                absent,
-            },
+        let entry = Entry {
+            options: 0xabc,
+            output: "sub/s.epub".into(),
+            files,
+            absent,
+        };
+        let line = format_line(&story, &entry).expect("a line");
+        let (input, read) = parse_line(line.trim_end()).expect("it reads");
+        assert_eq!((Path::new(input), read), (story.as_path(), Some(entry)));
+        let line = format_no_book(&story).expect("a line");
+        assert_eq!(
+            parse_line(line.trim_end()),
+            Some((story.to_str().expect("UTF-8"), None))
         );
-        assert_eq!(parse_state(&format_state(&entries)), entries);
+        assert_eq!(format_no_book(Path::new("tab\there")), None);
     }
 
     #[test]
     fn absent_files_of_earlier_state_files_read_as_their_hash() {
         let line = "/s/a.txt\t0abc\ta.epub\t/s/a.txt|4|5|0000abcd\t/s/a.toml|-\t/c/a.png|-";
-        let entry = parse_state(line)
-            .remove(Path::new("/s/a.txt"))
-            .expect("read");
+        let (_, entry) = parse_line(line).expect("read");
+        let entry = entry.expect("a book");
         let mut absent = Absent::default();
         absent.add(Path::new("/s/a.toml"));
         absent.add(Path::new("/c/a.png"));
         assert_eq!(entry.absent, absent.hash);
         assert_eq!(entry.files.len(), 1);
+        for damaged in [
+            "/s/a.txt",
+            "/s/a.txt\tzz\ta.epub",
+            "/s/a.txt\t1\ta.epub\tnot a file",
+        ] {
+            assert_eq!(parse_line(damaged), None, "{damaged}");
+        }
     }
 
     #[test]

@@ -220,19 +220,31 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     } else {
         args.paths.clone()
     };
-    let mut found = match batch::collect_inputs_in(&paths, args.recursive, Some(&args.output)) {
+    let found = match batch::collect_inputs_in(&paths, args.recursive, Some(&args.output)) {
         Ok(found) => found,
-        Err(error) => {
-            match error {
-                ficbind::error::Error::Read { .. } => {
-                    eprintln!("error: {error}; give story files or folders that exist")
-                }
-                error => eprintln!("error: {error}"),
-            }
-            return Ok(ExitCode::from(2));
-        }
+        Err(error) => return Ok(input_error(error)),
     };
-    if found.stories.is_empty() {
+    let mirror: Vec<PathBuf> = if args.recursive {
+        paths.iter().filter(|p| p.is_dir()).cloned().collect()
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .chain(found.archive_roots())
+    .collect();
+    // Counted in a first pass, which lists folders and keeps nothing: the stories are
+    // found again, folder by folder, as they are converted.
+    let (mut all, mut taken) = (0, 0);
+    for story in found.stories() {
+        match story {
+            Ok(story) => {
+                all += 1;
+                taken += usize::from(args.shard.is_none_or(|s| s.takes_story(&story, &mirror)));
+            }
+            Err(error) => return Ok(input_error(error)),
+        }
+    }
+    if all == 0 {
         let extensions: Vec<String> = ficbind::read::story_extensions()
             .map(|e| format!(".{e}"))
             .collect();
@@ -243,33 +255,14 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    if args.title.is_some() && found.stories.len() > 1 {
-        eprintln!(
-            "error: --title names one book, but {} stories were given",
-            found.stories.len()
-        );
+    if args.title.is_some() && all > 1 {
+        eprintln!("error: --title names one book, but {all} stories were given");
         return Ok(ExitCode::from(2));
     }
-    let mirror: Vec<PathBuf> = if args.recursive {
-        paths.iter().filter(|p| p.is_dir()).cloned().collect()
-    } else {
-        Vec::new()
-    }
-    .into_iter()
-    .chain(found.archive_roots())
-    .collect();
-    let all = found.stories.len();
-    let inputs = match args.shard {
-        Some(shard) => batch::shard_inputs(std::mem::take(&mut found.stories), &mirror, shard),
-        None => std::mem::take(&mut found.stories),
-    };
-    let inputs = &inputs;
-    if let (Some(shard), true) = (args.shard, inputs.len() < all) {
+    if let (Some(shard), true) = (args.shard, taken < all) {
         eprintln!(
-            "note: share {}/{} takes {} of the {all} stories",
-            shard.index,
-            shard.count,
-            inputs.len()
+            "note: share {}/{} takes {taken} of the {all} stories",
+            shard.index, shard.count,
         );
     }
     let options = BatchOptions {
@@ -277,6 +270,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         jobs: args.jobs,
         overwrite: args.overwrite,
         force: args.force,
+        shard: args.shard,
         mirror,
         convert: Options {
             title: args.title.clone(),
@@ -294,7 +288,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         },
     };
     let machine_readable = args.json || args.json_lines;
-    let progress = Progress::new(inputs.len(), machine_readable);
+    let progress = Progress::new(taken, machine_readable);
     if args.jobs > batch::max_jobs() {
         eprintln!(
             "note: --jobs {} is more than this machine can use; converting {} stories at once",
@@ -306,7 +300,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let kept = std::sync::Mutex::new(Vec::new());
     let write_error = std::sync::Mutex::new(None);
     batch::build_each(
-        inputs,
+        &found,
         &options,
         || {
             eprintln!(
@@ -378,6 +372,17 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The message for paths that cannot be read as stories, and the exit code for it.
+fn input_error(error: ficbind::error::Error) -> ExitCode {
+    match error {
+        ficbind::error::Error::Read { .. } => {
+            eprintln!("error: {error}; give story files or folders that exist")
+        }
+        error => eprintln!("error: {error}"),
+    }
+    ExitCode::from(2)
 }
 
 /// A line per story on standard error, with a progress bar below them on a terminal.

@@ -3,8 +3,8 @@
 //! file is ever replaced, and temporaries with names no user file has.
 
 use crate::error::Error;
-use crate::incremental::{parse_state, write_state, Entry};
-use std::collections::{HashMap, HashSet};
+use crate::incremental::{stable_hash as name_hash, State};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,8 +15,11 @@ const RECORD_FILE: &str = ".ficbind-books";
 /// What each book was made from, for incremental builds (`incremental.rs`).
 const STATE_FILE: &str = ".ficbind-state";
 
+/// The state's journal, while a run adds to it (`incremental/store.rs`).
+const JOURNAL_FILE: &str = ".ficbind-state-journal";
+
 /// The files ficbind keeps in an output folder besides the books.
-pub const BOOKKEEPING: [&str; 3] = [LOCK_FILE, RECORD_FILE, STATE_FILE];
+pub const BOOKKEEPING: [&str; 4] = [LOCK_FILE, RECORD_FILE, STATE_FILE, JOURNAL_FILE];
 const RECORD_HEADER: &str = "# Books ficbind wrote into this folder; it replaces only these.";
 
 /// Temporaries are `.ficbind-part-` and twelve random letters and digits, then `.part`.
@@ -30,16 +33,19 @@ pub struct OutputFolder {
     dir: PathBuf,
     /// Dropping it releases the lock.
     _lock: std::fs::File,
-    ours: HashSet<String>,
-    /// What each book was made from, by the story's canonical path.
-    pub state: HashMap<PathBuf, Entry>,
+    /// The names in the record, hashed and sorted: eight bytes a book. Two names of one
+    /// 64-bit hash are not met in practice; if they were, the other file would be taken
+    /// for one of ficbind's.
+    ours: Vec<u64>,
+    /// What each book was made from, by the story's absolute path.
+    pub state: State,
 }
 
 impl OutputFolder {
     /// Creates the folder if need be and locks it, calling `waiting` once if another run
     /// holds it. Temporaries a killed run left behind are removed, except any file given
-    /// as a story.
-    pub fn open(dir: &Path, inputs: &[PathBuf], waiting: impl FnOnce()) -> Result<Self, Error> {
+    /// as a story (`given`: the paths named on the command line).
+    pub fn open(dir: &Path, given: &[PathBuf], waiting: impl FnOnce()) -> Result<Self, Error> {
         let write_error = |source| Error::Write {
             path: dir.to_owned(),
             source,
@@ -60,21 +66,13 @@ impl OutputFolder {
             }
             Err(std::fs::TryLockError::Error(source)) => return Err(write_error(source)),
         }
-        let ours = match std::fs::read_to_string(dir.join(RECORD_FILE)) {
-            // A run killed while adding to the record may leave half a name at its end.
-            Ok(text) => text
-                .split_inclusive('\n')
-                .filter_map(|line| line.strip_suffix('\n'))
-                .filter(|line| !line.starts_with('#') && !line.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
+        let ours = match read_record(&dir.join(RECORD_FILE)) {
+            Ok(ours) => ours,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(source) => return Err(write_error(source)),
         };
-        let state = std::fs::read_to_string(dir.join(STATE_FILE))
-            .map(|text| parse_state(&text))
-            .unwrap_or_default();
-        remove_stale_temporaries(dir, inputs);
+        let state = State::open(&dir.join(STATE_FILE));
+        remove_stale_temporaries(dir, given);
         Ok(OutputFolder {
             dir: dir.to_owned(),
             _lock: lock,
@@ -89,19 +87,20 @@ impl OutputFolder {
 
     /// Whether a book may be written under `name`: nothing is there, or ficbind wrote it.
     pub fn may_write(&self, name: &str) -> bool {
-        self.ours.contains(name) || std::fs::symlink_metadata(self.dir.join(name)).is_err()
+        std::fs::symlink_metadata(self.dir.join(name)).is_err()
+            || self.ours.binary_search(&name_hash(name)).is_ok()
     }
 
     /// Records books about to be given their names, before they are: a run killed in
     /// between leaves a record naming a book that is not there, which is harmless, and
-    /// never a book of ficbind's that the record does not name.
+    /// never a book of ficbind's that the record does not name. (The names are not kept
+    /// in memory: within a run, the names it gave out are never given again.)
     pub fn record(&mut self, names: impl IntoIterator<Item = String>) -> Result<(), Error> {
         let mut text = String::new();
         for name in names {
-            if !self.ours.contains(&name) {
+            if self.ours.binary_search(&name_hash(&name)).is_err() {
                 text.push_str(&name);
                 text.push('\n');
-                self.ours.insert(name);
             }
         }
         if text.is_empty() {
@@ -129,23 +128,45 @@ impl OutputFolder {
 }
 
 impl OutputFolder {
-    /// Writes the state, whole and atomically, after books took their names: a killed run
-    /// leaves the state of the run before, and at worst rebuilds a book.
-    pub fn save_state(&self) -> Result<(), Error> {
-        let path = self.dir.join(STATE_FILE);
-        let write_error = |source| Error::Write {
-            path: path.clone(),
-            source,
-        };
-        let mut temp = temporary_in(&self.dir).map_err(write_error)?;
-        let mut out = std::io::BufWriter::new(temp.as_file_mut());
-        write_state(&self.state, &mut out).map_err(write_error)?;
-        out.flush().map_err(write_error)?;
-        drop(out);
-        temp.as_file().sync_all().map_err(write_error)?;
-        temp.persist(&path).map_err(|e| write_error(e.error))?;
-        Ok(())
+    /// Puts on the disk what the state says of the books that took their names: a killed
+    /// run at worst rebuilds the books it wrote since.
+    pub fn save_state(&mut self) -> Result<(), Error> {
+        let path = self.dir.join(JOURNAL_FILE);
+        self.state
+            .save()
+            .map_err(|source| Error::Write { path, source })
     }
+
+    /// Ends the run: the state file is written anew, whole, and replaces the old one.
+    pub fn finish(self) -> Result<(), Error> {
+        let path = self.dir.join(STATE_FILE);
+        self.state
+            .finish()
+            .map_err(|source| Error::Write { path, source })
+    }
+}
+
+/// The names in the record file, hashed and sorted. A run killed while adding to the
+/// record may leave half a name at its end, which is not one.
+fn read_record(path: &Path) -> std::io::Result<Vec<u64>> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut ours = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            break;
+        }
+        if let Some(name) = line.strip_suffix('\n') {
+            if !name.starts_with('#') && !name.is_empty() {
+                ours.push(name_hash(name));
+            }
+        }
+    }
+    ours.sort_unstable();
+    ours.dedup();
+    Ok(ours)
 }
 
 /// A new temporary file in `dir`, named so that no user file is taken for one.
@@ -168,7 +189,7 @@ fn is_temporary_name(name: &str) -> bool {
 
 /// A run that was killed cannot remove its temporaries; the next run into the folder does,
 /// while it holds the lock, so none of them is another run's book in the making.
-fn remove_stale_temporaries(dir: &Path, inputs: &[PathBuf]) {
+fn remove_stale_temporaries(dir: &Path, given: &[PathBuf]) {
     let mut temporaries = Vec::new();
     // Books of `--recursive` runs sit in subfolders; links to folders are not followed.
     let mut folders = vec![dir.to_owned()];
@@ -181,7 +202,7 @@ fn remove_stale_temporaries(dir: &Path, inputs: &[PathBuf]) {
     // Only now, and only for temporaries, are the inputs resolved: a story can have any
     // name, even a temporary's, and is never removed.
     let canonical = |path: &Path| std::fs::canonicalize(path).ok();
-    let inputs: HashSet<PathBuf> = inputs.iter().filter_map(|p| canonical(p)).collect();
+    let inputs: HashSet<PathBuf> = given.iter().filter_map(|p| canonical(p)).collect();
     for temporary in temporaries {
         if !canonical(&temporary).is_some_and(|p| inputs.contains(&p)) {
             let _ = std::fs::remove_file(temporary);
@@ -258,7 +279,6 @@ mod tests {
         assert!(folder.may_write("new.epub"));
         std::fs::write(dir.path().join("mine.epub"), "a book").expect("written");
         folder.record(["mine.epub".to_string()]).expect("recorded");
-        assert!(folder.may_write("mine.epub"));
         drop(folder);
         let again = OutputFolder::open(dir.path(), &[], || {}).expect("it opens again");
         assert!(again.may_write("mine.epub"));

@@ -145,44 +145,174 @@ impl Record {
     }
 }
 
-/// An open archive: its path, its file and its members sorted by name.
+/// An open archive of stories. Its central directory is read once, checked and indexed,
+/// and not kept: a member's record is read again from the file when it is needed, so that
+/// an archive of a quarter of a million stories costs twelve bytes a member in memory.
 #[derive(Debug)]
 pub struct Archive {
     pub path: PathBuf,
     file: File,
-    members: Vec<Member>,
+    /// Where the central directory starts in the file, and its length.
+    directory: (u64, u64),
+    /// The members (directories left out; one of two records of one name), by where
+    /// their records start in the directory, in the order a folder walk takes files:
+    /// a folder's files by name, then its subfolders by name.
+    in_walk_order: Vec<u32>,
+    /// For each member, the 32-bit hash of its name, then where its record starts, as one
+    /// number, sorted: the members by name.
+    by_name: Vec<u64>,
+    /// The folders that hold members, hashed.
+    folders: std::collections::HashSet<u64>,
+    /// The members that are not read, and why, by where their records start.
+    problems: std::collections::HashMap<u32, Box<str>>,
 }
 
 impl Archive {
     pub fn open(path: &Path) -> Result<Archive, UnzipError> {
         let file = File::open(path)?;
-        let members = members_of(records(&file)?);
+        let (directory_offset, size) = directory_span(&file)?;
+        if size > u64::from(u32::MAX) {
+            return Err(UnzipError::Damaged(
+                "its central directory is larger than 4 GiB".into(),
+            ));
+        }
+        let directory = read_directory(&file, directory_offset, size)?;
+        let mut members: Vec<u32> = Vec::new();
+        let mut spans: Vec<(u64, u64)> = Vec::new();
+        let mut span_records: Vec<u32> = Vec::new();
+        let mut problems = std::collections::HashMap::new();
+        let mut at = 0;
+        while let Some((record, raw_name, length)) = record_at(&directory, at)? {
+            let here = at as u32;
+            at += length;
+            spans.push(record.span(raw_name.len()));
+            span_records.push(here);
+            let (name, problem) = member_name(raw_name);
+            if name.ends_with('/') || name.is_empty() {
+                continue;
+            }
+            if let Some(problem) = problem.or_else(|| record.problem()) {
+                problems.insert(here, problem.into_boxed_str());
+            }
+            members.push(here);
+        }
+        for index in overlaps(&spans, directory_offset) {
+            problems
+                .entry(span_records[index])
+                .or_insert_with(|| "its data overlaps another member's, as zip bombs' do".into());
+        }
+        drop(spans);
+        drop(span_records);
+        let name_at = |at: u32| display_name(raw_name_at(&directory, at as usize));
+        let mut by_name: Vec<u64> = members
+            .iter()
+            .map(|&at| u64::from(short_hash(&name_at(at))) << 32 | u64::from(at))
+            .collect();
+        by_name.sort_unstable();
+        // Two members of one name: which is meant cannot be told, so neither is read, and
+        // the first record stands for both.
+        let mut repeated = std::collections::HashSet::new();
+        for (i, &slot) in by_name.iter().enumerate() {
+            for &later in by_name[i + 1..]
+                .iter()
+                .take_while(|&&l| l >> 32 == slot >> 32)
+            {
+                let (first, second) = (slot as u32, later as u32);
+                if repeated.contains(&first) || name_at(first) != name_at(second) {
+                    continue;
+                }
+                repeated.insert(second);
+                problems.insert(
+                    first,
+                    "the archive holds two members of this name; ficbind cannot tell which \
+                     is meant"
+                        .into(),
+                );
+            }
+        }
+        if !repeated.is_empty() {
+            by_name.retain(|&slot| !repeated.contains(&(slot as u32)));
+            members.retain(|at| !repeated.contains(at));
+        }
+        let mut folders = std::collections::HashSet::new();
+        for &at in &members {
+            let name = name_at(at);
+            for (end, _) in name.match_indices('/') {
+                folders.insert(crate::incremental::stable_hash(&name[..end]));
+            }
+        }
+        members.sort_by(|&a, &b| walk_order(&name_at(a), &name_at(b)));
+        members.shrink_to_fit();
+        by_name.shrink_to_fit();
         Ok(Archive {
             path: path.to_owned(),
             file,
-            members,
+            directory: (directory_offset, size),
+            in_walk_order: members,
+            by_name,
+            folders,
+            problems,
         })
     }
 
-    /// Every member, directories left out, sorted by name.
-    pub fn members(&self) -> &[Member] {
-        &self.members
+    /// Every member's name, directories left out, in the order a folder walk would list
+    /// them unpacked.
+    pub fn names_in_walk_order(&self) -> impl Iterator<Item = String> + '_ {
+        self.in_walk_order
+            .iter()
+            .filter_map(|&at| self.member_at(at).map(|member| member.name.into()))
+    }
+
+    /// Every member, directories left out, in walk order.
+    pub fn members(&self) -> Vec<Member> {
+        self.in_walk_order
+            .iter()
+            .filter_map(|&at| self.member_at(at))
+            .collect()
     }
 
     /// Whether some member lies under the folder `name` (`a/covers`).
     pub fn holds_folder(&self, name: &str) -> bool {
-        let prefix = format!("{name}/");
-        let first = self.members.partition_point(|m| *m.name < *prefix.as_str());
-        self.members
-            .get(first)
-            .is_some_and(|m| m.name.starts_with(&prefix))
+        self.folders
+            .contains(&crate::incremental::stable_hash(name.trim_end_matches('/')))
     }
 
-    pub fn member(&self, name: &str) -> Option<&Member> {
-        self.members
-            .binary_search_by(|m| (*m.name).cmp(name))
-            .ok()
-            .map(|i| &self.members[i])
+    pub fn member(&self, name: &str) -> Option<Member> {
+        let hash = u64::from(short_hash(name)) << 32;
+        let first = self.by_name.partition_point(|&slot| slot < hash);
+        self.by_name[first..]
+            .iter()
+            .take_while(|&&slot| slot & !0xFFFF_FFFF == hash)
+            .filter_map(|&slot| self.member_at(slot as u32))
+            .find(|member| &*member.name == name)
+    }
+
+    /// The member whose record starts at `at` in the directory, read again from the file.
+    fn member_at(&self, at: u32) -> Option<Member> {
+        let (offset, size) = self.directory;
+        let start = offset + u64::from(at);
+        let available = size - u64::from(at).min(size);
+        let mut bytes = vec![0u8; available.min(46 + 1024) as usize];
+        self.file.read_at(&mut bytes, start).ok()?;
+        if bytes.len() >= 46 {
+            let whole = 46
+                + usize::from(u16_at(&bytes, 28))
+                + usize::from(u16_at(&bytes, 30))
+                + usize::from(u16_at(&bytes, 32));
+            if whole > bytes.len() && whole as u64 <= available {
+                bytes.resize(whole, 0);
+                self.file.read_at(&mut bytes, start).ok()?;
+            }
+        }
+        let (record, raw_name, _) = record_at(&bytes, 0).ok()??;
+        Some(Member {
+            name: display_name(raw_name).into(),
+            problem: self.problems.get(&at).cloned(),
+            size: record.size,
+            crc: record.crc,
+            modified: record.modified,
+            record,
+        })
     }
 
     /// The member's bytes, inflated and checked against its CRC. More than `limit` bytes
@@ -193,6 +323,33 @@ impl Archive {
         }
         member.record.read(&self.file, limit)
     }
+}
+
+/// The order a folder walk gives files, by their `/`-separated paths: within a folder,
+/// its files by name, then each subfolder's files, subfolders in order of name.
+fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (a_folder, a_file) = a.rsplit_once('/').unwrap_or(("", a));
+    let (b_folder, b_file) = b.rsplit_once('/').unwrap_or(("", b));
+    let mut a_parts = a_folder.split('/').filter(|part| !part.is_empty());
+    let mut b_parts = b_folder.split('/').filter(|part| !part.is_empty());
+    loop {
+        match (a_parts.next(), b_parts.next()) {
+            (Some(x), Some(y)) => match x.cmp(y) {
+                Ordering::Equal => continue,
+                unequal => return unequal,
+            },
+            (None, None) => return a_file.cmp(b_file),
+            // A folder's own files come before its subfolders'.
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+        }
+    }
+}
+
+fn short_hash(name: &str) -> u32 {
+    let hash = crate::incremental::stable_hash(name);
+    (hash >> 32) as u32 ^ hash as u32
 }
 
 fn damaged(error: std::io::Error) -> String {
@@ -274,110 +431,132 @@ fn directory_span(source: &(impl Source + ?Sized)) -> Result<(u64, u64), UnzipEr
 /// and where the directory starts.
 pub fn records(source: &(impl Source + ?Sized)) -> Result<(Vec<Record>, u64), UnzipError> {
     let (offset, size) = directory_span(source)?;
+    let directory = read_directory(source, offset, size)?;
+    let mut records = Vec::new();
+    let mut at = 0;
+    while let Some((mut record, raw_name, length)) = record_at(&directory, at)? {
+        record.raw_name = raw_name.to_vec();
+        records.push(record);
+        at += length;
+    }
+    Ok((records, offset))
+}
+
+fn read_directory(
+    source: &(impl Source + ?Sized),
+    offset: u64,
+    size: u64,
+) -> Result<Vec<u8>, UnzipError> {
     let mut directory = Vec::new();
     directory
         .try_reserve_exact(size as usize)
         .map_err(|_| UnzipError::Damaged("its central directory is too large".into()))?;
     directory.resize(size as usize, 0);
     source.read_at(&mut directory, offset)?;
-    let truncated = || UnzipError::Damaged("its central directory is cut short".into());
-    let mut records = Vec::new();
-    let mut at = 0;
-    while at + 46 <= directory.len() && u32_at(&directory, at) == 0x0201_4b50 {
-        let record = &directory[at..];
-        let (time, date) = (u16_at(record, 12), u16_at(record, 14));
-        let mut compressed = u64::from(u32_at(record, 20));
-        let mut size = u64::from(u32_at(record, 24));
-        let name_length = usize::from(u16_at(record, 28));
-        let extra_length = usize::from(u16_at(record, 30));
-        let comment_length = usize::from(u16_at(record, 32));
-        let mut header_offset = u64::from(u32_at(record, 42));
-        let record_length = 46 + name_length + extra_length + comment_length;
-        if record.len() < record_length {
-            return Err(truncated());
-        }
-        let raw_name = record[46..46 + name_length].to_vec();
-        let extra = &record[46 + name_length..46 + name_length + extra_length];
-        let mut modified = dos_time(date, time);
-        for (id, field) in extra_fields(extra) {
-            match id {
-                // ZIP64: the 8-byte values of the fields that were set to all ones.
-                0x0001 => {
-                    let mut values = field.chunks_exact(8).map(|c| u64_at(c, 0));
-                    for slot in [&mut size, &mut compressed, &mut header_offset] {
-                        if *slot == 0xFFFF_FFFF {
-                            if let Some(value) = values.next() {
-                                *slot = value;
-                            }
+    Ok(directory)
+}
+
+/// A record read from a central directory: the record (its name left empty), its name as
+/// written, and its length.
+type RecordAt<'a> = (Record, &'a [u8], usize);
+
+/// The record starting at `at` in a central directory (its name left empty), its name as
+/// written and its length; `None` past the last record.
+fn record_at(directory: &[u8], at: usize) -> Result<Option<RecordAt<'_>>, UnzipError> {
+    let Some(record) = directory.get(at..).filter(|r| r.len() >= 46) else {
+        return Ok(None);
+    };
+    if u32_at(record, 0) != 0x0201_4b50 {
+        return Ok(None);
+    }
+    let (time, date) = (u16_at(record, 12), u16_at(record, 14));
+    let mut compressed = u64::from(u32_at(record, 20));
+    let mut size = u64::from(u32_at(record, 24));
+    let name_length = usize::from(u16_at(record, 28));
+    let extra_length = usize::from(u16_at(record, 30));
+    let comment_length = usize::from(u16_at(record, 32));
+    let mut header_offset = u64::from(u32_at(record, 42));
+    let record_length = 46 + name_length + extra_length + comment_length;
+    if record.len() < record_length {
+        return Err(UnzipError::Damaged(
+            "its central directory is cut short".into(),
+        ));
+    }
+    let raw_name = &record[46..46 + name_length];
+    let extra = &record[46 + name_length..46 + name_length + extra_length];
+    let mut modified = dos_time(date, time);
+    for (id, field) in extra_fields(extra) {
+        match id {
+            // ZIP64: the 8-byte values of the fields that were set to all ones.
+            0x0001 => {
+                let mut values = field.chunks_exact(8).map(|c| u64_at(c, 0));
+                for slot in [&mut size, &mut compressed, &mut header_offset] {
+                    if *slot == 0xFFFF_FFFF {
+                        if let Some(value) = values.next() {
+                            *slot = value;
                         }
                     }
                 }
-                // Extended timestamp: the modification time in Unix seconds.
-                0x5455 if field.len() >= 5 && field[0] & 1 == 1 => {
-                    let seconds = u32_at(field, 1);
-                    modified = DateTime::from_timestamp(i64::from(seconds), 0).or(modified);
-                }
-                _ => {}
             }
+            // Extended timestamp: the modification time in Unix seconds.
+            0x5455 if field.len() >= 5 && field[0] & 1 == 1 => {
+                let seconds = u32_at(field, 1);
+                modified = DateTime::from_timestamp(i64::from(seconds), 0).or(modified);
+            }
+            _ => {}
         }
-        records.push(Record {
-            raw_name,
-            flags: u16_at(record, 8),
-            method: u16_at(record, 10),
-            crc: u32_at(record, 16),
-            compressed,
-            size,
-            header_offset,
-            modified,
-        });
-        at += record_length;
     }
-    Ok((records, offset))
+    let record = Record {
+        raw_name: Vec::new(),
+        flags: u16_at(record, 8),
+        method: u16_at(record, 10),
+        crc: u32_at(record, 16),
+        compressed,
+        size,
+        header_offset,
+        modified,
+    };
+    Ok(Some((record, raw_name, record_length)))
 }
 
-/// The members a folder of stories would hold: directories left out, each with the
-/// problem that keeps it from being read, sorted by name.
-fn members_of((records, directory_offset): (Vec<Record>, u64)) -> Vec<Member> {
-    let overlaps = overlapping(&records, directory_offset);
-    let mut members = Vec::with_capacity(records.len());
-    for (index, mut record) in records.into_iter().enumerate() {
-        let (name, mut problem) = member_name(&record.raw_name);
-        if name.ends_with('/') || name.is_empty() {
-            continue;
-        }
-        let (method, size, compressed) = (record.method, record.size, record.compressed);
-        if problem.is_none() {
-            problem = if record.is_encrypted() {
-                Some("it is encrypted; ficbind reads only unencrypted members".into())
-            } else if method != 0 && method != 8 {
-                Some(format!(
-                    "it is compressed with method {method}; ficbind reads stored and \
-                     deflated members"
-                ))
-            } else if size > compressed.saturating_mul(MAX_RATIO) && size > 1 << 20 {
-                Some(format!(
-                    "it claims to inflate {compressed} bytes to {size}, as zip bombs do"
-                ))
-            } else if overlaps.binary_search(&index).is_ok() {
-                Some("its data overlaps another member's, as zip bombs' do".into())
-            } else {
-                None
-            };
-        }
-        // The name is kept once, as the member's.
-        record.raw_name = Vec::new();
-        members.push(Member {
-            name: name.into(),
-            problem: problem.map(String::into_boxed_str),
-            size,
-            crc: record.crc,
-            modified: record.modified,
-            record,
-        });
+/// The name of the record starting at `at`, as written, without reading the rest.
+fn raw_name_at(directory: &[u8], at: usize) -> &[u8] {
+    let Some(record) = directory.get(at..).filter(|r| r.len() >= 46) else {
+        return &[];
+    };
+    let length = usize::from(u16_at(record, 28));
+    record.get(46..46 + length).unwrap_or_default()
+}
+
+impl Record {
+    /// The bytes of the file its member takes, local header included, as far as the
+    /// central directory tells: from its local header to the end of its data.
+    fn span(&self, name_length: usize) -> (u64, u64) {
+        let end = self
+            .header_offset
+            .saturating_add(30 + name_length as u64)
+            .saturating_add(self.compressed);
+        (self.header_offset, end)
     }
-    members.sort_by(|a, b| a.name.cmp(&b.name));
-    mark_duplicates(&mut members);
-    members
+
+    /// Why a member of a safe name is not read, from its record alone.
+    fn problem(&self) -> Option<String> {
+        let (method, size, compressed) = (self.method, self.size, self.compressed);
+        if self.is_encrypted() {
+            Some("it is encrypted; ficbind reads only unencrypted members".into())
+        } else if method != 0 && method != 8 {
+            Some(format!(
+                "it is compressed with method {method}; ficbind reads stored and deflated \
+                 members"
+            ))
+        } else if size > compressed.saturating_mul(MAX_RATIO) && size > 1 << 20 {
+            Some(format!(
+                "it claims to inflate {compressed} bytes to {size}, as zip bombs do"
+            ))
+        } else {
+            None
+        }
+    }
 }
 
 fn extra_fields(mut extra: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
@@ -417,6 +596,15 @@ fn member_name(raw: &[u8]) -> (String, Option<String>) {
     )
 }
 
+/// The name a member is known by: its own when it is UTF-8 and stays inside the
+/// archive, a safe rendering of it otherwise.
+fn display_name(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(name) if crate::check::is_safe_name(name) => name.into(),
+        _ => member_name(raw).0.into(),
+    }
+}
+
 /// A name that stays inside the archive, for reporting a member whose own name does not.
 fn safe_rendering(name: &str) -> String {
     let parts: Vec<&str> = name
@@ -434,42 +622,25 @@ fn safe_rendering(name: &str) -> String {
 /// The records whose data run into the next record's, by index: the trick of bombs that
 /// share one compressed body among thousands of names. Both sides of an overlap count.
 pub fn overlapping(records: &[Record], directory_offset: u64) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..records.len()).collect();
-    order.sort_by_key(|&i| records[i].header_offset);
+    let spans: Vec<(u64, u64)> = records.iter().map(|r| r.span(r.raw_name.len())).collect();
+    overlaps(&spans, directory_offset)
+}
+
+/// As [`overlapping`], for the spans of the records (`Record::span`).
+fn overlaps(spans: &[(u64, u64)], directory_offset: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| spans[i].0);
     let mut found = Vec::new();
     for (k, &i) in order.iter().enumerate() {
         let next = order.get(k + 1).copied();
-        let next_offset = next.map_or(directory_offset, |j| records[j].header_offset);
-        let record = &records[i];
-        let end = record
-            .header_offset
-            .saturating_add(30 + record.raw_name.len() as u64)
-            .saturating_add(record.compressed);
-        if end > next_offset {
+        let next_offset = next.map_or(directory_offset, |j| spans[j].0);
+        if spans[i].1 > next_offset {
             found.extend(std::iter::once(i).chain(next));
         }
     }
     found.sort_unstable();
     found.dedup();
     found
-}
-
-/// Two members of one name: which is meant cannot be told, so neither is read, and one
-/// record stands for both.
-fn mark_duplicates(members: &mut Vec<Member>) {
-    let mut k = 0;
-    while k + 1 < members.len() {
-        if members[k].name == members[k + 1].name {
-            members[k].problem = Some(
-                "the archive holds two members of this name; ficbind cannot tell which \
-                 is meant"
-                    .into(),
-            );
-            members.remove(k + 1);
-        } else {
-            k += 1;
-        }
-    }
 }
 
 fn dos_time(date: u16, time: u16) -> Option<DateTime<Utc>> {
@@ -541,13 +712,13 @@ mod tests {
                 method,
             );
             let archive = Archive::open(file.path()).expect("opened");
-            let names: Vec<&str> = archive.members().iter().map(|m| &*m.name).collect();
+            let names: Vec<String> = archive.names_in_walk_order().collect();
             assert_eq!(names, ["a.txt", "b/two.txt"]);
             assert!(archive.holds_folder("b"));
             assert!(!archive.holds_folder("a"));
             assert!(!archive.holds_folder("covers"));
             let member = archive.member("b/two.txt").expect("found");
-            assert_eq!(archive.read(member, 1000).expect("read"), b"second story");
+            assert_eq!(archive.read(&member, 1000).expect("read"), b"second story");
             assert!(archive.member("c.txt").is_none());
         }
     }
@@ -560,8 +731,8 @@ mod tests {
         );
         let archive = Archive::open(file.path()).expect("opened");
         let member = archive.member("a.txt").expect("found");
-        assert!(archive.read(member, 4999).is_err());
-        assert_eq!(archive.read(member, 5000).expect("read").len(), 5000);
+        assert!(archive.read(&member, 4999).is_err());
+        assert_eq!(archive.read(&member, 5000).expect("read").len(), 5000);
     }
 
     #[test]
@@ -585,8 +756,8 @@ mod tests {
         let problem = |name: &str| {
             archive
                 .member(name)
-                .and_then(|m| m.problem.as_deref())
-                .map(str::to_owned)
+                .and_then(|m| m.problem)
+                .map(String::from)
         };
         assert!(problem("evil.txt").expect("kept").contains("leaves"));
         assert!(problem("etc/x.txt").expect("kept").contains("leaves"));
@@ -605,7 +776,7 @@ mod tests {
             .problem
             .as_deref()
             .is_some_and(|p| p.contains("zip bombs")));
-        assert!(archive.read(member, u64::MAX).is_err());
+        assert!(archive.read(&member, u64::MAX).is_err());
     }
 
     #[test]

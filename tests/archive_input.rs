@@ -203,3 +203,81 @@ fn a_damaged_archive_is_refused_before_anything_is_written() {
     assert_errors_name(&stderr(&output), &[("broken.zip", "not a zip archive")]);
     assert!(!dir.path().join("out").exists());
 }
+
+/// Which book each story went to, from a run's `--json-lines` report, by the story's
+/// path under `root`.
+fn books_by_story(report: &str, root: &Path, output: &Path) -> Vec<(String, String)> {
+    report
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|record| {
+            let input = Path::new(record.get("input")?.as_str()?).to_owned();
+            let book = Path::new(record.get("output")?.as_str()?).to_owned();
+            let input = input
+                .strip_prefix(root)
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            let book = book
+                .strip_prefix(output)
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            Some((input, book))
+        })
+        .collect()
+}
+
+#[test]
+fn a_zip_and_the_folder_it_unpacks_to_give_the_same_books_in_the_same_order() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    // By name, "a/b/…" comes between "a/m.txt" and "a/z.txt"; a folder walk takes a
+    // folder's own stories first. Two stories of one title tell the order apart.
+    let members: [(&str, Vec<u8>); 5] = [
+        ("a/z.txt", story("Same Title")),
+        ("a/b/y.txt", story("Same Title")),
+        ("a/m.txt", story("Same Title")),
+        ("a/b/c/x.txt", story("Other")),
+        ("top.txt", story("Same Title")),
+    ];
+    let borrowed: Vec<(&str, &[u8])> = members.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    write_zip(&dir.path().join("stories.zip"), &borrowed, &[]);
+    for (name, bytes) in &members {
+        let path = dir.path().join("unpacked").join(name);
+        fs::create_dir_all(path.parent().expect("a folder")).expect("created");
+        fs::write(path, bytes).expect("written");
+    }
+    let zipped =
+        run(ficbind(dir.path()).args(["build", "stories.zip", "--json-lines", "-o", "from-zip"]));
+    assert!(zipped.status.success(), "{}", stderr(&zipped));
+    let unpacked = run(ficbind(dir.path()).args([
+        "build",
+        "unpacked",
+        "--recursive",
+        "--json-lines",
+        "-o",
+        "from-folder",
+    ]));
+    assert!(unpacked.status.success(), "{}", stderr(&unpacked));
+
+    let from_zip = books_by_story(
+        &stdout(&zipped),
+        Path::new("stories.zip"),
+        Path::new("from-zip"),
+    );
+    let from_folder = books_by_story(
+        &stdout(&unpacked),
+        Path::new("unpacked"),
+        Path::new("from-folder"),
+    );
+    let expected = [
+        ("top.txt", "same-title.epub"),
+        ("a/m.txt", "a/same-title.epub"),
+        ("a/z.txt", "a/same-title-2.epub"),
+        ("a/b/y.txt", "a/b/same-title.epub"),
+        ("a/b/c/x.txt", "a/b/c/other.epub"),
+    ]
+    .map(|(story, book)| (story.to_string(), book.to_string()));
+    assert_eq!(from_zip, expected);
+    assert_eq!(from_folder, expected);
+}

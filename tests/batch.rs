@@ -118,6 +118,27 @@ fn a_killed_run_leaves_only_whole_books() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     assert_eq!(files_in(&out).len(), 400);
+    // What the killed run saved of its state and what this one added add up: the books
+    // it finished and saved were not rebuilt, and none is missing.
+    let summary = stderr(&output);
+    let count = |word: &str| -> usize {
+        let before = summary.split(word).next().unwrap_or_default();
+        before
+            .rsplit(|c: char| !c.is_ascii_digit())
+            .find(|n| !n.is_empty())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let (written, unchanged) = (count(" book"), count(" unchanged"));
+    assert_eq!(written + unchanged, 400, "{summary}");
+
+    // And the state is whole: a third run has nothing to do.
+    let again = run(ficbind(dir.path()).args(["build", "in", "--no-generated-cover", "-o", "out"]));
+    assert!(
+        stderr(&again).contains("0 books written, 400 unchanged"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 /// Mounts a tmpfs of `size` at `dir`; `None` where mounting is not allowed.
