@@ -216,6 +216,27 @@ pub enum Block {
     },
     /// A simple table: rows of cells, each cell one paragraph.
     Table(Vec<Vec<Cell>>),
+    /// A picture the story holds, set on a line of its own.
+    Picture(Picture),
+}
+
+/// A picture in the text, with the words that stand for it where it cannot be seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Picture {
+    #[serde(skip)]
+    pub image: std::sync::Arc<Image>,
+    /// Its text alternative; empty for a picture that only decorates.
+    pub alt: String,
+}
+
+/// An image checked to be the format its bytes say, whole, and of a size a reader can
+/// show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub bytes: Vec<u8>,
+    pub kind: ImageKind,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// A table cell. Lines of a cell that held several paragraphs are line breaks.
@@ -304,6 +325,7 @@ impl Block {
             Block::Quote(blocks) => blocks.iter().map(Block::text_bytes).sum(),
             Block::List { items, .. } => items.iter().flatten().map(Block::text_bytes).sum(),
             Block::Table(rows) => rows.iter().flatten().map(|c| c.text.text_bytes()).sum(),
+            Block::Picture(picture) => picture.alt.len(),
         }
     }
 
@@ -314,7 +336,35 @@ impl Block {
             Block::Quote(blocks) => blocks.iter().map(Block::word_count).sum(),
             Block::List { items, .. } => items.iter().flatten().map(Block::word_count).sum(),
             Block::Table(rows) => rows.iter().flatten().map(|c| c.text.word_count()).sum(),
+            Block::Picture(_) => 0,
         }
+    }
+}
+
+impl Book {
+    /// The book's images, each once, in reading order.
+    pub fn pictures(&self) -> Vec<std::sync::Arc<Image>> {
+        fn collect(blocks: &[Block], out: &mut Vec<std::sync::Arc<Image>>) {
+            for block in blocks {
+                match block {
+                    Block::Picture(picture)
+                        if !out
+                            .iter()
+                            .any(|seen| std::sync::Arc::ptr_eq(seen, &picture.image)) =>
+                    {
+                        out.push(std::sync::Arc::clone(&picture.image));
+                    }
+                    Block::Quote(inner) => collect(inner, out),
+                    Block::List { items, .. } => items.iter().for_each(|item| collect(item, out)),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for chapter in &self.chapters {
+            collect(&chapter.blocks, &mut out);
+        }
+        out
     }
 }
 

@@ -1,7 +1,7 @@
 //! Cover images: reading a supplied one and checking it is what it claims, or drawing one
 //! from the title and author.
 
-use crate::book::{Cover, ImageKind};
+use crate::book::{Cover, Image, ImageKind};
 use crate::files::{Files, Limit};
 use std::path::{Path, PathBuf};
 
@@ -137,6 +137,35 @@ fn picture_cover(bytes: Vec<u8>, kind: ImageKind, path: &Path) -> Result<Cover, 
         width,
         height,
         generated: false,
+    })
+}
+
+/// Checks a picture found in a story: a JPEG, PNG or GIF image (the formats every EPUB
+/// reader shows), whole, and of a size a reader can decode.
+pub fn checked_picture(bytes: Vec<u8>) -> Result<Image, &'static str> {
+    let kind = match sniff(&bytes) {
+        Some(ImageKind::Webp) => {
+            return Err("it is a WebP image, which EPUB 2 readers cannot show")
+        }
+        Some(kind) => kind,
+        None => return Err("it is not a JPEG, PNG or GIF image"),
+    };
+    let size = imagesize::blob_size(&bytes).map_err(|_| "its size cannot be read")?;
+    let (Ok(width), Ok(height)) = (u32::try_from(size.width), u32::try_from(size.height)) else {
+        return Err("its size cannot be read");
+    };
+    if width == 0 || height == 0 {
+        return Err("its size cannot be read");
+    }
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err("it is larger than an e-reader can decode");
+    }
+    whole(kind, &bytes)?;
+    Ok(Image {
+        bytes,
+        kind,
+        width,
+        height,
     })
 }
 

@@ -264,6 +264,7 @@ fn raw_bytes(blocks: &[RawBlock]) -> usize {
             RawBlock::Quote(inner) => raw_bytes(inner),
             RawBlock::List { items, .. } => items.iter().map(|item| raw_bytes(item)).sum(),
             RawBlock::Table(rows) => rows.iter().flatten().map(|c| c.text.text_bytes()).sum(),
+            RawBlock::Picture(picture) => picture.alt.len(),
         })
         .sum()
 }
@@ -323,6 +324,17 @@ impl Normalizer<'_> {
     fn blocks(&mut self, raw: &[RawBlock], chapter: usize, paragraph: &mut usize) -> Vec<Block> {
         let mut blocks = Vec::with_capacity(raw.len());
         for block in raw {
+            // A picture keeps its text alternative as written: it is a description, not
+            // the story's prose. One without an image was set as text by the story.
+            if let RawBlock::Picture(picture) = block {
+                if let Some(image) = &picture.image {
+                    blocks.push(Block::Picture(crate::book::Picture {
+                        image: std::sync::Arc::clone(image),
+                        alt: picture.alt.clone(),
+                    }));
+                }
+                continue;
+            }
             let mut text = |this: &mut Self, text: &Paragraph| {
                 *paragraph += 1;
                 let place = Place::Chapter {
@@ -344,6 +356,7 @@ impl Normalizer<'_> {
                         .map(|item| self.blocks(item, chapter, paragraph))
                         .collect(),
                 },
+                RawBlock::Picture(_) => continue,
                 // Each cell is a paragraph to the typography rules.
                 RawBlock::Table(rows) => Block::Table(
                     rows.iter()

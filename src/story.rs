@@ -7,7 +7,7 @@
 //! [`Story::finish`]: tidy scene breaks, some text, not too many chapters.
 
 use crate::book::NoteOrigin;
-pub use crate::book::{Alignment, Cell};
+pub use crate::book::{Alignment, Cell, Image};
 pub use crate::inline::{Inline, Mark, Paragraph};
 
 /// A story as a reader found it, text untouched: the normalize stage turns it into a book.
@@ -45,6 +45,18 @@ pub enum RawBlock {
     },
     /// A simple table, cells as written (HTML and EPUB stories, Markdown tables).
     Table(Vec<Vec<Cell>>),
+    /// A picture on a line of its own (HTML and EPUB stories). The reader that can find
+    /// its image gives it one; [`Story::finish`] sets the text alternative in place of a
+    /// picture without.
+    Picture(RawPicture),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPicture {
+    /// Where the page says the image is, as written.
+    pub src: String,
+    pub alt: String,
+    pub image: Option<std::sync::Arc<Image>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +76,7 @@ impl RawBlock {
             RawBlock::Quote(inner) => inner.iter().map(RawBlock::word_count).sum(),
             RawBlock::List { items, .. } => items.iter().flatten().map(RawBlock::word_count).sum(),
             RawBlock::Table(rows) => rows.iter().flatten().map(|c| c.text.word_count()).sum(),
+            RawBlock::Picture(_) => 0,
         }
     }
 
@@ -97,6 +110,7 @@ impl Story {
     /// in at most [`MAX_CHAPTERS`] chapters.
     pub fn finish(mut self) -> Result<Story, StoryError> {
         for chapter in &mut self.chapters {
+            describe_missing_pictures(&mut chapter.blocks);
             tidy_scene_breaks(&mut chapter.blocks);
         }
         check(&self)?;
@@ -122,6 +136,29 @@ fn check(story: &Story) -> Result<(), StoryError> {
     } else {
         Err(StoryError::NoText)
     }
+}
+
+/// A picture whose image is not in the book: its text alternative stands in its place, in
+/// brackets; one without a text alternative is left out.
+fn describe_missing_pictures(blocks: &mut Vec<RawBlock>) {
+    blocks.retain_mut(|block| match block {
+        RawBlock::Picture(picture) if picture.image.is_none() => {
+            if picture.alt.is_empty() {
+                return false;
+            }
+            *block = RawBlock::Paragraph(Paragraph::plain(format!("[{}]", picture.alt)));
+            true
+        }
+        RawBlock::Quote(inner) => {
+            describe_missing_pictures(inner);
+            !inner.is_empty()
+        }
+        RawBlock::List { items, .. } => {
+            items.iter_mut().for_each(describe_missing_pictures);
+            true
+        }
+        _ => true,
+    });
 }
 
 /// Collapses runs of breaks and drops breaks at either end.
@@ -153,6 +190,38 @@ mod tests {
 
     fn text(t: &str) -> RawBlock {
         RawBlock::Paragraph(Paragraph::plain(t))
+    }
+
+    #[test]
+    fn a_picture_without_its_image_is_its_description() {
+        let picture = |alt: &str| {
+            RawBlock::Picture(RawPicture {
+                src: "a.png".into(),
+                alt: alt.into(),
+                image: None,
+            })
+        };
+        let story = Story {
+            chapters: vec![RawChapter {
+                blocks: vec![
+                    picture("A map"),
+                    RawBlock::Paragraph(Paragraph::plain("Text.")),
+                    picture(""),
+                    RawBlock::Quote(vec![picture("")]),
+                ],
+                ..RawChapter::default()
+            }],
+            ..Story::default()
+        }
+        .finish()
+        .expect("a story");
+        assert_eq!(
+            story.chapters[0].blocks,
+            [
+                RawBlock::Paragraph(Paragraph::plain("[A map]")),
+                RawBlock::Paragraph(Paragraph::plain("Text.")),
+            ]
+        );
     }
 
     #[test]

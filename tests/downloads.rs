@@ -719,3 +719,142 @@ fn an_epubs_own_cover_is_kept() {
     assert_epubcheck_clean(&books);
     assert_ace_clean(&books);
 }
+
+/// An EPUB 3 story whose chapter holds pictures: one on a line of its own, one inside a
+/// line of text, one the book lacks and one cut short.
+fn write_epub_with_pictures(path: &Path, map: &[u8]) {
+    let file = std::fs::File::create(path).expect("the book is created");
+    let mut zip = zip::ZipWriter::new(file);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let opf = "<?xml version=\"1.0\"?><package xmlns=\"http://www.idpf.org/2007/opf\" \
+         version=\"3.0\" unique-identifier=\"id\"><metadata \
+         xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\
+         <dc:identifier id=\"id\">urn:uuid:3c4e28ba-2fa1-11d2-883f-0016d3cca427</dc:identifier>\
+         <dc:title>The Harbour Map</dc:title><dc:creator>Iris Vale</dc:creator>\
+         <dc:language>en</dc:language></metadata><manifest>\
+         <item id=\"map\" href=\"images/map.png\" media-type=\"image/png\"/>\
+         <item id=\"cut\" href=\"images/cut.png\" media-type=\"image/png\"/>\
+         <item id=\"c1\" href=\"text/ch1.xhtml\" media-type=\"application/xhtml+xml\"/>\
+         <item id=\"c2\" href=\"text/ch2.xhtml\" media-type=\"application/xhtml+xml\"/>\
+         </manifest><spine><itemref idref=\"c1\"/><itemref idref=\"c2\"/></spine></package>";
+    let chapter = |title: &str, body: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\
+             <head><title>{title}</title></head><body><h2>{title}</h2>{body}</body></html>"
+        )
+    };
+    let first = chapter(
+        "Harbour",
+        "<p>She unrolled the map on the table.</p>\
+         <p class=\"center\"><img src=\"../images/map.png\" alt=\"A map of the harbour\"/></p>\
+         <p>Then she smiled <img src=\"../images/map.png\" alt=\"(smiles)\"/> at him.</p>",
+    );
+    let second = chapter(
+        "Open Sea",
+        "<p>The sea was wide.</p>\
+         <p><img src=\"../images/gone.png\" alt=\"A lost chart\"/></p>\
+         <p><img src=\"../images/cut.png\" alt=\"A torn chart\"/></p>\
+         <p><img src=\"../images/map.png\" alt=\"The map again\"/></p>",
+    );
+    let files: Vec<(&str, &[u8])> = vec![
+        ("mimetype", b"application/epub+zip"),
+        (
+            "META-INF/container.xml",
+            b"<?xml version=\"1.0\"?><container version=\"1.0\" \
+              xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>\
+              <rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\
+              </rootfiles></container>",
+        ),
+        ("OEBPS/content.opf", opf.as_bytes()),
+        ("OEBPS/images/map.png", map),
+        ("OEBPS/images/cut.png", &map[..map.len() / 2]),
+        ("OEBPS/text/ch1.xhtml", first.as_bytes()),
+        ("OEBPS/text/ch2.xhtml", second.as_bytes()),
+    ];
+    for (name, bytes) in files {
+        zip.start_file(name, stored).expect("an entry");
+        zip.write_all(bytes).expect("written");
+    }
+    zip.finish().expect("the book is finished");
+}
+
+/// Pictures inside an EPUB are kept, each once, in every format; one the book lacks, or
+/// that is damaged, keeps its description, with a warning naming it.
+#[test]
+fn an_epubs_pictures_are_kept() {
+    let map = ficbind::cover::generate_cover("Map", None)
+        .expect("a picture")
+        .bytes;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let story = dir.path().join("harbour.epub");
+    write_epub_with_pictures(&story, &map);
+    let mut books = Vec::new();
+    let mut outs = Vec::new();
+    for format in ["epub3", "epub2", "kepub"] {
+        let out = tempfile::tempdir().expect("a temporary folder");
+        let output = run(ficbind(&project_dir())
+            .args(["build", "--json", "--format", format])
+            .arg(&story)
+            .arg("-o")
+            .arg(out.path()));
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("the report is JSON");
+        let warnings = report["stories"][0]["warnings"].to_string();
+        for expected in ["images/gone.png", "images/cut.png", "description stands"] {
+            assert!(warnings.contains(expected), "{format}: {warnings}");
+        }
+        assert!(!warnings.contains("images/map.png"), "{format}: {warnings}");
+        let book = files_in(out.path()).pop().expect("one book");
+        let entries = epub_entries(&book);
+        let pictures: Vec<&(String, Vec<u8>)> = entries
+            .iter()
+            .filter(|(name, _)| name.contains("picture-"))
+            .collect();
+        assert_eq!(
+            pictures.len(),
+            1,
+            "{format}: one file for the map, used twice"
+        );
+        assert_eq!(pictures[0].1, map, "{format}: the map's own bytes");
+        let page = |needle: &str| -> String {
+            entries
+                .iter()
+                .find(|(name, bytes)| {
+                    name.ends_with(".xhtml") && String::from_utf8_lossy(bytes).contains(needle)
+                })
+                .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+                .unwrap_or_else(|| panic!("{format}: no page holds {needle:?}"))
+        };
+        let first = page("unrolled the map");
+        assert!(
+            first.contains("<img src=\"picture-001.png\" alt=\"A map of the harbour\""),
+            "{format}: {first}"
+        );
+        assert!(
+            first.contains("[(smiles)]"),
+            "{format}: a picture in a line is its description"
+        );
+        let second = page("The sea was wide");
+        assert!(second.contains("[A lost chart]"), "{format}: {second}");
+        assert!(second.contains("[A torn chart]"), "{format}: {second}");
+        assert!(
+            second.contains("<img src=\"picture-001.png\" alt=\"The map again\""),
+            "{format}: {second}"
+        );
+        let opf = entries
+            .iter()
+            .find(|(name, _)| name.ends_with("content.opf"))
+            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+            .expect("a package document");
+        assert!(
+            opf.contains("href=\"picture-001.png\" media-type=\"image/png\""),
+            "{format}: {opf}"
+        );
+        books.push(book);
+        outs.push(out);
+    }
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
+}

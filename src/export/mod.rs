@@ -250,6 +250,10 @@ pub fn package(
         // Images are compressed already.
         archive.store(&format!("OEBPS/{}", cover_file(cover)), cover.bytes.clone())?;
     }
+    for (index, image) in book.pictures().iter().enumerate() {
+        let file = pages::picture_file(index, image);
+        archive.store(&format!("OEBPS/{file}"), image.bytes.clone())?;
+    }
     let mut listed = Vec::new();
     let mut usage = style::Usage::new(options.paragraphs);
     for page in pages {

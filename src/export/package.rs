@@ -4,7 +4,7 @@
 //! They are written with quick-xml, which escapes every text and attribute, so metadata
 //! from a sidecar can never break the markup.
 
-use super::pages::{aria_role, cover_file, format_index};
+use super::pages::{aria_role, cover_file, format_index, picture_file};
 use super::profile::Profile;
 use crate::book::{Book, Paragraph};
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -185,9 +185,9 @@ fn description(book: &Book) -> Option<String> {
 }
 
 /// The accessibility metadata: what a reader needs to know before choosing the book.
-fn accessibility(has_cover: bool) -> Vec<(&'static str, &'static str)> {
+fn accessibility(has_cover: bool, has_pictures: bool) -> Vec<(&'static str, &'static str)> {
     let mut meta = vec![("schema:accessMode", "textual")];
-    if has_cover {
+    if has_cover || has_pictures {
         meta.push(("schema:accessMode", "visual"));
     }
     meta.push(("schema:accessModeSufficient", "textual"));
@@ -363,7 +363,7 @@ fn write_metadata(
             )?;
         }
     }
-    for (property, value) in accessibility(meta.cover.is_some()) {
+    for (property, value) in accessibility(meta.cover.is_some(), !book.pictures().is_empty()) {
         if epub3 {
             text_element(w, "meta", &[("property", property)], value)?;
         } else {
@@ -423,6 +423,19 @@ fn write_manifest(
             attributes.push(("properties", "cover-image"));
         }
         empty_element(w, "item", &attributes)?;
+    }
+    for (index, image) in book.pictures().iter().enumerate() {
+        let id = format!("picture-{}", index + 1);
+        let file = picture_file(index, image);
+        empty_element(
+            w,
+            "item",
+            &[
+                ("id", id.as_str()),
+                ("href", file.as_str()),
+                ("media-type", image.kind.media_type()),
+            ],
+        )?;
     }
     for page in pages {
         let mut attributes = vec![

@@ -6,8 +6,8 @@
 use super::profile::Profile;
 use super::NotePlacement;
 use crate::book::{
-    Alignment, Block, Book, Cell, Chapter, Cover, Footnote, Inline, Mark, Note, NoteOrigin,
-    Paragraph, Status, TagKind,
+    Alignment, Block, Book, Cell, Chapter, Cover, Footnote, Image, Inline, Mark, Note, NoteOrigin,
+    Paragraph, Picture, Status, TagKind,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -23,6 +23,11 @@ pub(super) const NOTES_TITLE: &str = "Author’s Notes";
 
 pub(super) fn cover_file(cover: &Cover) -> String {
     format!("cover.{}", cover.kind.extension())
+}
+
+/// The file of the book's `index`th picture (from 0, in reading order).
+pub(super) fn picture_file(index: usize, image: &Image) -> String {
+    format!("picture-{:03}.{}", index + 1, image.kind.extension())
 }
 
 pub(super) fn chapter_file(index: usize) -> String {
@@ -47,6 +52,8 @@ pub(super) struct Pages<'a> {
     footnote_chapters: HashMap<usize, usize>,
     /// Words of each chapter, counted once for the title and contents pages.
     chapter_words: Vec<usize>,
+    /// The book's images, in the order of their files.
+    pictures: Vec<std::sync::Arc<Image>>,
 }
 
 impl<'a> Pages<'a> {
@@ -63,6 +70,7 @@ impl<'a> Pages<'a> {
             profile,
             footnote_chapters,
             chapter_words: book.chapters.iter().map(Chapter::word_count).collect(),
+            pictures: book.pictures(),
         }
     }
 
@@ -486,8 +494,28 @@ impl Body<'_> {
                     let _ = writeln!(self.out, "</{element}>");
                 }
                 Block::Table(rows) => self.table(rows),
+                Block::Picture(picture) => self.picture(picture),
             }
         }
+    }
+
+    /// A picture on a line of its own, no wider than the page.
+    fn picture(&mut self, picture: &Picture) {
+        let pictures = &self.pages.pictures;
+        let Some(index) = pictures
+            .iter()
+            .position(|image| std::sync::Arc::ptr_eq(image, &picture.image))
+        else {
+            return;
+        };
+        let _ = writeln!(
+            self.out,
+            "<div class=\"picture\"><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"/></div>",
+            picture_file(index, &picture.image),
+            escape_attr(&picture.alt),
+            picture.image.width,
+            picture.image.height
+        );
     }
 
     /// A table, its leading rows of heading cells as its head. A heading cell names its

@@ -7,7 +7,7 @@
 
 use super::conventions::is_scene_break;
 use super::spans::{trim, SpanKind, Spans};
-use crate::story::{Alignment, Cell, Inline, Mark, Paragraph, RawBlock};
+use crate::story::{Alignment, Cell, Inline, Mark, Paragraph, RawBlock, RawPicture};
 use scraper::{ElementRef, Node};
 
 /// A block at the top level of a page, where headings can start chapters.
@@ -139,7 +139,16 @@ fn flatten(block: RawBlock, out: &mut Vec<Paragraph>) {
         RawBlock::Quote(inner) => inner.into_iter().for_each(|b| flatten(b, out)),
         RawBlock::List { items, .. } => items.into_iter().flatten().for_each(|b| flatten(b, out)),
         RawBlock::Table(rows) => out.extend(rows.into_iter().flatten().map(|cell| cell.text)),
+        RawBlock::Picture(picture) if !picture.alt.is_empty() => {
+            out.push(Paragraph::plain(format!("[{}]", picture.alt)))
+        }
+        RawBlock::Picture(_) => {}
     }
+}
+
+/// Whether a picture's address is a file beside the page rather than on the web.
+fn is_in_book(src: &str) -> bool {
+    !src.is_empty() && !src.contains("://") && !src.starts_with("//") && !src.starts_with("data:")
 }
 
 /// The element's text with white space collapsed, as one line.
@@ -246,10 +255,21 @@ impl Reader {
             }
             "img" => {
                 let alt = element.attr("alt").map(collapse).unwrap_or_default();
-                if let Some(src) = element.attr("src") {
+                let src = element.attr("src").map(str::trim).unwrap_or_default();
+                if !src.is_empty() {
                     self.images.push(src.to_string());
                 }
-                if !alt.is_empty() {
+                // A picture that starts a block stands on a line of its own, and the book
+                // can hold it if it is in the same book; one inside a line of text is a
+                // word of it (a smiley), and its description is.
+                if is_in_book(src) && self.spans.is_empty() {
+                    self.flush();
+                    self.push(RawBlock::Picture(RawPicture {
+                        src: src.to_string(),
+                        alt,
+                        image: None,
+                    }));
+                } else if !alt.is_empty() {
                     self.spans.push_str(&format!("[{alt}]"));
                 }
             }
@@ -689,6 +709,55 @@ mod tests {
             (
                 "<p style=\"text-align: justify\">z</p>",
                 vec![RawBlock::Paragraph(Paragraph::plain("z"))],
+            ),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(read(html), expected, "{html}");
+        }
+    }
+
+    #[test]
+    fn a_picture_on_a_line_of_its_own_is_a_block_and_one_in_a_line_is_its_description() {
+        let picture = |src: &str, alt: &str| {
+            RawBlock::Picture(RawPicture {
+                src: src.into(),
+                alt: alt.into(),
+                image: None,
+            })
+        };
+        let cases: Vec<(&str, Vec<RawBlock>)> = vec![
+            (
+                "<p><img src=\"a.png\" alt=\" A  map \"></p>",
+                vec![picture("a.png", "A map")],
+            ),
+            (
+                "<p><img src=\"../i/a.png\">Below it, text.</p>",
+                vec![
+                    picture("../i/a.png", ""),
+                    RawBlock::Paragraph(Paragraph::plain("Below it, text.")),
+                ],
+            ),
+            (
+                "<p>Hi <img src=\"smile.gif\" alt=\":)\"> there</p>",
+                vec![RawBlock::Paragraph(Paragraph::plain("Hi [:)] there"))],
+            ),
+            // On the web, or written into the page: never referenced from the book.
+            (
+                "<p><img src=\"https://x.org/a.png\" alt=\"web\"></p>",
+                vec![RawBlock::Paragraph(Paragraph::plain("[web]"))],
+            ),
+            (
+                "<p><img src=\"//x.org/a.png\" alt=\"web\"></p>",
+                vec![RawBlock::Paragraph(Paragraph::plain("[web]"))],
+            ),
+            (
+                "<p><img src=\"data:image/png;base64,AAAA\" alt=\"inline\"></p>",
+                vec![RawBlock::Paragraph(Paragraph::plain("[inline]"))],
+            ),
+            ("<p><img src=\"\" alt=\"\"></p>", vec![]),
+            (
+                "<blockquote><img src=\"q.jpg\" alt=\"q\"></blockquote>",
+                vec![RawBlock::Quote(vec![picture("q.jpg", "q")])],
             ),
         ];
         for (html, expected) in cases {

@@ -75,6 +75,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
 
     let mut chapters = Vec::new();
     let mut description = Vec::new();
+    let mut pictures = Pictures::default();
     for (item, text) in &pages {
         if package.nav.as_deref() == Some(item.path.as_str()) {
             continue;
@@ -82,7 +83,13 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
         let document = super::tree::parse_document(text);
         let root = document.root_element();
         let body = root.select(&selector("body")).next().unwrap_or(root);
-        let page = dom::page(body);
+        let mut page = dom::page(body);
+        for page_item in &mut page.items {
+            if let Item::Block(block) = page_item {
+                let blocks = std::slice::from_mut(block);
+                pictures.find(blocks, &item.path, &mut book, &mut warnings);
+            }
+        }
         for src in &page.images {
             if src.contains("://") {
                 warnings.push(format!(
@@ -407,6 +414,77 @@ fn attribute(element: &quick_xml::events::BytesStart, name: &[u8]) -> Option<Str
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name || a.key.as_ref() == name)
         .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+}
+
+/// The pictures found in the book's pages so far, by their paths in the archive, each
+/// read and checked once.
+#[derive(Default)]
+struct Pictures {
+    found: HashMap<String, Option<std::sync::Arc<crate::story::Image>>>,
+    bytes: usize,
+}
+
+/// The most bytes of pictures a book keeps; past them, pictures keep their descriptions.
+const MAX_PICTURE_BYTES: usize = 64 * 1024 * 1024;
+
+impl Pictures {
+    /// Gives each picture of `blocks`, on the page at `page`, its image from the book; a
+    /// picture that cannot be kept has its description set in its place, with a warning.
+    fn find(
+        &mut self,
+        blocks: &mut [RawBlock],
+        page: &str,
+        book: &mut Book,
+        warnings: &mut Vec<String>,
+    ) {
+        for block in blocks {
+            match block {
+                RawBlock::Picture(picture) if picture.image.is_none() => {
+                    let path = resolve(page, &picture.src);
+                    picture.image = match self.found.get(&path) {
+                        Some(image) => image.clone(),
+                        None => {
+                            let image = match self.read(&path, book) {
+                                Ok(image) => Some(std::sync::Arc::new(image)),
+                                Err(problem) => {
+                                    warnings.push(format!(
+                                        "the picture {path}: {problem}; its description \
+                                         stands in its place"
+                                    ));
+                                    None
+                                }
+                            };
+                            self.found.insert(path, image.clone());
+                            image
+                        }
+                    }
+                }
+                RawBlock::Quote(inner) => self.find(inner, page, book, warnings),
+                RawBlock::List { items, .. } => {
+                    for item in items {
+                        self.find(item, page, book, warnings);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn read(&mut self, path: &str, book: &mut Book) -> Result<crate::story::Image, String> {
+        if !is_safe_name(path) {
+            return Err("its address leaves the book".into());
+        }
+        let bytes = book.read(path)?;
+        if self.bytes + bytes.len() > MAX_PICTURE_BYTES {
+            return Err(format!(
+                "the book's pictures pass {} MB",
+                MAX_PICTURE_BYTES / (1024 * 1024)
+            ));
+        }
+        let image = crate::cover::checked_picture(bytes).map_err(str::to_string)?;
+        self.bytes += image.bytes.len();
+        Ok(image)
+    }
 }
 
 /// A link from the file `from`, as a path inside the archive, without its fragment.

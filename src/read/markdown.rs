@@ -545,6 +545,10 @@ fn flatten_into(block: RawBlock, out: &mut Vec<Paragraph>) {
             .flatten()
             .for_each(|b| flatten_into(b, out)),
         RawBlock::Table(rows) => out.extend(rows.into_iter().flatten().map(|cell| cell.text)),
+        RawBlock::Picture(picture) if !picture.alt.is_empty() => {
+            out.push(Paragraph::plain(format!("[{}]", picture.alt)))
+        }
+        RawBlock::Picture(_) => {}
     }
 }
 

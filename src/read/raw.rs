@@ -210,7 +210,10 @@ fn read_emphasis(story: &mut Story) {
                     .iter_mut()
                     .flatten()
                     .for_each(|c| paragraph(&mut c.text)),
-                RawBlock::SceneBreak | RawBlock::Quote(_) | RawBlock::List { .. } => {}
+                RawBlock::SceneBreak
+                | RawBlock::Quote(_)
+                | RawBlock::List { .. }
+                | RawBlock::Picture(_) => {}
             }
         }
         for note in &mut chapter.notes {

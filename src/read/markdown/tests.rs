@@ -34,6 +34,7 @@ fn outline(story: &Story) -> Vec<String> {
                         out.push(format!("{pad}row {}", cells.join(" | ")));
                     }
                 }
+                RawBlock::Picture(picture) => out.push(format!("{pad}picture {}", picture.src)),
             }
         }
     }
