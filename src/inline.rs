@@ -36,6 +36,12 @@ pub enum Mark {
     SmallCaps,
     /// A link to an address outside the book, as [`link_address`] cleaned it.
     Link(String),
+    /// A link to another place of the source (`ch2.xhtml`, `#part-2`), as its reader
+    /// keeps it until it knows where that place is in the book: it becomes a
+    /// [`Mark::Chapter`], or plain text when the place is not in the book.
+    Internal(String),
+    /// A link to the start of a chapter of the book, by its index (from 0).
+    Chapter(usize),
 }
 
 /// An address a book may link to: `http`, `https` or `mailto`, with every character a URL
@@ -74,6 +80,48 @@ pub fn link_address(href: &str) -> Option<String> {
 }
 
 impl Paragraph {
+    /// Gives each [`Mark::Internal`] link the mark `target` says, or takes the link away,
+    /// its text staying, when `target` says `None`.
+    pub fn retarget_links(&mut self, target: &mut impl FnMut(&str) -> Option<Mark>) {
+        fn retarget(
+            inlines: Vec<Inline>,
+            target: &mut impl FnMut(&str) -> Option<Mark>,
+        ) -> Vec<Inline> {
+            let mut out = Vec::with_capacity(inlines.len());
+            for inline in inlines {
+                match inline {
+                    Inline::Marked(Mark::Internal(key), inner) => {
+                        let inner = retarget(inner, target);
+                        match target(&key) {
+                            Some(mark) => out.push(Inline::Marked(mark, inner)),
+                            None => out.extend(inner),
+                        }
+                    }
+                    Inline::Marked(mark, inner) => {
+                        out.push(Inline::Marked(mark, retarget(inner, target)))
+                    }
+                    Inline::Emphasis(inner) => out.push(Inline::Emphasis(retarget(inner, target))),
+                    Inline::Strong(inner) => out.push(Inline::Strong(retarget(inner, target))),
+                    other => out.push(other),
+                }
+            }
+            out
+        }
+        fn has_internal(inlines: &[Inline]) -> bool {
+            inlines.iter().any(|inline| match inline {
+                Inline::Marked(Mark::Internal(_), _) => true,
+                Inline::Marked(_, inner) | Inline::Emphasis(inner) | Inline::Strong(inner) => {
+                    has_internal(inner)
+                }
+                _ => false,
+            })
+        }
+        if has_internal(&self.0) {
+            let runs = std::mem::take(&mut self.0).into_vec();
+            self.0 = Runs::from_vec(retarget(runs, target));
+        }
+    }
+
     /// The paragraph's text without markup.
     pub fn plain_text(&self) -> String {
         let mut out = String::new();
@@ -148,6 +196,33 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn internal_links_are_placed_or_become_their_text() {
+        let text = |t: &str| Inline::Text(t.to_string());
+        let internal = |key: &str, inner| Inline::Marked(Mark::Internal(key.to_string()), inner);
+        let mut paragraph = Paragraph::new(vec![
+            text("See "),
+            internal("ch2.xhtml", vec![text("part two")]),
+            text(" and "),
+            Inline::Emphasis(vec![internal("gone.xhtml", vec![text("a lost page")])]),
+            text("."),
+        ]);
+        paragraph.retarget_links(&mut |key| (key == "ch2.xhtml").then_some(Mark::Chapter(1)));
+        assert_eq!(
+            paragraph,
+            Paragraph::new(vec![
+                text("See "),
+                Inline::Marked(Mark::Chapter(1), vec![text("part two")]),
+                text(" and "),
+                Inline::Emphasis(vec![text("a lost page")]),
+                text("."),
+            ])
+        );
+        let mut plain = Paragraph::plain("no links");
+        plain.retarget_links(&mut |_| panic!("no link to place"));
+        assert_eq!(plain, Paragraph::plain("no links"));
+    }
+
     use super::*;
 
     #[test]

@@ -113,8 +113,44 @@ impl Story {
             describe_missing_pictures(&mut chapter.blocks);
             tidy_scene_breaks(&mut chapter.blocks);
         }
+        // A link no reader placed in the book is its text.
+        self.for_each_paragraph(&mut |paragraph| paragraph.retarget_links(&mut |_| None));
         check(&self)?;
         Ok(self)
+    }
+}
+
+impl Story {
+    /// Calls `f` on every paragraph of the story: description, chapters (inside quotes,
+    /// lists and tables too), notes and footnotes.
+    pub fn for_each_paragraph(&mut self, f: &mut impl FnMut(&mut Paragraph)) {
+        self.description.iter_mut().for_each(&mut *f);
+        for chapter in &mut self.chapters {
+            for_each_in_blocks(&mut chapter.blocks, f);
+            for note in &mut chapter.notes {
+                note.paragraphs.iter_mut().for_each(&mut *f);
+            }
+            for (_, blocks) in &mut chapter.footnotes {
+                for_each_in_blocks(blocks, f);
+            }
+        }
+    }
+}
+
+/// Calls `f` on every paragraph of `blocks`, nested ones included.
+pub(crate) fn for_each_in_blocks(blocks: &mut [RawBlock], f: &mut impl FnMut(&mut Paragraph)) {
+    for block in blocks {
+        match block {
+            RawBlock::Paragraph(p) | RawBlock::Heading(p) | RawBlock::Aligned(_, p) => f(p),
+            RawBlock::Quote(inner) => for_each_in_blocks(inner, f),
+            RawBlock::List { items, .. } => {
+                for item in items {
+                    for_each_in_blocks(item, f);
+                }
+            }
+            RawBlock::Table(rows) => rows.iter_mut().flatten().for_each(|cell| f(&mut cell.text)),
+            RawBlock::SceneBreak | RawBlock::Picture(_) => {}
+        }
     }
 }
 

@@ -755,7 +755,8 @@ fn write_epub_with_pictures(path: &Path, map: &[u8]) {
     );
     let second = chapter(
         "Open Sea",
-        "<p>The sea was wide.</p>\
+        "<p>The sea was wide, wider than <a href=\"ch1.xhtml#map\">the map</a> showed, \
+         as <a href=\"#top\">this page</a> and <a href=\"gone.xhtml\">a lost one</a> say.</p>\
          <p><img src=\"../images/gone.png\" alt=\"A lost chart\"/></p>\
          <p><img src=\"../images/cut.png\" alt=\"A torn chart\"/></p>\
          <p><img src=\"../images/map.png\" alt=\"The map again\"/></p>",
@@ -783,7 +784,8 @@ fn write_epub_with_pictures(path: &Path, map: &[u8]) {
 }
 
 /// Pictures inside an EPUB are kept, each once, in every format; one the book lacks, or
-/// that is damaged, keeps its description, with a warning naming it. The books are added
+/// that is damaged, keeps its description, with a warning naming it. Links between its
+/// pages lead to the chapters the pages became. The books are added
 /// to `books` (their folders to `outs`) for the checkers.
 fn pictures_are_kept(books: &mut Vec<PathBuf>, outs: &mut Vec<tempfile::TempDir>) {
     let map = ficbind::cover::generate_cover("Map", None)
@@ -838,6 +840,16 @@ fn pictures_are_kept(books: &mut Vec<PathBuf>, outs: &mut Vec<tempfile::TempDir>
             "{format}: a picture in a line is its description"
         );
         let second = page("The sea was wide");
+        // Links between the source's pages lead to the chapters they became.
+        assert!(
+            second.contains("<a href=\"chapter-001.xhtml\">"),
+            "{format}: {second}"
+        );
+        assert!(
+            second.contains("<a href=\"chapter-002.xhtml\">"),
+            "{format}: {second}"
+        );
+        assert!(!second.contains("gone.xhtml"), "{format}: {second}");
         assert!(second.contains("[A lost chart]"), "{format}: {second}");
         assert!(second.contains("[A torn chart]"), "{format}: {second}");
         assert!(

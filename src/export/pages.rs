@@ -614,6 +614,12 @@ impl Body<'_> {
             Mark::Subscript => ("<sub>".into(), "</sub>"),
             Mark::SmallCaps => ("<span class=\"small-caps\">".into(), "</span>"),
             Mark::Link(address) => (format!("<a href=\"{}\">", escape_attr(address)), "</a>"),
+            Mark::Chapter(index) if *index < self.pages.book.chapters.len() => {
+                (format!("<a href=\"{}\">", chapter_file(*index)), "</a>")
+            }
+            // A link the story did not place: its text alone (`Story::finish` takes such
+            // links away; a book built by hand may still hold one).
+            Mark::Internal(_) | Mark::Chapter(_) => ("<span>".into(), "</span>"),
         }
     }
 

@@ -146,6 +146,13 @@ fn flatten(block: RawBlock, out: &mut Vec<Paragraph>) {
     }
 }
 
+/// Whether a link's address is a place of the source itself: a fragment, or a path
+/// without a scheme (`ch2.xhtml#x`, not `javascript:…` or `ftp://…`).
+fn is_local_address(href: &str) -> bool {
+    let before_path = href.split(['/', '?', '#']).next().unwrap_or_default();
+    !href.is_empty() && !before_path.contains(':') && !href.starts_with("//")
+}
+
 /// Whether a picture's address is a file beside the page rather than on the web.
 fn is_in_book(src: &str) -> bool {
     !src.is_empty() && !src.contains("://") && !src.starts_with("//") && !src.starts_with("data:")
@@ -279,10 +286,18 @@ impl Reader {
             "s" | "strike" | "del" => self.span(element, &[SpanKind::Marked(Mark::Strike)]),
             "sup" => self.span(element, &[SpanKind::Marked(Mark::Superscript)]),
             "sub" => self.span(element, &[SpanKind::Marked(Mark::Subscript)]),
-            "a" => match element.attr("href").and_then(crate::inline::link_address) {
-                Some(address) => self.span(element, &[SpanKind::Marked(Mark::Link(address))]),
-                None => self.children(element),
-            },
+            "a" => {
+                let href = element.attr("href").map(str::trim).unwrap_or_default();
+                match crate::inline::link_address(href) {
+                    Some(address) => self.span(element, &[SpanKind::Marked(Mark::Link(address))]),
+                    // Its reader finds where it leads in the book.
+                    None if is_local_address(href) => self.span(
+                        element,
+                        &[SpanKind::Marked(Mark::Internal(href.to_string()))],
+                    ),
+                    None => self.children(element),
+                }
+            }
             "span" | "font" => self.span(element, &styled_spans(element)),
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 self.flush();
@@ -609,8 +624,16 @@ mod tests {
                 )],
             ),
             (
+                // A link to a page of the source is kept for its reader to place.
                 "<a href=\"chapter2.html\">next</a> <a href=\"javascript:x()\">y</a>",
-                vec![text("next y")],
+                vec![
+                    marked(Mark::Internal("chapter2.html".into()), "next"),
+                    text(" y"),
+                ],
+            ),
+            (
+                "<a href=\"#part-2\">on</a><a href=\"ftp://x.org/a\">f</a>",
+                vec![marked(Mark::Internal("#part-2".into()), "on"), text("f")],
             ),
             ("<u></u>a", vec![text("a")]),
         ];

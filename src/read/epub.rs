@@ -76,6 +76,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
     let mut chapters = Vec::new();
     let mut description = Vec::new();
     let mut pictures = Pictures::default();
+    let mut chapter_of_page = HashMap::new();
     for (item, text) in &pages {
         if package.nav.as_deref() == Some(item.path.as_str()) {
             continue;
@@ -84,11 +85,25 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
         let root = document.root_element();
         let body = root.select(&selector("body")).next().unwrap_or(root);
         let mut page = dom::page(body);
+        // Links to other pages are kept as the pages' paths until the chapters are known.
+        let mut to_path = |key: &str| {
+            let path = match key.strip_prefix('#') {
+                Some(_) => item.path.clone(),
+                None => resolve(&item.path, key),
+            };
+            Some(crate::story::Mark::Internal(path))
+        };
         for page_item in &mut page.items {
             if let Item::Block(block) = page_item {
                 let blocks = std::slice::from_mut(block);
                 pictures.find(blocks, &item.path, &mut book, &mut warnings);
+                crate::story::for_each_in_blocks(blocks, &mut |p| p.retarget_links(&mut to_path));
             }
+        }
+        for (_, paragraphs) in &mut page.notes {
+            paragraphs
+                .iter_mut()
+                .for_each(|p| p.retarget_links(&mut to_path));
         }
         for src in &page.images {
             if src.contains("://") {
@@ -117,6 +132,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             }
             continue;
         }
+        chapter_of_page.insert(item.path.clone(), chapters.len());
         chapters.push(html::chapter_of(page, label));
     }
     let metadata = package.metadata;
@@ -127,12 +143,21 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             .map(description_paragraphs)
             .unwrap_or_default();
     }
-    let story = Story {
+    let mut story = Story {
         title_line: metadata.title.clone(),
         description,
         chapters,
-    }
-    .finish()?;
+    };
+    // A link to a page that became a chapter leads to that chapter; one to a page left
+    // out (a title or contents page) is its text.
+    story.for_each_paragraph(&mut |paragraph| {
+        paragraph.retarget_links(&mut |path| {
+            chapter_of_page
+                .get(path)
+                .map(|&index| crate::story::Mark::Chapter(index))
+        })
+    });
+    let story = story.finish()?;
     Ok(Found {
         story,
         metadata: Sidecar {
