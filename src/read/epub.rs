@@ -77,11 +77,14 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
     let mut description = Vec::new();
     let mut pictures = Pictures::default();
     let mut chapter_of_page = HashMap::new();
-    for (item, text) in &pages {
+    // Each page's text goes as soon as it is parsed: a long book is held once, as its
+    // story, not twice.
+    for (item, text) in pages {
         if package.nav.as_deref() == Some(item.path.as_str()) {
             continue;
         }
-        let document = super::tree::parse_document(text);
+        let document = super::tree::parse_document(&text);
+        drop(text);
         let root = document.root_element();
         let body = root.select(&selector("body")).next().unwrap_or(root);
         let mut page = dom::page(body);

@@ -131,8 +131,25 @@ impl Spans {
         while !self.flattened.is_empty() || self.frames.len() > 1 {
             self.close();
         }
-        Paragraph::new(self.frames.pop().map(|f| f.inlines).unwrap_or_default())
+        let mut inlines = self.frames.pop().map(|f| f.inlines).unwrap_or_default();
+        shrink(&mut inlines);
+        Paragraph::new(inlines)
     }
+}
+
+/// Gives back the room text grew into while it was read: a story is held whole until its
+/// book is made, and a paragraph built a piece at a time holds up to twice its text.
+fn shrink(inlines: &mut Vec<Inline>) {
+    for inline in inlines.iter_mut() {
+        match inline {
+            Inline::Text(text) if text.capacity() > text.len() + 16 => text.shrink_to_fit(),
+            Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
+                shrink(inner)
+            }
+            _ => {}
+        }
+    }
+    inlines.shrink_to_fit();
 }
 
 /// Whether any text in the runs holds a letter or digit: emphasis around none ("*~*") is
