@@ -94,7 +94,17 @@ impl Paragraph {
                         let inner = retarget(inner, target);
                         match target(&key) {
                             Some(mark) => out.push(Inline::Marked(mark, inner)),
-                            None => out.extend(inner),
+                            // Its text joins the text around it, as if never linked.
+                            None => {
+                                for piece in inner {
+                                    match (out.last_mut(), piece) {
+                                        (Some(Inline::Text(last)), Inline::Text(text)) => {
+                                            last.push_str(&text)
+                                        }
+                                        (_, piece) => out.push(piece),
+                                    }
+                                }
+                            }
                         }
                     }
                     Inline::Marked(mark, inner) => {
@@ -102,6 +112,10 @@ impl Paragraph {
                     }
                     Inline::Emphasis(inner) => out.push(Inline::Emphasis(retarget(inner, target))),
                     Inline::Strong(inner) => out.push(Inline::Strong(retarget(inner, target))),
+                    Inline::Text(text) => match out.last_mut() {
+                        Some(Inline::Text(last)) => last.push_str(&text),
+                        _ => out.push(Inline::Text(text)),
+                    },
                     other => out.push(other),
                 }
             }

@@ -27,6 +27,10 @@ pub struct RawChapter {
     pub notes: Vec<RawNote>,
     /// Footnotes, each with its number in the book (Markdown stories only).
     pub footnotes: Vec<(usize, Vec<RawBlock>)>,
+    /// The places of the source this chapter starts at or holds, as its links name them
+    /// (`#chapter-2` in a page, `text/ch2.xhtml` in an EPUB): a link to one of them leads
+    /// to this chapter.
+    pub anchors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,8 +117,16 @@ impl Story {
             describe_missing_pictures(&mut chapter.blocks);
             tidy_scene_breaks(&mut chapter.blocks);
         }
-        // A link no reader placed in the book is its text.
-        self.for_each_paragraph(&mut |paragraph| paragraph.retarget_links(&mut |_| None));
+        // A link to a place a chapter holds leads to that chapter; any other is its text.
+        let mut anchors = std::collections::HashMap::new();
+        for (index, chapter) in self.chapters.iter().enumerate() {
+            for anchor in &chapter.anchors {
+                anchors.entry(anchor.clone()).or_insert(index);
+            }
+        }
+        self.for_each_paragraph(&mut |paragraph| {
+            paragraph.retarget_links(&mut |key| anchors.get(key).map(|&i| Mark::Chapter(i)))
+        });
         check(&self)?;
         Ok(self)
     }

@@ -13,7 +13,12 @@ use scraper::{ElementRef, Node};
 /// A block at the top level of a page, where headings can start chapters.
 #[derive(Debug, Clone)]
 pub(super) enum Item {
-    Heading { level: u8, text: String },
+    /// A heading, with the id links name it by, if any.
+    Heading {
+        level: u8,
+        text: String,
+        id: Option<String>,
+    },
     Block(RawBlock),
 }
 
@@ -304,7 +309,15 @@ impl Reader {
                 let level = name.as_bytes()[1] - b'0';
                 let text = text(element);
                 if !text.is_empty() {
-                    self.items.push(Item::Heading { level, text });
+                    // Links name a heading by its id, or by an anchor inside it.
+                    let id = element.attr("id").map(str::to_string).or_else(|| {
+                        element
+                            .descendants()
+                            .filter_map(ElementRef::wrap)
+                            .find_map(|inner| inner.attr("id").or_else(|| inner.attr("name")))
+                            .map(str::to_string)
+                    });
+                    self.items.push(Item::Heading { level, text, id });
                 }
             }
             "blockquote" => {

@@ -76,7 +76,6 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
     let mut chapters = Vec::new();
     let mut description = Vec::new();
     let mut pictures = Pictures::default();
-    let mut chapter_of_page = HashMap::new();
     // Each page's text goes as soon as it is parsed: a long book is held once, as its
     // story, not twice.
     for (item, text) in pages {
@@ -135,8 +134,9 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             }
             continue;
         }
-        chapter_of_page.insert(item.path.clone(), chapters.len());
-        chapters.push(html::chapter_of(page, label));
+        let mut chapter = html::chapter_of(page, label);
+        chapter.anchors.push(item.path.clone());
+        chapters.push(chapter);
     }
     let metadata = package.metadata;
     if description.is_empty() {
@@ -146,21 +146,14 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             .map(description_paragraphs)
             .unwrap_or_default();
     }
-    let mut story = Story {
+    // A link to a page that became a chapter leads to it (`Story::finish`, by the page's
+    // path among the chapter's anchors); one to a page left out is its text.
+    let story = Story {
         title_line: metadata.title.clone(),
         description,
         chapters,
-    };
-    // A link to a page that became a chapter leads to that chapter; one to a page left
-    // out (a title or contents page) is its text.
-    story.for_each_paragraph(&mut |paragraph| {
-        paragraph.retarget_links(&mut |path| {
-            chapter_of_page
-                .get(path)
-                .map(|&index| crate::story::Mark::Chapter(index))
-        })
-    });
-    let story = story.finish()?;
+    }
+    .finish()?;
     Ok(Found {
         story,
         metadata: Sidecar {

@@ -296,18 +296,22 @@ pub(super) fn chapters_from_items(items: Vec<Item>) -> (Option<String>, Vec<RawC
     let mut chapter = RawChapter::default();
     for item in items {
         match item {
-            Item::Heading { level, text } if Some(level) == book_level => {
+            Item::Heading { level, text, .. } if Some(level) == book_level => {
                 book_title = Some(text);
             }
-            Item::Heading { level, text } if Some(level) == chapter_level => {
+            Item::Heading { level, text, id } if Some(level) == chapter_level => {
                 if chapter.title.is_some() || !chapter.blocks.is_empty() {
                     chapters.push(std::mem::take(&mut chapter));
                 }
                 chapter.title = Some(text);
+                chapter.anchors.extend(id.map(|id| format!("#{id}")));
             }
-            Item::Heading { text, .. } => chapter
-                .blocks
-                .push(RawBlock::Heading(Paragraph::plain(text))),
+            Item::Heading { text, id, .. } => {
+                chapter.anchors.extend(id.map(|id| format!("#{id}")));
+                chapter
+                    .blocks
+                    .push(RawBlock::Heading(Paragraph::plain(text)))
+            }
             Item::Block(block) => chapter.blocks.push(block),
         }
     }
@@ -822,6 +826,7 @@ pub(super) fn language_tag(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::story::{Inline, Mark};
 
     #[test]
     fn lists_split_at_commas_but_keep_names_with_commas() {
@@ -894,6 +899,41 @@ mod tests {
             .collect();
         assert_eq!(titles, [Some("One".to_string()), Some("Two".to_string())]);
         assert_eq!(found.story.chapters[1].blocks.len(), 3);
+    }
+
+    #[test]
+    fn links_to_a_chapters_heading_lead_to_the_chapter_and_others_are_text() {
+        let found = read_html(
+            "<html><body><h1>The Book</h1>\
+             <h2 id=\"one\">One</h2><p>Go <a href=\"#two\">on</a> or \
+             <a href=\"#nowhere\">away</a>.</p>\
+             <h2><a name=\"two\"></a>Two</h2><p>Back to <a href=\"#one\">one</a>, \
+             or <a href=\"#inside\">inside</a>.</p><h3 id=\"inside\">Inside</h3><p>More.</p>\
+             </body></html>"
+                .to_string(),
+        )
+        .expect("a story");
+        let paragraph =
+            |chapter: usize, block: usize| match &found.story.chapters[chapter].blocks[block] {
+                RawBlock::Paragraph(paragraph) => paragraph.clone(),
+                other => panic!("not a paragraph: {other:?}"),
+            };
+        let text = |t: &str| Inline::Text(t.to_string());
+        let to = |index: usize, t: &str| Inline::Marked(Mark::Chapter(index), vec![text(t)]);
+        assert_eq!(
+            paragraph(0, 0),
+            Paragraph::new(vec![text("Go "), to(1, "on"), text(" or away.")])
+        );
+        assert_eq!(
+            paragraph(1, 0),
+            Paragraph::new(vec![
+                text("Back to "),
+                to(0, "one"),
+                text(", or "),
+                to(1, "inside"),
+                text(".")
+            ])
+        );
     }
 
     #[test]
