@@ -280,4 +280,12 @@ fn a_zip_and_the_folder_it_unpacks_to_give_the_same_books_in_the_same_order() {
     .map(|(story, book)| (story.to_string(), book.to_string()));
     assert_eq!(from_zip, expected);
     assert_eq!(from_folder, expected);
+    let mut books = Vec::new();
+    for out in ["from-zip", "from-folder"] {
+        for (_, book) in &expected {
+            books.push(dir.path().join(out).join(book));
+        }
+    }
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
 }
