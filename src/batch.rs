@@ -450,19 +450,7 @@ pub fn build_each(
         .peekable();
     let folder = match OutputFolder::open(&options.output, inputs.given(), on_wait) {
         Ok(folder) => folder,
-        Err(error) => {
-            for story in stories {
-                let input = match &story {
-                    Ok(input) => input.as_path(),
-                    Err(_) => Path::new(""),
-                };
-                on_done(StoryReport::failed(
-                    input,
-                    story.as_ref().err().unwrap_or(&error),
-                ));
-            }
-            return;
-        }
+        Err(error) => return stories.for_each(|story| on_done(not_converted(story, &error))),
     };
     // Twice the cores by default: books wait for the disk to confirm they are written
     // (`Unfinished::finish`), and while one waits another story can use the core.
@@ -481,11 +469,7 @@ pub fn build_each(
                         "no thread could be started to convert the stories ({error})"
                     )),
                 };
-                for story in stories {
-                    let input = story.as_ref().map_or(Path::new(""), PathBuf::as_path);
-                    on_done(StoryReport::failed(input, &error));
-                }
-                return;
+                return stories.for_each(|story| on_done(not_converted(story, &error)));
             }
         },
     };
@@ -532,11 +516,7 @@ pub fn build_each(
                 // A folder that could not be listed.
                 Some(Err(_)) => {
                     if let Some(Err(error)) = stories.next() {
-                        let path = match &error {
-                            Error::Read { path, .. } => path.clone(),
-                            _ => PathBuf::new(),
-                        };
-                        on_done(StoryReport::failed(&path, &error));
+                        on_done(unlisted(error));
                     }
                 }
                 None => break,
@@ -545,6 +525,24 @@ pub fn build_each(
         // A state that cannot be written costs the next run time, not a book.
         let _ = run.folder.finish();
     })
+}
+
+/// The report of a story the run could not convert because of `error`; a folder that
+/// could not be listed is reported with its own error.
+fn not_converted(story: Result<PathBuf, Error>, error: &Error) -> StoryReport {
+    match story {
+        Ok(input) => StoryReport::failed(&input, error),
+        Err(folder_error) => unlisted(folder_error),
+    }
+}
+
+/// The report of a folder that could not be listed, under the folder's path.
+fn unlisted(error: Error) -> StoryReport {
+    let path = match &error {
+        Error::Read { path, .. } => path.clone(),
+        _ => PathBuf::new(),
+    };
+    StoryReport::failed(&path, &error)
 }
 
 /// A run under way: what stays from one chunk of stories to the next.

@@ -35,10 +35,6 @@ fn record<'a>(stories: &'a [serde_json::Value], file: &str) -> &'a serde_json::V
 /// A small EPUB 3 in the layout tools write: a title page, a navigation document and two
 /// chapters, one with an author's note marked as Fimfiction marks them.
 fn write_epub(path: &Path) {
-    let file = std::fs::File::create(path).expect("the book is created");
-    let mut zip = zip::ZipWriter::new(file);
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let page = |title: &str, body: &str| {
         format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\
@@ -46,15 +42,6 @@ fn write_epub(path: &Path) {
         )
     };
     let files: Vec<(&str, String)> = vec![
-        ("mimetype", "application/epub+zip".to_string()),
-        (
-            "META-INF/container.xml",
-            "<?xml version=\"1.0\"?><container version=\"1.0\" \
-             xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>\
-             <rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\
-             </rootfiles></container>"
-                .to_string(),
-        ),
         (
             "OEBPS/content.opf",
             "<?xml version=\"1.0\"?><package xmlns=\"http://www.idpf.org/2007/opf\" version=\"3.0\" \
@@ -102,11 +89,8 @@ fn write_epub(path: &Path) {
             ),
         ),
     ];
-    for (name, text) in files {
-        zip.start_file(name, stored).expect("an entry");
-        zip.write_all(text.as_bytes()).expect("written");
-    }
-    zip.finish().expect("the book is finished");
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    zip_epub(path, &files);
 }
 
 #[test]
@@ -626,11 +610,29 @@ fn a_saved_ao3_work_page_gives_the_story_not_the_site() {
 
 /// A one-chapter EPUB whose package names `picture` as its cover, the EPUB 3 way
 /// (`properties="cover-image"`) or the EPUB 2 way (`<meta name="cover">`).
-fn write_epub_with_cover(path: &Path, epub3: bool, picture: &[u8]) {
+/// Writes an EPUB of `files` (paths under the book, and bytes) with its `mimetype` and a
+/// container pointing at `OEBPS/content.opf`, every entry stored.
+fn zip_epub(path: &Path, files: &[(&str, &[u8])]) {
     let file = std::fs::File::create(path).expect("the book is created");
     let mut zip = zip::ZipWriter::new(file);
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let container: &[u8] = b"<?xml version=\"1.0\"?><container version=\"1.0\" \
+        xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>\
+        <rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\
+        </rootfiles></container>";
+    let fixed: [(&str, &[u8]); 2] = [
+        ("mimetype", b"application/epub+zip"),
+        ("META-INF/container.xml", container),
+    ];
+    for (name, bytes) in fixed.iter().chain(files) {
+        zip.start_file(*name, stored).expect("an entry");
+        zip.write_all(bytes).expect("written");
+    }
+    zip.finish().expect("the book is finished");
+}
+
+fn write_epub_with_cover(path: &Path, epub3: bool, picture: &[u8]) {
     let (version, cover_meta, cover_property) = if epub3 {
         ("3.0", "", " properties=\"cover-image\"")
     } else {
@@ -651,23 +653,11 @@ fn write_epub_with_cover(path: &Path, epub3: bool, picture: &[u8]) {
                    <head><title>1</title></head><body><h2>Harbour</h2>\
                    <p>The sails were painted the colour of the evening.</p></body></html>";
     let files: Vec<(&str, &[u8])> = vec![
-        ("mimetype", b"application/epub+zip"),
-        (
-            "META-INF/container.xml",
-            b"<?xml version=\"1.0\"?><container version=\"1.0\" \
-              xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>\
-              <rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\
-              </rootfiles></container>",
-        ),
         ("OEBPS/content.opf", opf.as_bytes()),
         ("OEBPS/images/art.png", picture),
         ("OEBPS/ch1.xhtml", chapter.as_bytes()),
     ];
-    for (name, bytes) in files {
-        zip.start_file(name, stored).expect("an entry");
-        zip.write_all(bytes).expect("written");
-    }
-    zip.finish().expect("the book is finished");
+    zip_epub(path, &files);
 }
 
 /// An EPUB's own cover becomes the book's cover, unless a cover is given for it; a damaged
@@ -726,10 +716,6 @@ fn an_epubs_own_cover_and_pictures_are_kept() {
 /// An EPUB 3 story whose chapter holds pictures: one on a line of its own, one inside a
 /// line of text, one the book lacks and one cut short.
 fn write_epub_with_pictures(path: &Path, map: &[u8]) {
-    let file = std::fs::File::create(path).expect("the book is created");
-    let mut zip = zip::ZipWriter::new(file);
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let opf = "<?xml version=\"1.0\"?><package xmlns=\"http://www.idpf.org/2007/opf\" \
          version=\"3.0\" unique-identifier=\"id\"><metadata \
          xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\
@@ -762,25 +748,13 @@ fn write_epub_with_pictures(path: &Path, map: &[u8]) {
          <p><img src=\"../images/map.png\" alt=\"The map again\"/></p>",
     );
     let files: Vec<(&str, &[u8])> = vec![
-        ("mimetype", b"application/epub+zip"),
-        (
-            "META-INF/container.xml",
-            b"<?xml version=\"1.0\"?><container version=\"1.0\" \
-              xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>\
-              <rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\
-              </rootfiles></container>",
-        ),
         ("OEBPS/content.opf", opf.as_bytes()),
         ("OEBPS/images/map.png", map),
         ("OEBPS/images/cut.png", &map[..map.len() / 2]),
         ("OEBPS/text/ch1.xhtml", first.as_bytes()),
         ("OEBPS/text/ch2.xhtml", second.as_bytes()),
     ];
-    for (name, bytes) in files {
-        zip.start_file(name, stored).expect("an entry");
-        zip.write_all(bytes).expect("written");
-    }
-    zip.finish().expect("the book is finished");
+    zip_epub(path, &files);
 }
 
 /// Pictures inside an EPUB are kept, each once, in every format; one the book lacks, or
