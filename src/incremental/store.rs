@@ -68,16 +68,11 @@ impl State {
     pub fn get(&self, input: &Path) -> Option<Entry> {
         let file = self.file.as_ref()?;
         let key = input.to_str()?;
-        let hash = u64::from(short_hash(key)) << 32;
-        let first = self.index.partition_point(|&slot| slot < hash);
         let mut line = Vec::new();
-        let same_hash = self.index[first..]
-            .iter()
-            .take_while(|&&slot| slot & !0xFFFF_FFFF == hash);
         // The last line of the story stands: a story given twice is noted twice.
         let mut found = None;
-        for &slot in same_hash {
-            if read_line_at(file, slot & 0xFFFF_FFFF, &mut line).is_err() {
+        for offset in self.lines_of(key) {
+            if read_line_at(file, offset, &mut line).is_err() {
                 continue;
             }
             let Ok(text) = std::str::from_utf8(&line) else {
@@ -91,16 +86,22 @@ impl State {
         found.flatten()
     }
 
-    /// Whether the run found a line for the story at `input`.
+    /// Whether the run found a line for the story at `input` (or for a story whose path
+    /// has the same short hash: a "no book" line too many costs nothing).
     pub fn knows(&self, input: &Path) -> bool {
-        let Some(key) = input.to_str() else {
-            return false;
-        };
+        input
+            .to_str()
+            .is_some_and(|key| self.lines_of(key).next().is_some())
+    }
+
+    /// Where the lines that may be the story's begin, in file order.
+    fn lines_of(&self, key: &str) -> impl Iterator<Item = u64> + '_ {
         let hash = u64::from(short_hash(key)) << 32;
         let first = self.index.partition_point(|&slot| slot < hash);
-        self.index
-            .get(first)
-            .is_some_and(|&slot| slot & !0xFFFF_FFFF == hash)
+        self.index[first..]
+            .iter()
+            .take_while(move |&&slot| slot & !0xFFFF_FFFF == hash)
+            .map(|&slot| slot & 0xFFFF_FFFF)
     }
 
     /// Notes, in the journal, what the book of the story at `input` is now made from.
