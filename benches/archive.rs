@@ -18,7 +18,7 @@ fn one_entry(name: &str, bytes: &[u8]) -> Vec<u8> {
     let mut writer = ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len() / 3 + 256)));
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(6));
+        .compression_level(Some(i64::from(ficbind::export::DEFLATE_LEVEL)));
     writer.start_file(name, options).expect("an entry");
     writer.write_all(bytes).expect("written");
     writer.finish().expect("finished").into_inner()

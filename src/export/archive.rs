@@ -37,7 +37,7 @@ const THREADED_BYTES: usize = 128 * 1024;
 /// Deflate level 4 rather than zlib's default 6: on chapter XHTML it makes books about 6%
 /// larger and builds 10-15% faster, because compression is the largest cost of a build
 /// (docs/performance.md, "Compression level").
-const LEVEL: u32 = 4;
+pub const LEVEL: u32 = 4;
 
 pub struct Archive {
     /// Entries finished on this thread or collected from workers, with their positions.
