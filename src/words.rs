@@ -97,6 +97,58 @@ struct Masks {
 }
 
 impl Masks {
+    /// On x86-64, whose every processor has SSE2: sixteen bytes at a time, each test a
+    /// compare whose results `movemask` gathers into bits, a third of the instructions of
+    /// the portable code below.
+    #[cfg(target_arch = "x86_64")]
+    fn of(block: &[u8; BLOCK]) -> Masks {
+        // SAFETY: SSE2 is part of the x86-64 baseline, so every processor this code is
+        // built for has it.
+        unsafe { Masks::of_sse2(block) }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
+    fn of_sse2(block: &[u8; BLOCK]) -> Masks {
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi8, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_movemask_epi8, _mm_or_si128,
+            _mm_set1_epi8, _mm_set_epi64x,
+        };
+        // SSE2 compares bytes as signed: shifting a range to start at -128 makes
+        // "`b - low` below `n`, unsigned" the signed "below `n - 128`".
+        #[target_feature(enable = "sse2")]
+        fn in_range(v: __m128i, low: u8, n: u8) -> __m128i {
+            let shifted = _mm_add_epi8(v, _mm_set1_epi8(0x80u8.wrapping_sub(low) as i8));
+            _mm_cmplt_epi8(shifted, _mm_set1_epi8(n.wrapping_sub(0x80) as i8))
+        }
+        let bits = |lanes: __m128i| u64::from(_mm_movemask_epi8(lanes) as u16);
+        let (mut alnum, mut space, mut leads) = (0, 0, 0);
+        let (quarters, _) = block.as_chunks::<16>();
+        for (q, quarter) in quarters.iter().enumerate() {
+            let (low, high) = quarter.split_at(8);
+            let half = |bytes: &[u8]| {
+                i64::from_le_bytes(bytes.try_into().unwrap_or_else(|_| unreachable!()))
+            };
+            let v = _mm_set_epi64x(half(high), half(low));
+            let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', 26);
+            let digit = in_range(v, b'0', 10);
+            let blank = _mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
+                in_range(v, b'\t', 5),
+            );
+            let lead = in_range(v, 0xC0, 0x40);
+            alnum |= bits(_mm_or_si128(letter, digit)) << (16 * q);
+            space |= bits(blank) << (16 * q);
+            leads |= bits(lead) << (16 * q);
+        }
+        Masks {
+            alnum,
+            space,
+            leads,
+        }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
     fn of(block: &[u8; BLOCK]) -> Masks {
         const ALNUM: u8 = 1;
         const SPACE: u8 = 2;

@@ -9,6 +9,7 @@
 
 use super::xhtml::{self, Token};
 use super::ParagraphStyle;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 const STYLESHEET: &str = include_str!("stylesheet.css");
@@ -61,6 +62,11 @@ pub struct Usage {
     /// The selectors still waiting for a match: once every one has matched, or none that
     /// is left can, pages are no longer scanned.
     pending: Vec<(usize, &'static Selector)>,
+    /// The places an element has stood, as `place_key` writes them, where every pending
+    /// selector was already tried: a selector sees only the element, its ancestors and
+    /// their previous siblings, so the same place matches the same selectors. A book's
+    /// thousands of paragraphs stand in a handful of places.
+    tried: HashSet<String>,
 }
 
 impl Usage {
@@ -73,6 +79,7 @@ impl Usage {
         Usage {
             matched: vec![false; selectors.len()],
             pending: selectors.into_iter().enumerate().collect(),
+            tried: HashSet::new(),
         }
     }
 
@@ -82,6 +89,7 @@ impl Usage {
             return;
         }
         let mut open: Vec<Open> = vec![Open::default()];
+        let mut key = String::new();
         for token in xhtml::tokens(xhtml) {
             match token {
                 Token::End(_) => {
@@ -104,12 +112,16 @@ impl Usage {
                         previous,
                         last_child: None,
                     });
-                    let matched = &mut self.matched;
-                    self.pending.retain(|&(number, selector)| {
-                        let hit = selector.matches(&open);
-                        matched[number] |= hit;
-                        !hit
-                    });
+                    place_key(&open, &mut key);
+                    if !self.tried.contains(key.as_str()) {
+                        self.tried.insert(key.clone());
+                        let matched = &mut self.matched;
+                        self.pending.retain(|&(number, selector)| {
+                            let hit = selector.matches(&open);
+                            matched[number] |= hit;
+                            !hit
+                        });
+                    }
                     if closed {
                         let element = open.pop().and_then(|o| o.element);
                         if let Some(parent) = open.last_mut() {
@@ -152,6 +164,26 @@ struct Open<'a> {
 struct Element<'a> {
     name: &'a str,
     class: &'a str,
+}
+
+/// Writes what selectors can see of the last element of `open` into `key`: the names and
+/// classes of it, its ancestors and their previous siblings. NUL, which no XML attribute
+/// holds, keeps them apart.
+fn place_key(open: &[Open], key: &mut String) {
+    key.clear();
+    for place in open {
+        for element in [&place.element, &place.previous] {
+            match element {
+                Some(Element { name, class }) => {
+                    key.push_str(name);
+                    key.push('\0');
+                    key.push_str(class);
+                    key.push('\0');
+                }
+                None => key.push('\0'),
+            }
+        }
+    }
 }
 
 impl Compound {

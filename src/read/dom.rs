@@ -172,6 +172,82 @@ pub(super) fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The text with each run of white space (but no-break spaces) made one space. Most text
+/// of a page has nothing to collapse but the single spaces between words, and is kept as
+/// it is: this runs over every byte of every page.
+fn collapse_spaces(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    // `out` holds the text up to `kept`; bytes from `kept` to the scan are still as they were.
+    let mut kept = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Most bytes are neither white space nor the lead byte of some: skip those in a
+        // tight loop, deciding nothing.
+        match bytes[i..]
+            .iter()
+            .position(|&b| MAY_BE_SPACE[usize::from(b)])
+        {
+            Some(offset) => i += offset,
+            None => break,
+        }
+        let width = white_space_width(text, i);
+        if width == 0 {
+            i += 1;
+            continue;
+        }
+        let end = {
+            let mut end = i + width;
+            loop {
+                let next = white_space_width(text, end);
+                if next == 0 {
+                    break end;
+                }
+                end += next;
+            }
+        };
+        if !(end == i + 1 && bytes[i] == b' ') {
+            out.push_str(&text[kept..i]);
+            out.push(' ');
+            kept = end;
+        }
+        i = end;
+    }
+    if kept == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[kept..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The bytes `white_space_width` can find white space at.
+static MAY_BE_SPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b, 0x09..=0x0d | 0x20 | 0xC2 | 0xE1 | 0xE2 | 0xE3);
+        b += 1;
+    }
+    table
+};
+
+/// The length of the white-space character at byte `i` of `text`, or 0 if there is none
+/// there (or `i` is not where a character starts). U+00A0 is not white space here: it is
+/// how pages keep a space that must stay.
+fn white_space_width(text: &str, i: usize) -> usize {
+    match text.as_bytes().get(i) {
+        Some(b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) => 1,
+        // Lead bytes of the white space outside ASCII: U+0085, U+1680, U+2000 to U+205F,
+        // U+3000.
+        Some(0xC2 | 0xE1 | 0xE2 | 0xE3) => text
+            .get(i..)
+            .and_then(|rest| rest.chars().next())
+            .filter(|&c| c.is_whitespace() && c != '\u{a0}')
+            .map_or(0, char::len_utf8),
+        _ => 0,
+    }
+}
+
 /// Lists and quotes nested deeper than this keep only their text.
 const MAX_NESTING: usize = 16;
 
@@ -222,19 +298,7 @@ impl Reader {
             return;
         }
         // Runs of white space are one space; a paragraph's edges are trimmed later.
-        let mut collapsed = String::with_capacity(text.len());
-        let mut space = false;
-        for c in text.chars() {
-            if c.is_whitespace() && c != '\u{a0}' {
-                if !space {
-                    collapsed.push(' ');
-                }
-                space = true;
-            } else {
-                collapsed.push(c);
-                space = false;
-            }
-        }
+        let collapsed = collapse_spaces(text);
         if collapsed == " " && self.spans.is_empty() {
             return;
         }
@@ -480,7 +544,13 @@ impl Reader {
         if paragraph.0.is_empty() {
             return;
         }
-        if self.depth == 0 && is_scene_break(&paragraph.plain_text()) {
+        let scene_break = self.depth == 0
+            && match paragraph.0.as_slice() {
+                // Most paragraphs: no copy of the text only to look at it.
+                [Inline::Text(text)] => is_scene_break(text),
+                _ => is_scene_break(&paragraph.plain_text()),
+            };
+        if scene_break {
             self.push(RawBlock::SceneBreak);
         } else if let Some(alignment) = self.alignment {
             self.push(RawBlock::Aligned(alignment, paragraph));
@@ -580,6 +650,40 @@ mod tests {
 
     fn text(t: &str) -> Inline {
         Inline::Text(t.into())
+    }
+
+    #[test]
+    fn white_space_runs_become_one_space() {
+        for (text, expected, copied) in [
+            ("", "", false),
+            ("one two three", "one two three", false),
+            (" lead and trail ", " lead and trail ", false),
+            ("one  two", "one two", true),
+            ("one\ntwo", "one two", true),
+            ("\n\t  \r\n", " ", true),
+            ("a\u{2003}b\u{3000}\u{85}c", "a b c", true),
+            ("keep\u{a0}\u{a0}this", "keep\u{a0}\u{a0}this", false),
+            ("café — “quoted”…", "café — “quoted”…", false),
+            ("end \n", "end ", true),
+        ] {
+            let collapsed = collapse_spaces(text);
+            assert_eq!(collapsed, expected, "{text:?}");
+            let was_copied = matches!(collapsed, std::borrow::Cow::Owned(_));
+            assert_eq!(was_copied, copied, "{text:?}");
+            let by_chars = text
+                .chars()
+                .fold((String::new(), false), |(mut out, space), c| {
+                    let white = c.is_whitespace() && c != '\u{a0}';
+                    if !white {
+                        out.push(c);
+                    } else if !space {
+                        out.push(' ');
+                    }
+                    (out, white)
+                })
+                .0;
+            assert_eq!(collapsed, by_chars, "{text:?}");
+        }
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             continue;
         }
         match book.read(&item.path) {
-            Ok(bytes) => pages.push((item, String::from_utf8_lossy(&bytes).into_owned())),
+            Ok(bytes) => pages.push((item, utf8(bytes))),
             Err(error) => warnings.push(format!("{}: {error}; it was left out", item.path)),
         }
     }
@@ -294,7 +294,9 @@ impl<'a> Book<'a> {
             .by_name(name)
             .map_err(|_| format!("{name} is not in the book"))?;
         let limit = entry.size().min(MAX_ENTRY_BYTES);
-        let mut bytes = Vec::new();
+        // Sized from the header, so that a page is not copied each time the buffer grows;
+        // a header that lies only costs address space, the `take` below still holds.
+        let mut bytes = Vec::with_capacity(usize::try_from(limit).map_or(0, |n| n + 1));
         entry
             .take(limit + 1)
             .read_to_end(&mut bytes)
@@ -506,6 +508,13 @@ impl Pictures {
         self.bytes += image.bytes.len();
         Ok(image)
     }
+}
+
+/// A page's text. Nearly every page is valid UTF-8 and is kept without a copy; a page that
+/// is not gets U+FFFD for its bad bytes.
+fn utf8(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 /// A link from the file `from`, as a path inside the archive, without its fragment.

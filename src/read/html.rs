@@ -46,6 +46,43 @@ fn first<'a>(root: ElementRef<'a>, css: &str) -> Option<ElementRef<'a>> {
     root.select(&selector(css)).next()
 }
 
+/// The `div`s with each of these ids, in the order of the page, found in one walk of it:
+/// the page is mostly story text, and a selector would walk all of it for each id.
+fn divs_by_id<'a, const N: usize>(
+    root: ElementRef<'a>,
+    ids: [&str; N],
+) -> [Vec<ElementRef<'a>>; N] {
+    let mut found: [Vec<ElementRef<'a>>; N] = std::array::from_fn(|_| Vec::new());
+    for element in root.descendants().filter_map(ElementRef::wrap) {
+        let value = element.value();
+        if value.name() != "div" {
+            continue;
+        }
+        if let Some(k) = value
+            .id()
+            .and_then(|id| ids.iter().position(|&wanted| wanted == id))
+        {
+            found[k].push(element);
+        }
+    }
+    found
+}
+
+/// The first `h2.heading` inside `element` and its first `h2` of any class.
+fn first_headings(element: ElementRef<'_>) -> (Option<ElementRef<'_>>, Option<ElementRef<'_>>) {
+    let mut any = None;
+    for inner in element.descendants().skip(1).filter_map(ElementRef::wrap) {
+        if inner.value().name() != "h2" {
+            continue;
+        }
+        any = any.or(Some(inner));
+        if inner.value().classes().any(|c| c == "heading") {
+            return (Some(inner), any);
+        }
+    }
+    (None, any)
+}
+
 fn warn_about_images(images: &[String], warnings: &mut Vec<String>) {
     for src in images {
         if src.contains("://") {
@@ -330,8 +367,9 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
     let root = document.root_element();
     // calibre, splitting the page for an EPUB, repeats the preface's `div` on each piece
     // and renames every class it does not need.
-    let prefaces: Vec<ElementRef> = root.select(&selector("div#preface")).collect();
-    first(root, "div#chapters")?;
+    let [prefaces, chapter_areas, endnotes, afterwords] =
+        divs_by_id(root, ["preface", "chapters", "endnotes", "afterword"]);
+    chapter_areas.first()?;
     let preface = *prefaces.first()?;
     let mut warnings = Vec::new();
     let mut metadata = Sidecar {
@@ -371,10 +409,17 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
     }
     let mut chapters: Vec<RawChapter> = Vec::new();
     let mut images = Vec::new();
-    for area in root.select(&selector("div#chapters")) {
+    for &area in &chapter_areas {
         for child in area.child_elements() {
             let classes: Vec<&str> = child.value().classes().collect();
             let name = child.value().name();
+            // One walk finds both headings a chapter's `div` can have, where a selector
+            // would walk the whole chapter's text for each.
+            let (heading, any_heading) = if name == "div" {
+                first_headings(child)
+            } else {
+                (None, None)
+            };
             if name == "h2" && classes.contains(&"toc-heading") {
                 chapters.push(RawChapter {
                     title: Some(dom::text(child)).filter(|t| !t.is_empty()),
@@ -382,9 +427,9 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
                 });
             } else if name == "div"
                 && ((classes.contains(&"meta") && classes.contains(&"group"))
-                    || first(child, "h2.heading").is_some()
+                    || heading.is_some()
                     // With its classes renamed: a heading, and no text of the story.
-                    || (first(child, "h2").is_some()
+                    || (any_heading.is_some()
                         && !classes.iter().any(|c| c.starts_with("userstuff"))
                         && child
                             .child_elements()
@@ -393,8 +438,8 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
                             <= 3))
             {
                 let mut chapter = RawChapter {
-                    title: first(child, "h2.heading")
-                        .or_else(|| first(child, "h2"))
+                    title: heading
+                        .or(any_heading)
                         .map(dom::text)
                         .filter(|t| !t.is_empty()),
                     ..RawChapter::default()
@@ -459,9 +504,11 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
             );
         }
     }
-    if let Some(end) = first(root, "div#endnotes blockquote.userstuff")
-        .or_else(|| first(root, "div#afterword blockquote.userstuff"))
-    {
+    fn end_notes<'a>(divs: &[ElementRef<'a>]) -> Option<ElementRef<'a>> {
+        divs.iter()
+            .find_map(|div| first(*div, "blockquote.userstuff"))
+    }
+    if let Some(end) = end_notes(&endnotes).or_else(|| end_notes(&afterwords)) {
         if let Some(chapter) = chapters.last_mut() {
             chapter.notes.push(RawNote {
                 origin: NoteOrigin::WorkEnd,
