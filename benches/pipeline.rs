@@ -15,10 +15,6 @@ use ficbind_corpus as corpus;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-// The allocator of the `ficbind` binary, so that the stages cost here what they cost there.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]

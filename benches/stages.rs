@@ -11,10 +11,6 @@ use ficbind_corpus as corpus;
 
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 
-// The allocator of the `ficbind` binary, so that the stages cost here what they cost there.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     divan::main();
 }

@@ -7,10 +7,6 @@ use ficbind::decode::decode;
 use ficbind::export::{render, ExportOptions};
 use ficbind::normalize::{normalize_story, Rules};
 use ficbind::read::raw::{parse, ParseOptions};
-// The allocator of the `ficbind` binary, so that the count is the program's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let raw = ficbind_corpus::story(42, 1_000_000);
     if std::env::args().nth(1).as_deref() != Some("run") {

@@ -15,12 +15,6 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-// A long book allocates for every paragraph in every stage, and several threads do it at
-// once: mimalloc serves those from per-thread pages, with fewer instructions and page faults
-// than the system allocator (docs/performance.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "ficbind",
