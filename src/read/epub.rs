@@ -62,7 +62,9 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             .any(|(_, text)| text.contains("id=\"preface\""));
     if is_ao3 {
         let bodies: String = pages.iter().map(|(_, text)| body_of(text)).collect();
-        let document = super::tree::parse_document(&format!("<html><body>{bodies}</body></html>"));
+        let xhtml = pages.iter().all(|(item, _)| is_xhtml(item));
+        let document =
+            super::tree::parse_page(&format!("<html><body>{bodies}</body></html>"), xhtml);
         if let Some(mut found) = html::ao3(&document) {
             found.metadata = std::mem::take(&mut found.metadata).or(package.metadata);
             found.warnings.splice(0..0, warnings);
@@ -82,7 +84,7 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
         if package.nav.as_deref() == Some(item.path.as_str()) {
             continue;
         }
-        let document = super::tree::parse_document(&text);
+        let document = super::tree::parse_page(&text, is_xhtml(item));
         drop(text);
         let root = document.root_element();
         let body = root.select(&selector("body")).next().unwrap_or(root);
@@ -164,6 +166,10 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
         warnings,
         cover,
     })
+}
+
+fn is_xhtml(item: &SpineItem) -> bool {
+    item.media_type == "application/xhtml+xml"
 }
 
 fn selector(css: &str) -> Selector {
