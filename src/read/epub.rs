@@ -15,6 +15,7 @@ use crate::sidecar::{DateValue, Number, Sidecar};
 use crate::story::{Paragraph, RawBlock, Story};
 use quick_xml::events::Event;
 use quick_xml::Reader;
+use rayon::prelude::*;
 use scraper::{Html, Selector};
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -61,11 +62,16 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             .iter()
             .any(|(_, text)| text.contains("id=\"preface\""));
     if is_ao3 {
-        let bodies: String = pages.iter().map(|(_, text)| body_of(text)).collect();
-        let xhtml = pages.iter().all(|(item, _)| is_xhtml(item));
-        let document =
-            super::tree::parse_page(&format!("<html><body>{bodies}</body></html>"), xhtml);
-        if let Some(mut found) = html::ao3(&document) {
+        // Each page is read on its own, on every core; the pages' parts then go back
+        // together in order (`html::ao3_from_pages`), as if read from the one download.
+        let read: Vec<html::Ao3Page> = pages
+            .par_iter()
+            .map(|(item, text)| {
+                let page = format!("<html><body>{}</body></html>", body_of(text));
+                html::ao3_page(&super::tree::parse_page(&page, is_xhtml(item)))
+            })
+            .collect();
+        if let Some(mut found) = html::ao3_from_pages(read) {
             found.metadata = std::mem::take(&mut found.metadata).or(package.metadata);
             found.warnings.splice(0..0, warnings);
             found.story = std::mem::take(&mut found.story).finish()?;

@@ -364,131 +364,226 @@ pub(super) fn chapters_from_items(items: Vec<Item>) -> (Option<String>, Vec<RawC
 /// AO3's HTML download, or the concatenated pages of its EPUB: a `#preface` with the
 /// work's metadata, `#chapters`, and an `#afterword` with the end notes.
 pub(super) fn ao3(document: &Html) -> Option<Found> {
+    ao3_from_pages(vec![ao3_page(document)])
+}
+
+/// What one page of an AO3 download holds, as plain data. calibre splits the download
+/// into pages to make AO3's EPUBs; each page is read on its own (on any core), and
+/// `ao3_from_pages` puts the pages back together as the one download they came from.
+#[derive(Debug, Default)]
+pub(super) struct Ao3Page {
+    has_preface: bool,
+    has_chapters: bool,
+    labels: Vec<Label>,
+    /// The text of the first `h1` of the page's prefaces, and of the first `p b` of its
+    /// first preface: the work's title.
+    heading: Option<String>,
+    bold: Option<String>,
+    authors: Vec<String>,
+    source: Option<String>,
+    description: Option<Vec<Paragraph>>,
+    work_notes: Option<Vec<Paragraph>>,
+    /// The chapters area in the order of the page.
+    parts: Vec<Ao3Part>,
+    end_notes: Option<Vec<Paragraph>>,
+    afterword_notes: Option<Vec<Paragraph>>,
+    images: Vec<String>,
+}
+
+/// A piece of AO3's chapters area: a chapter's heading (with its summary and notes), text
+/// of the chapter last begun, or the notes at a chapter's end.
+#[derive(Debug)]
+enum Ao3Part {
+    Chapter(RawChapter),
+    Text(Vec<RawBlock>),
+    EndNotes(Vec<Paragraph>),
+}
+
+pub(super) fn ao3_page(document: &Html) -> Ao3Page {
     let root = document.root_element();
     // calibre, splitting the page for an EPUB, repeats the preface's `div` on each piece
     // and renames every class it does not need.
     let [prefaces, chapter_areas, endnotes, afterwords] =
         divs_by_id(root, ["preface", "chapters", "endnotes", "afterword"]);
-    chapter_areas.first()?;
-    let preface = *prefaces.first()?;
-    let mut warnings = Vec::new();
-    let mut metadata = Sidecar {
-        publisher: Some("Archive of Our Own".to_string()),
-        ..Sidecar::default()
-    };
     let (dt, link, quote) = (
         selector("dl > dt"),
         selector("a[href]"),
         selector("blockquote.userstuff"),
     );
-    let labels: Vec<ElementRef> = prefaces.iter().flat_map(|p| p.select(&dt)).collect();
-    read_ao3_labels(labels, &mut metadata);
-    metadata.title = prefaces
-        .iter()
-        .find_map(|p| first(*p, "h1"))
-        .or_else(|| first(preface, "p b"))
-        .map(dom::text)
-        .filter(|t| !t.is_empty());
-    metadata.author = ao3_authors(&prefaces);
-    metadata.source = prefaces
-        .iter()
-        .flat_map(|p| p.select(&link))
-        .filter_map(|a| a.attr("href"))
-        .find(|href| href.contains("archiveofourown.org/works/") && !href.contains("/comments"))
-        .map(|href| href.replacen("http://", "https://", 1));
-
+    let mut page = Ao3Page {
+        has_preface: !prefaces.is_empty(),
+        has_chapters: !chapter_areas.is_empty(),
+        labels: prefaces
+            .iter()
+            .flat_map(|p| p.select(&dt))
+            .filter_map(Label::of)
+            .collect(),
+        heading: prefaces.iter().find_map(|p| first(*p, "h1")).map(dom::text),
+        bold: prefaces
+            .first()
+            .and_then(|p| first(*p, "p b"))
+            .map(dom::text),
+        authors: ao3_author_names(&prefaces),
+        source: prefaces
+            .iter()
+            .flat_map(|p| p.select(&link))
+            .filter_map(|a| a.attr("href"))
+            .find(|href| href.contains("archiveofourown.org/works/") && !href.contains("/comments"))
+            .map(|href| href.replacen("http://", "https://", 1)),
+        ..Ao3Page::default()
+    };
     // The summary and the work's notes are labelled by the paragraph before them.
-    let mut description = Vec::new();
-    let mut work_notes = Vec::new();
     for block in prefaces.iter().flat_map(|p| p.select(&quote)) {
         match previous_label(block).as_deref() {
-            Some("Summary") => description = dom::paragraphs(block),
-            Some("Notes") => work_notes = dom::paragraphs(block),
+            Some("Summary") => page.description = Some(dom::paragraphs(block)),
+            Some("Notes") => page.work_notes = Some(dom::paragraphs(block)),
             _ => {}
         }
     }
-    let mut chapters: Vec<RawChapter> = Vec::new();
-    let mut images = Vec::new();
     for &area in &chapter_areas {
         for child in area.child_elements() {
-            let classes: Vec<&str> = child.value().classes().collect();
-            let name = child.value().name();
-            // One walk finds both headings a chapter's `div` can have, where a selector
-            // would walk the whole chapter's text for each.
-            let (heading, any_heading) = if name == "div" {
-                first_headings(child)
-            } else {
-                (None, None)
-            };
-            if name == "h2" && classes.contains(&"toc-heading") {
-                chapters.push(RawChapter {
-                    title: Some(dom::text(child)).filter(|t| !t.is_empty()),
-                    ..RawChapter::default()
-                });
-            } else if name == "div"
-                && ((classes.contains(&"meta") && classes.contains(&"group"))
-                    || heading.is_some()
-                    // With its classes renamed: a heading, and no text of the story.
-                    || (any_heading.is_some()
-                        && !classes.iter().any(|c| c.starts_with("userstuff"))
-                        && child
-                            .child_elements()
-                            .filter(|e| e.value().name() == "p")
-                            .count()
-                            <= 3))
-            {
-                let mut chapter = RawChapter {
-                    title: heading
-                        .or(any_heading)
-                        .map(dom::text)
-                        .filter(|t| !t.is_empty()),
-                    ..RawChapter::default()
-                };
-                for block in child.select(&selector("blockquote.userstuff")) {
-                    match previous_label(block).as_deref() {
-                        Some("Chapter Summary") => {
-                            chapter.blocks.push(RawBlock::Quote(dom::blocks(block)));
-                        }
-                        Some("Chapter Notes") => chapter.notes.push(RawNote {
-                            origin: NoteOrigin::Top,
-                            paragraphs: dom::paragraphs(block),
-                        }),
-                        _ => {}
+            if let Some(part) = ao3_part(child, &mut page.images) {
+                page.parts.push(part);
+            }
+        }
+    }
+    fn end_notes(divs: &[ElementRef]) -> Option<Vec<Paragraph>> {
+        divs.iter()
+            .find_map(|div| first(*div, "blockquote.userstuff"))
+            .map(dom::paragraphs)
+    }
+    page.end_notes = end_notes(&endnotes);
+    page.afterword_notes = end_notes(&afterwords);
+    page
+}
+
+/// One child of the chapters area as what it is to the story, if anything.
+fn ao3_part(child: ElementRef, images: &mut Vec<String>) -> Option<Ao3Part> {
+    let classes: Vec<&str> = child.value().classes().collect();
+    let name = child.value().name();
+    // One walk finds both headings a chapter's `div` can have, where a selector would
+    // walk the whole chapter's text for each.
+    let (heading, any_heading) = if name == "div" {
+        first_headings(child)
+    } else {
+        (None, None)
+    };
+    let is_end_notes = child
+        .value()
+        .id()
+        .is_some_and(|id| id.starts_with("endnotes"));
+    if name == "h2" && classes.contains(&"toc-heading") {
+        Some(Ao3Part::Chapter(RawChapter {
+            title: Some(dom::text(child)).filter(|t| !t.is_empty()),
+            ..RawChapter::default()
+        }))
+    } else if name == "div"
+        && ((classes.contains(&"meta") && classes.contains(&"group"))
+            || heading.is_some()
+            // With its classes renamed: a heading, and no text of the story.
+            || (any_heading.is_some()
+                && !classes.iter().any(|c| c.starts_with("userstuff"))
+                && child
+                    .child_elements()
+                    .filter(|e| e.value().name() == "p")
+                    .count()
+                    <= 3))
+    {
+        let mut chapter = RawChapter {
+            title: heading
+                .or(any_heading)
+                .map(dom::text)
+                .filter(|t| !t.is_empty()),
+            ..RawChapter::default()
+        };
+        for block in child.select(&selector("blockquote.userstuff")) {
+            match previous_label(block).as_deref() {
+                Some("Chapter Summary") => {
+                    chapter.blocks.push(RawBlock::Quote(dom::blocks(block)));
+                }
+                Some("Chapter Notes") => chapter.notes.push(RawNote {
+                    origin: NoteOrigin::Top,
+                    paragraphs: dom::paragraphs(block),
+                }),
+                _ => {}
+            }
+        }
+        Some(Ao3Part::Chapter(chapter))
+    } else if name == "div"
+        && !is_end_notes
+        && (classes.iter().any(|c| c.starts_with("userstuff")) || first(child, "p").is_some())
+    {
+        // calibre, which makes AO3's EPUBs, numbers the class (`userstuff2`), or renames
+        // it altogether when no style uses it.
+        let (items, found_images) = dom::items(child);
+        images.extend(found_images);
+        Some(Ao3Part::Text(
+            items.into_iter().map(Item::into_block).collect(),
+        ))
+    } else if is_end_notes {
+        first(child, "blockquote.userstuff").map(|notes| Ao3Part::EndNotes(dom::paragraphs(notes)))
+    } else {
+        None
+    }
+}
+
+/// The download the pages were split from, as one story; `None` when no page has AO3's
+/// preface or chapters area.
+pub(super) fn ao3_from_pages(pages: Vec<Ao3Page>) -> Option<Found> {
+    if !pages.iter().any(|p| p.has_chapters) {
+        return None;
+    }
+    let title_page = pages.iter().position(|p| p.has_preface)?;
+    let mut metadata = Sidecar {
+        publisher: Some("Archive of Our Own".to_string()),
+        ..Sidecar::default()
+    };
+    let labels: Vec<&Label> = pages.iter().flat_map(|p| &p.labels).collect();
+    apply_ao3_labels(&labels, &mut metadata);
+    metadata.title = pages
+        .iter()
+        .find_map(|p| p.heading.clone())
+        .or_else(|| pages[title_page].bold.clone())
+        .filter(|t| !t.is_empty());
+    let mut authors: Vec<String> = Vec::new();
+    for name in pages.iter().flat_map(|p| &p.authors) {
+        if !authors.contains(name) {
+            authors.push(name.clone());
+        }
+    }
+    metadata.author = (!authors.is_empty()).then_some(authors);
+    metadata.source = pages.iter().find_map(|p| p.source.clone());
+    let end = pages
+        .iter()
+        .find_map(|p| p.end_notes.as_ref())
+        .or_else(|| pages.iter().find_map(|p| p.afterword_notes.as_ref()))
+        .cloned();
+    let mut description = Vec::new();
+    let mut work_notes = Vec::new();
+    let mut chapters: Vec<RawChapter> = Vec::new();
+    let mut images = Vec::new();
+    for page in pages {
+        description = page.description.unwrap_or(description);
+        work_notes = page.work_notes.unwrap_or(work_notes);
+        images.extend(page.images);
+        for part in page.parts {
+            match part {
+                Ao3Part::Chapter(chapter) => chapters.push(chapter),
+                Ao3Part::Text(blocks) => {
+                    if chapters.is_empty() {
+                        chapters.push(RawChapter::default());
+                    }
+                    if let Some(chapter) = chapters.last_mut() {
+                        chapter.blocks.extend(blocks);
                     }
                 }
-                chapters.push(chapter);
-            } else if name == "div"
-                && !child
-                    .value()
-                    .id()
-                    .is_some_and(|id| id.starts_with("endnotes"))
-                && (classes.iter().any(|c| c.starts_with("userstuff"))
-                    || first(child, "p").is_some())
-            {
-                // calibre, which makes AO3's EPUBs, numbers the class (`userstuff2`), or
-                // renames it altogether when no style uses it.
-                let (items, found_images) = dom::items(child);
-                images.extend(found_images);
-                if chapters.is_empty() {
-                    chapters.push(RawChapter::default());
-                }
-                if let Some(chapter) = chapters.last_mut() {
-                    chapter
-                        .blocks
-                        .extend(items.into_iter().map(Item::into_block));
-                }
-            } else if child
-                .value()
-                .id()
-                .is_some_and(|id| id.starts_with("endnotes"))
-            {
-                if let (Some(chapter), Some(notes)) =
-                    (chapters.last_mut(), first(child, "blockquote.userstuff"))
-                {
-                    chapter.notes.push(RawNote {
-                        origin: NoteOrigin::Bottom,
-                        paragraphs: dom::paragraphs(notes),
-                    });
+                Ao3Part::EndNotes(paragraphs) => {
+                    if let Some(chapter) = chapters.last_mut() {
+                        chapter.notes.push(RawNote {
+                            origin: NoteOrigin::Bottom,
+                            paragraphs,
+                        });
+                    }
                 }
             }
         }
@@ -504,18 +599,13 @@ pub(super) fn ao3(document: &Html) -> Option<Found> {
             );
         }
     }
-    fn end_notes<'a>(divs: &[ElementRef<'a>]) -> Option<ElementRef<'a>> {
-        divs.iter()
-            .find_map(|div| first(*div, "blockquote.userstuff"))
+    if let (Some(end), Some(chapter)) = (end, chapters.last_mut()) {
+        chapter.notes.push(RawNote {
+            origin: NoteOrigin::WorkEnd,
+            paragraphs: end,
+        });
     }
-    if let Some(end) = end_notes(&endnotes).or_else(|| end_notes(&afterwords)) {
-        if let Some(chapter) = chapters.last_mut() {
-            chapter.notes.push(RawNote {
-                origin: NoteOrigin::WorkEnd,
-                paragraphs: dom::paragraphs(end),
-            });
-        }
-    }
+    let mut warnings = Vec::new();
     warn_about_images(&images, &mut warnings);
     Some(Found {
         story: Story {
@@ -659,15 +749,24 @@ fn ao3_work_page(document: &Html) -> Option<Found> {
 /// Every author of the byline in AO3's prefaces, once each: co-authors and pseuds each
 /// have a link of their own.
 fn ao3_authors(prefaces: &[ElementRef]) -> Option<Vec<String>> {
-    let byline = selector(".byline a[rel=author]");
     let mut authors: Vec<String> = Vec::new();
-    for author in prefaces.iter().flat_map(|p| p.select(&byline)) {
-        let name = dom::text(author);
-        if !name.is_empty() && !authors.contains(&name) {
+    for name in ao3_author_names(prefaces) {
+        if !authors.contains(&name) {
             authors.push(name);
         }
     }
     (!authors.is_empty()).then_some(authors)
+}
+
+/// The names of the byline's links, in order, repeats and all.
+fn ao3_author_names(prefaces: &[ElementRef]) -> Vec<String> {
+    let byline = selector(".byline a[rel=author]");
+    prefaces
+        .iter()
+        .flat_map(|p| p.select(&byline))
+        .map(dom::text)
+        .filter(|name| !name.is_empty())
+        .collect()
 }
 
 /// The work's address, from any link or form on its page that names it: a saved page
@@ -685,46 +784,71 @@ fn work_address(root: ElementRef) -> Option<String> {
     })
 }
 
-/// AO3's metadata list, `<dt>Label:</dt><dd>value</dd>`, as the download and the work
-/// page both print it.
+/// One entry of AO3's metadata list, `<dt>Label:</dt><dd>value</dd>`, as plain data.
+#[derive(Debug)]
+struct Label {
+    /// In lower case, without its colon.
+    name: String,
+    text: String,
+    /// The texts of the value's links (tags are links), and the first of them.
+    links: Vec<String>,
+    first_link: Option<String>,
+    /// The value's pieces of text joined by spaces: the work page prints each figure of
+    /// its stats in an element of its own.
+    spaced_text: String,
+}
+
+impl Label {
+    fn of(label: ElementRef) -> Option<Label> {
+        let value = next_element(label).filter(|e| e.value().name() == "dd")?;
+        let links: Vec<String> = value.select(&selector("a")).map(dom::text).collect();
+        Some(Label {
+            name: dom::text(label).trim_end_matches(':').to_lowercase(),
+            text: dom::text(value),
+            first_link: links.first().cloned(),
+            links,
+            spaced_text: value.text().collect::<Vec<_>>().join(" "),
+        })
+    }
+}
+
+/// AO3's metadata list, as the download and the work page both print it.
 fn read_ao3_labels(labels: Vec<ElementRef>, metadata: &mut Sidecar) {
+    let labels: Vec<Label> = labels.into_iter().filter_map(Label::of).collect();
+    apply_ao3_labels(&labels.iter().collect::<Vec<_>>(), metadata);
+}
+
+fn apply_ao3_labels(labels: &[&Label], metadata: &mut Sidecar) {
     for label in labels {
-        let Some(value) = next_element(label).filter(|e| e.value().name() == "dd") else {
-            continue;
-        };
-        let label = dom::text(label).trim_end_matches(':').to_lowercase();
-        if let Some(list) = ao3_tag_list(metadata, &label) {
-            let links: Vec<String> = value.select(&selector("a")).map(dom::text).collect();
-            if links.is_empty() {
-                list.extend(split_list(&dom::text(value)));
+        if let Some(list) = ao3_tag_list(metadata, &label.name) {
+            if label.links.is_empty() {
+                list.extend(split_list(&label.text));
             } else {
-                list.extend(links.into_iter().filter(|t| !t.is_empty()));
+                list.extend(label.links.iter().filter(|t| !t.is_empty()).cloned());
             }
             continue;
         }
-        match label.as_str() {
+        match label.name.as_str() {
             "rating" | "ratings" => {
-                metadata.rating = Some(dom::text(value)).filter(|r| !r.is_empty());
+                metadata.rating = Some(label.text.clone()).filter(|r| !r.is_empty());
             }
-            "language" => metadata.language = language_tag(&dom::text(value)),
+            "language" => metadata.language = language_tag(&label.text),
             "series" => {
-                let text = dom::text(value);
-                let name = first(value, "a").map(dom::text);
-                let index = text
+                let index = label
+                    .text
                     .strip_prefix("Part ")
                     .and_then(|rest| rest.split_whitespace().next())
                     .and_then(|n| n.parse::<i64>().ok());
-                metadata.series = name.filter(|n| !n.is_empty());
+                metadata.series = label.first_link.clone().filter(|n| !n.is_empty());
                 metadata.series_index = index.map(Number::Integer);
             }
             "stats" => {
-                // The work page prints each figure in an element of its own.
-                let text = value.text().collect::<Vec<_>>().join(" ");
-                if let Some(date) = stat(&text, "Published:") {
+                let text = &label.spaced_text;
+                if let Some(date) = stat(text, "Published:") {
                     metadata.published = Some(DateValue::Text(date));
                 }
                 // "Chapters: 3/?" is a story in progress; "3/3" a finished one.
-                if let Some((posted, planned)) = stat(&text, "Chapters:")
+                if let Some((posted, planned)) = stat(text, "Chapters:")
                     .as_deref()
                     .and_then(|c| c.split_once('/'))
                 {
