@@ -84,17 +84,20 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
     let mut chapters = Vec::new();
     let mut description = Vec::new();
     let mut pictures = Pictures::default();
-    // Each page's text goes as soon as it is parsed: a long book is held once, as its
-    // story, not twice.
-    for (item, text) in pages {
-        if package.nav.as_deref() == Some(item.path.as_str()) {
-            continue;
-        }
-        let document = super::tree::parse_page(&text, is_xhtml(item));
-        drop(text);
-        let root = document.root_element();
-        let body = root.select(&selector("body")).next().unwrap_or(root);
-        let mut page = dom::page(body);
+    // Pages are read on every core, each page's text going as soon as it is parsed: a
+    // long book is held once, as its story, not twice.
+    let pages: Vec<(&SpineItem, dom::Page)> = pages
+        .into_par_iter()
+        .filter(|(item, _)| package.nav.as_deref() != Some(item.path.as_str()))
+        .map(|(item, text)| {
+            let document = super::tree::parse_page(&text, is_xhtml(item));
+            drop(text);
+            let root = document.root_element();
+            let body = root.select(&selector("body")).next().unwrap_or(root);
+            (item, dom::page(body))
+        })
+        .collect();
+    for (item, mut page) in pages {
         // Links to other pages are kept as the pages' paths until the chapters are known.
         let mut to_path = |key: &str| {
             let path = match key.strip_prefix('#') {
