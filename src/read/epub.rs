@@ -42,13 +42,20 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
         },
         None => None,
     };
+    // Pages are decompressed on every core, each core with its own handle on the archive.
+    let read: Vec<(&SpineItem, Result<String, String>)> = package
+        .spine
+        .par_iter()
+        .filter(|item| item.media_type.contains("html"))
+        .map_init(
+            || book.clone(),
+            |book, item| (item, book.read(&item.path).map(utf8)),
+        )
+        .collect();
     let mut pages = Vec::new();
-    for item in &package.spine {
-        if !item.media_type.contains("html") {
-            continue;
-        }
-        match book.read(&item.path) {
-            Ok(bytes) => pages.push((item, utf8(bytes))),
+    for (item, text) in read {
+        match text {
+            Ok(text) => pages.push((item, text)),
             Err(error) => warnings.push(format!("{}: {error}; it was left out", item.path)),
         }
     }
@@ -261,6 +268,7 @@ fn description_paragraphs(text: &str) -> Vec<Paragraph> {
 }
 
 /// The archive, checked before anything is decompressed.
+#[derive(Clone)]
 struct Book<'a> {
     zip: zip::ZipArchive<Cursor<&'a [u8]>>,
 }
