@@ -758,15 +758,25 @@ fn ao3_authors(prefaces: &[ElementRef]) -> Option<Vec<String>> {
     (!authors.is_empty()).then_some(authors)
 }
 
-/// The names of the byline's links, in order, repeats and all.
+/// The names of the byline's links, in order, repeats and all. calibre renames the
+/// byline's class when no style uses it, so without a byline the preface's author links
+/// are the byline.
 fn ao3_author_names(prefaces: &[ElementRef]) -> Vec<String> {
-    let byline = selector(".byline a[rel=author]");
-    prefaces
-        .iter()
-        .flat_map(|p| p.select(&byline))
-        .map(dom::text)
-        .filter(|name| !name.is_empty())
-        .collect()
+    let names = |css: &str| -> Vec<String> {
+        let links = selector(css);
+        prefaces
+            .iter()
+            .flat_map(|p| p.select(&links))
+            .map(dom::text)
+            .filter(|name| !name.is_empty())
+            .collect()
+    };
+    let byline = names(".byline a[rel=author]");
+    if byline.is_empty() {
+        names("a[rel=author]")
+    } else {
+        byline
+    }
 }
 
 /// The work's address, from any link or form on its page that names it: a saved page
@@ -1105,6 +1115,26 @@ mod tests {
                 text(".")
             ])
         );
+    }
+
+    #[test]
+    fn authors_are_found_when_calibre_renamed_the_bylines_class() {
+        let page = |byline_class: &str| {
+            format!(
+                "<html><body><div id=\"preface\"><h1>Work</h1><div class=\"{byline_class}\">by \
+                 <a rel=\"author\">Ann</a> and <a rel=\"author\">Bo</a></div></div>\
+                 <div id=\"chapters\"><div class=\"userstuff\"><p>Text.</p></div></div>\
+                 </body></html>"
+            )
+        };
+        for class in ["byline", "calibre1"] {
+            let found = read_html(page(class)).expect("an AO3 download");
+            assert_eq!(
+                found.metadata.author,
+                Some(vec!["Ann".to_string(), "Bo".to_string()]),
+                "{class}"
+            );
+        }
     }
 
     #[test]
