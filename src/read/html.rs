@@ -1117,6 +1117,55 @@ mod tests {
         );
     }
 
+    /// An AO3 download cut into pages as calibre cuts it: the preface over two pages,
+    /// a chapter's text cut from its heading, and its end notes on the next page.
+    #[test]
+    fn pages_read_apart_give_the_story_of_the_pages_read_together() {
+        let pages = [
+            "<div id=\"preface\"><dl><dt>Fandom:</dt><dd><a>F1</a></dd></dl></div>",
+            "<div id=\"preface\"><h1>Work</h1><div class=\"byline\">by <a rel=\"author\">Ann</a></div>\
+             <p>Notes:</p><blockquote class=\"userstuff\"><p>Work note.</p></blockquote></div>\
+             <div id=\"chapters\"></div>",
+            "<div id=\"chapters\"><div class=\"meta group\"><h2 class=\"heading\">One</h2></div>\
+             <div class=\"userstuff\"><p>First half.</p></div></div>",
+            "<div id=\"chapters\"><div class=\"userstuff\"><p>Second half.</p></div>\
+             <div id=\"endnotes1\"><blockquote class=\"userstuff\"><p>End of one.</p></blockquote></div>\
+             <div class=\"meta group\"><h2 class=\"heading\">Two</h2></div>\
+             <div class=\"userstuff\"><p>Text of two.</p></div></div>\
+             <div id=\"afterword\"><blockquote class=\"userstuff\"><p>Last words.</p></blockquote></div>",
+        ];
+        let document =
+            |body: &str| Html::parse_document(&format!("<html><body>{body}</body></html>"));
+        let apart = ao3_from_pages(pages.iter().map(|p| ao3_page(&document(p))).collect())
+            .expect("an AO3 book");
+        let together = ao3(&document(&pages.concat())).expect("an AO3 download");
+        assert_eq!(
+            format!("{:?}", apart.story),
+            format!("{:?}", together.story)
+        );
+        assert_eq!(
+            format!("{:?}", apart.metadata),
+            format!("{:?}", together.metadata)
+        );
+        let chapters = &apart.story.chapters;
+        let titles: Vec<_> = chapters.iter().map(|c| c.title.as_deref()).collect();
+        assert_eq!(titles, [Some("One"), Some("Two")]);
+        assert_eq!(
+            chapters[0].blocks.len(),
+            2,
+            "the cut-off text joins its chapter"
+        );
+        let origins = |c: &RawChapter| c.notes.iter().map(|n| n.origin).collect::<Vec<_>>();
+        assert_eq!(
+            origins(&chapters[0]),
+            [NoteOrigin::WorkStart, NoteOrigin::Bottom]
+        );
+        assert_eq!(origins(&chapters[1]), [NoteOrigin::WorkEnd]);
+        assert_eq!(apart.metadata.fandoms, Some(vec!["F1".to_string()]));
+        assert_eq!(apart.metadata.author, Some(vec!["Ann".to_string()]));
+        assert_eq!(apart.metadata.title.as_deref(), Some("Work"));
+    }
+
     #[test]
     fn authors_are_found_when_calibre_renamed_the_bylines_class() {
         let page = |byline_class: &str| {
