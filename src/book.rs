@@ -245,6 +245,27 @@ pub struct Cell {
     /// A heading cell (`th`) rather than a data cell.
     pub header: bool,
     pub text: Paragraph,
+    /// How many columns and rows the cell covers (`colspan`, `rowspan`); 1 for most.
+    #[serde(skip_serializing_if = "is_one")]
+    pub columns: u16,
+    #[serde(skip_serializing_if = "is_one")]
+    pub rows: u16,
+}
+
+impl Cell {
+    /// A cell of one column and one row.
+    pub fn new(header: bool, text: Paragraph) -> Cell {
+        Cell {
+            header,
+            text,
+            columns: 1,
+            rows: 1,
+        }
+    }
+}
+
+fn is_one(n: &u16) -> bool {
+    *n == 1
 }
 
 /// How an aligned paragraph is set.

@@ -363,8 +363,8 @@ impl Normalizer<'_> {
                         .map(|row| {
                             row.iter()
                                 .map(|cell| Cell {
-                                    header: cell.header,
                                     text: text(self, &cell.text),
+                                    ..*cell
                                 })
                                 .collect()
                         })

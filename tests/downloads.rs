@@ -485,6 +485,7 @@ fn marks_of_a_download_become_valid_markup_in_every_format() {
             // cell's paragraphs are its lines.
             "<th scope=\"col\">Wind</th>",
             "<td>NE 4, “fair”</td>",
+            "<td colspan=\"2\">Calm the rest of the week.</td>",
             "<em>main</em>",
         ]) {
             let markup = markup.trim_start_matches(|c: char| c != '<');

@@ -540,11 +540,18 @@ impl Body<'_> {
             self.out.push_str("<tr>");
             for cell in row {
                 let (open, close) = match (any_data && cell.header, in_head) {
-                    (true, true) => ("<th scope=\"col\">", "</th>"),
-                    (true, false) => ("<th scope=\"row\">", "</th>"),
-                    (false, _) => ("<td>", "</td>"),
+                    (true, true) => ("<th scope=\"col\"", "</th>"),
+                    (true, false) => ("<th scope=\"row\"", "</th>"),
+                    (false, _) => ("<td", "</td>"),
                 };
                 self.out.push_str(open);
+                if cell.columns > 1 {
+                    let _ = write!(self.out, " colspan=\"{}\"", cell.columns);
+                }
+                if cell.rows > 1 {
+                    let _ = write!(self.out, " rowspan=\"{}\"", cell.rows);
+                }
+                self.out.push('>');
                 self.paragraph_inline(&cell.text);
                 self.out.push_str(close);
             }

@@ -507,13 +507,25 @@ impl Reader {
                     }
                     text.0.extend(paragraph.0);
                 }
-                cells.push(Cell { header, text });
+                cells.push(Cell {
+                    columns: span(cell.attr("colspan")),
+                    rows: span(cell.attr("rowspan")),
+                    ..Cell::new(header, text)
+                });
             }
             if !cells.is_empty() {
                 rows.push(cells);
             }
         }
-        let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+        let columns = rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|cell| usize::from(cell.columns))
+                    .sum::<usize>()
+            })
+            .max()
+            .unwrap_or(0);
         (columns >= 2).then_some(rows)
     }
 
@@ -630,6 +642,14 @@ fn styled_spans(element: ElementRef) -> Vec<SpanKind> {
         kinds.push(SpanKind::Marked(Mark::SmallCaps));
     }
     kinds
+}
+
+/// A cell's `colspan` or `rowspan`: HTML reads what is not a number from 1 up as 1, and
+/// caps spans at 1,000 columns and 65,534 rows; a book gets no more than 1,000 of either.
+fn span(value: Option<&str>) -> u16 {
+    value
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(1, |n| n.clamp(1, 1000) as u16)
 }
 
 #[cfg(test)]
@@ -765,10 +785,7 @@ mod tests {
 
     #[test]
     fn tables_of_data_are_tables_and_tables_that_lay_out_a_page_are_text() {
-        let cell = |header, t: &str| Cell {
-            header,
-            text: Paragraph::plain(t),
-        };
+        let cell = |header, t: &str| Cell::new(header, Paragraph::plain(t));
         let paragraphs = |texts: &[&str]| -> Vec<RawBlock> {
             texts
                 .iter()
@@ -788,12 +805,36 @@ mod tests {
             (
                 "<table><tr><td><p>x</p><p>y</p></td><td>z</td></tr></table>",
                 vec![RawBlock::Table(vec![vec![
-                    Cell {
-                        header: false,
-                        text: Paragraph::new(vec![text("x"), Inline::LineBreak, text("y")]),
-                    },
+                    Cell::new(
+                        false,
+                        Paragraph::new(vec![text("x"), Inline::LineBreak, text("y")]),
+                    ),
                     cell(false, "z"),
                 ]])],
+            ),
+            // Cells spanning columns and rows keep their spans; a span that is not a
+            // number from 1 up is 1, and a huge one is capped.
+            (
+                "<table><tr><th colspan=2>Week</th></tr>\
+                 <tr><td rowspan=\" 2 \">Mon</td><td colspan=0>x</td></tr>\
+                 <tr><td colspan=99999 rowspan=many>y</td></tr></table>",
+                vec![RawBlock::Table(vec![
+                    vec![Cell {
+                        columns: 2,
+                        ..cell(true, "Week")
+                    }],
+                    vec![
+                        Cell {
+                            rows: 2,
+                            ..cell(false, "Mon")
+                        },
+                        cell(false, "x"),
+                    ],
+                    vec![Cell {
+                        columns: 1000,
+                        ..cell(false, "y")
+                    }],
+                ])],
             ),
             // One column, a table inside, or cells of many paragraphs lay out a page; a
             // table of data inside such a table is still one.

@@ -297,7 +297,7 @@ impl<'a> Reader<'a> {
                 if let Some((rows, in_head)) = &mut self.table {
                     let header = *in_head;
                     if let Some(row) = rows.last_mut() {
-                        row.push(Cell { header, text });
+                        row.push(Cell::new(header, text));
                     }
                 }
             }
