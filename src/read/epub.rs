@@ -437,21 +437,10 @@ fn ncx_labels(text: &str, ncx: &str, labels: &mut HashMap<String, String>) {
     }
 }
 
-/// A character or predefined entity reference, as the character it stands for.
+/// A character or predefined entity reference, as the character it stands for; one
+/// only a DTD could define is left out.
 fn push_reference(out: &mut String, reference: &quick_xml::events::BytesRef) {
-    if let Ok(Some(c)) = reference.resolve_char_ref() {
-        out.push(c);
-        return;
-    }
-    let name: &[u8] = reference.as_ref();
-    out.push_str(match name {
-        b"amp" => "&",
-        b"lt" => "<",
-        b"gt" => ">",
-        b"quot" => "\"",
-        b"apos" => "'",
-        _ => "",
-    });
+    out.extend(super::tree::resolve_reference(reference));
 }
 
 fn attribute(element: &quick_xml::events::BytesStart, name: &[u8]) -> Option<String> {

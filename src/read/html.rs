@@ -545,13 +545,7 @@ pub(super) fn ao3_from_pages(pages: Vec<Ao3Page>) -> Option<Found> {
         .find_map(|p| p.heading.clone())
         .or_else(|| pages[title_page].bold.clone())
         .filter(|t| !t.is_empty());
-    let mut authors: Vec<String> = Vec::new();
-    for name in pages.iter().flat_map(|p| &p.authors) {
-        if !authors.contains(name) {
-            authors.push(name.clone());
-        }
-    }
-    metadata.author = (!authors.is_empty()).then_some(authors);
+    metadata.author = each_once(pages.iter().flat_map(|p| p.authors.iter().cloned()));
     metadata.source = pages.iter().find_map(|p| p.source.clone());
     let end = pages
         .iter()
@@ -749,13 +743,18 @@ fn ao3_work_page(document: &Html) -> Option<Found> {
 /// Every author of the byline in AO3's prefaces, once each: co-authors and pseuds each
 /// have a link of their own.
 fn ao3_authors(prefaces: &[ElementRef]) -> Option<Vec<String>> {
-    let mut authors: Vec<String> = Vec::new();
-    for name in ao3_author_names(prefaces) {
-        if !authors.contains(&name) {
-            authors.push(name);
+    each_once(ao3_author_names(prefaces))
+}
+
+/// The names in their first order, each once; `None` when there are none.
+fn each_once(names: impl IntoIterator<Item = String>) -> Option<Vec<String>> {
+    let mut once: Vec<String> = Vec::new();
+    for name in names {
+        if !once.contains(&name) {
+            once.push(name);
         }
     }
-    (!authors.is_empty()).then_some(authors)
+    (!once.is_empty()).then_some(once)
 }
 
 /// The names of the byline's links, in order, repeats and all. calibre renames the

@@ -26,14 +26,18 @@ use std::cell::Ref;
 use super::dom::BLOCKS;
 
 pub(super) fn parse_document(text: &str) -> Html {
-    // A node for about every `<` and every text between tags: three for every two `<` in
-    // story text. Room that is never used is never touched, so it costs no memory.
+    html5ever::parse_document(sink_for(text), Default::default()).one(text)
+}
+
+/// A sink whose tree has room for the page's nodes: a node for about every `<` and every
+/// text between tags, three for every two `<` in story text. Room that is never used is
+/// never touched, so it costs no memory.
+fn sink_for(text: &str) -> LeanSink {
     let tags = memchr::memchr_iter(b'<', text.as_bytes()).count();
     let nodes = tags.saturating_add(tags / 2).saturating_add(16);
     let mut document = Html::new_document();
     document.tree = ego_tree::Tree::with_capacity(Node::Document, nodes);
-    let sink = LeanSink(HtmlTreeSink::new(document));
-    html5ever::parse_document(sink, Default::default()).one(text)
+    LeanSink(HtmlTreeSink::new(document))
 }
 
 /// A page of an EPUB: as XML when it says it is XHTML and is well-formed, as HTML
@@ -49,11 +53,7 @@ pub(super) fn parse_page(text: &str, xhtml: bool) -> Html {
 /// when the page is not well-formed XML or uses an entity XML does not define (`&nbsp;`
 /// without a DTD), which only an HTML parser reads.
 pub(super) fn parse_xhtml(text: &str) -> Option<Html> {
-    let tags = memchr::memchr_iter(b'<', text.as_bytes()).count();
-    let nodes = tags.saturating_add(tags / 2).saturating_add(16);
-    let mut document = Html::new_document();
-    document.tree = ego_tree::Tree::with_capacity(Node::Document, nodes);
-    let sink = LeanSink(HtmlTreeSink::new(document));
+    let sink = sink_for(text);
     let mut reader = NsReader::from_str(text);
     let mut open = vec![sink.get_document()];
     // Text, with the references inside it resolved, is appended as one node at the next
@@ -122,7 +122,9 @@ fn flush_text(sink: &LeanSink, parent: NodeId, pending: &mut String, depth: usiz
     pending.clear();
 }
 
-fn resolve_reference(reference: &BytesRef) -> Option<char> {
+/// A character or predefined entity reference as the character it stands for; `None`
+/// for an entity only a DTD could define.
+pub(super) fn resolve_reference(reference: &BytesRef) -> Option<char> {
     if let Some(c) = reference.resolve_char_ref().ok()? {
         return Some(c);
     }
