@@ -538,8 +538,7 @@ pub(super) fn ao3_from_pages(pages: Vec<Ao3Page>) -> Option<Found> {
         publisher: Some("Archive of Our Own".to_string()),
         ..Sidecar::default()
     };
-    let labels: Vec<&Label> = pages.iter().flat_map(|p| &p.labels).collect();
-    apply_ao3_labels(&labels, &mut metadata);
+    apply_ao3_labels(pages.iter().flat_map(|p| &p.labels), &mut metadata);
     metadata.title = pages
         .iter()
         .find_map(|p| p.heading.clone())
@@ -824,10 +823,10 @@ impl Label {
 /// AO3's metadata list, as the download and the work page both print it.
 fn read_ao3_labels(labels: Vec<ElementRef>, metadata: &mut Sidecar) {
     let labels: Vec<Label> = labels.into_iter().filter_map(Label::of).collect();
-    apply_ao3_labels(&labels.iter().collect::<Vec<_>>(), metadata);
+    apply_ao3_labels(&labels, metadata);
 }
 
-fn apply_ao3_labels(labels: &[&Label], metadata: &mut Sidecar) {
+fn apply_ao3_labels<'a>(labels: impl IntoIterator<Item = &'a Label>, metadata: &mut Sidecar) {
     for label in labels {
         if let Some(list) = ao3_tag_list(metadata, &label.name) {
             if label.links.is_empty() {
