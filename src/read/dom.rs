@@ -32,57 +32,79 @@ impl Item {
     }
 }
 
-/// Elements whose content is never shown to a reader.
-const DROPPED: &[&str] = &[
-    "head", "script", "style", "noscript", "template", "form", "button", "input", "select",
-    "textarea", "iframe", "object", "embed", "video", "audio", "svg", "math", "canvas",
-];
+/// Elements whose content is never shown to a reader. (A `match` rather than a list
+/// searched in turn: every element of a page is asked.)
+fn is_dropped(name: &str) -> bool {
+    matches!(
+        name,
+        "head"
+            | "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "form"
+            | "button"
+            | "input"
+            | "select"
+            | "textarea"
+            | "iframe"
+            | "object"
+            | "embed"
+            | "video"
+            | "audio"
+            | "svg"
+            | "math"
+            | "canvas"
+    )
+}
 
 /// Elements that hold blocks, or are blocks themselves. (Headings, quotes, lists, cells
 /// and rules are read by arms of their own; they are here for `read/tree.rs`, which drops
 /// the white space after any of these.)
-pub(super) const BLOCKS: &[&str] = &[
-    "td",
-    "th",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "ul",
-    "ol",
-    "hr",
-    "p",
-    "div",
-    "section",
-    "article",
-    "main",
-    "header",
-    "footer",
-    "aside",
-    "nav",
-    "center",
-    "figure",
-    "figcaption",
-    "address",
-    "dl",
-    "dt",
-    "dd",
-    "details",
-    "summary",
-    "table",
-    "thead",
-    "tbody",
-    "tfoot",
-    "tr",
-    "caption",
-    "body",
-    "html",
-    "li",
-    "pre",
-];
+pub(super) fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "td" | "th"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "ul"
+            | "ol"
+            | "hr"
+            | "p"
+            | "div"
+            | "section"
+            | "article"
+            | "main"
+            | "header"
+            | "footer"
+            | "aside"
+            | "nav"
+            | "center"
+            | "figure"
+            | "figcaption"
+            | "address"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "details"
+            | "summary"
+            | "table"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "tr"
+            | "caption"
+            | "body"
+            | "html"
+            | "li"
+            | "pre"
+    )
+}
 
 /// A page read as top-level items, with what was taken out of it.
 #[derive(Debug, Default)]
@@ -115,11 +137,17 @@ pub(super) fn page(element: ElementRef) -> Page {
 
 /// An element that holds an author's note, in the layouts that mark them.
 fn is_note(element: ElementRef) -> bool {
-    let value = element.value();
-    value.id() == Some("authors-note")
-        || value
-            .classes()
-            .any(|c| matches!(c, "authors-note" | "fff_chapter_notes"))
+    element.attr("id") == Some("authors-note")
+        || has_class(element, &["authors-note", "fff_chapter_notes"])
+}
+
+/// Whether the element's `class` attribute names one of `names`. Read from the attribute
+/// itself: scraper's `classes()` makes each name a shared atom, behind one lock for every
+/// thread, and is asked here of every paragraph.
+pub(super) fn has_class(element: ElementRef, names: &[&str]) -> bool {
+    element
+        .attr("class")
+        .is_some_and(|class| class.split_ascii_whitespace().any(|c| names.contains(&c)))
 }
 
 /// Reads the content of `element` as blocks, headings included as headings.
@@ -182,42 +210,153 @@ fn collapse_spaces(text: &str) -> std::borrow::Cow<'_, str> {
     let mut kept = 0;
     let mut i = 0;
     while i < bytes.len() {
-        // Most bytes are neither white space nor the lead byte of some: skip those in a
-        // tight loop, deciding nothing.
-        match bytes[i..]
-            .iter()
-            .position(|&b| MAY_BE_SPACE[usize::from(b)])
-        {
-            Some(offset) => i += offset,
-            None => break,
-        }
-        let width = white_space_width(text, i);
-        if width == 0 {
-            i += 1;
-            continue;
-        }
-        let end = {
-            let mut end = i + width;
-            loop {
-                let next = white_space_width(text, end);
-                if next == 0 {
-                    break end;
-                }
-                end += next;
+        // Whole blocks with nothing to collapse are passed over at once; the rest is read
+        // a byte at a time below, up to the end of the block.
+        while let Some(window) = bytes.get(i..i + WINDOW).and_then(|w| w.try_into().ok()) {
+            if block_may_collapse(window) {
+                break;
             }
-        };
-        if !(end == i + 1 && bytes[i] == b' ') {
-            out.push_str(&text[kept..i]);
-            out.push(' ');
-            kept = end;
+            i += BLOCK;
         }
-        i = end;
+        let stop = if bytes.len() - i >= WINDOW {
+            i + BLOCK
+        } else {
+            bytes.len()
+        };
+        while i < stop {
+            // Most bytes are neither white space nor the lead byte of some: skip those in
+            // a tight loop, deciding nothing.
+            match bytes[i..stop]
+                .iter()
+                .position(|&b| MAY_BE_SPACE[usize::from(b)])
+            {
+                Some(offset) => i += offset,
+                None => {
+                    i = stop;
+                    break;
+                }
+            }
+            let width = white_space_width(text, i);
+            if width == 0 {
+                i += 1;
+                continue;
+            }
+            let end = {
+                let mut end = i + width;
+                loop {
+                    let next = white_space_width(text, end);
+                    if next == 0 {
+                        break end;
+                    }
+                    end += next;
+                }
+            };
+            if !(end == i + 1 && bytes[i] == b' ') {
+                out.push_str(&text[kept..i]);
+                out.push(' ');
+                kept = end;
+            }
+            i = end;
+        }
     }
     if kept == 0 {
         return std::borrow::Cow::Borrowed(text);
     }
     out.push_str(&text[kept..]);
     std::borrow::Cow::Owned(out)
+}
+
+/// Bytes `collapse_spaces` passes over at once when none of them starts white space to
+/// collapse; a window looks three bytes further, to the end of the character after the
+/// block's last byte.
+const BLOCK: usize = 16;
+const WINDOW: usize = BLOCK + 3;
+
+/// Whether white space other than a lone ASCII space starts in the first `BLOCK` bytes of
+/// the window. Typeset text, full of `’` and `“` (which share their first two bytes with
+/// the spaces of U+2000 to U+200A), rarely needs the byte loop.
+fn block_may_collapse(window: &[u8; WINDOW]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of the x86-64 baseline, so every processor this code is built
+    // for has it.
+    return unsafe { block_may_collapse_sse2(window) };
+    #[cfg(not(target_arch = "x86_64"))]
+    return block_may_collapse_by_bytes(window);
+}
+
+/// `block_may_collapse` a byte at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn block_may_collapse_by_bytes(window: &[u8; WINDOW]) -> bool {
+    let starts = |at: usize| starts_space(window[at], window[at + 1], window[at + 2]);
+    (0..BLOCK).any(|j| starts(j) && (window[j] != b' ' || starts(j + 1)))
+}
+
+/// Whether a white-space character (U+00A0 aside) starts with the byte `b`, given the two
+/// bytes after it: the test `block_may_collapse_sse2` makes on sixteen bytes at once.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn starts_space(b: u8, next: u8, third: u8) -> bool {
+    let spaces_2000 = matches!(third, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF);
+    matches!(b, 0x09..=0x0D | b' ')
+        || (b == 0xC2 && next == 0x85)
+        || (b == 0xE1 && next == 0x9A && third == 0x80)
+        || (b == 0xE2 && ((next == 0x80 && spaces_2000) || (next == 0x81 && third == 0x9F)))
+        || (b == 0xE3 && next == 0x80 && third == 0x80)
+}
+
+/// The same tests on sixteen bytes at once: each is a compare, and each of the four
+/// vectors is the window shifted by one more byte.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn block_may_collapse_sse2(window: &[u8; WINDOW]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_add_epi8, _mm_and_si128, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8,
+        _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let load = |at: usize| {
+        let bytes: &[u8; BLOCK] = window[at..at + BLOCK]
+            .try_into()
+            .unwrap_or_else(|_| unreachable!());
+        // SAFETY: `bytes` is sixteen readable bytes; the load has no alignment needs.
+        unsafe { _mm_loadu_si128(bytes.as_ptr().cast::<__m128i>()) }
+    };
+    let is = |v: __m128i, b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+    // Signed compares: `v - low` below `n`, unsigned, is `v - low - 128` below `n - 128`.
+    let in_range = |v: __m128i, low: u8, n: u8| {
+        let shifted = _mm_add_epi8(v, _mm_set1_epi8(0x80u8.wrapping_sub(low) as i8));
+        _mm_cmplt_epi8(shifted, _mm_set1_epi8(n.wrapping_sub(0x80) as i8))
+    };
+    let and = |a, b| _mm_and_si128(a, b);
+    let or = |a, b| _mm_or_si128(a, b);
+    let starts = |b: __m128i, next: __m128i, third: __m128i| {
+        let ascii = or(in_range(b, 0x09, 5), is(b, b' '));
+        let next_line = and(is(b, 0xC2), is(next, 0x85));
+        let ogham = and(and(is(b, 0xE1), is(next, 0x9A)), is(third, 0x80));
+        let spaces_2000 = or(
+            or(in_range(third, 0x80, 0x0B), is(third, 0xA8)),
+            or(is(third, 0xA9), is(third, 0xAF)),
+        );
+        let general_punctuation = and(
+            is(b, 0xE2),
+            or(
+                and(is(next, 0x80), spaces_2000),
+                and(is(next, 0x81), is(third, 0x9F)),
+            ),
+        );
+        let ideographic = and(and(is(b, 0xE3), is(next, 0x80)), is(third, 0x80));
+        or(
+            or(ascii, next_line),
+            or(or(ogham, general_punctuation), ideographic),
+        )
+    };
+    let [b0, b1, b2, b3] = [0, 1, 2, 3].map(load);
+    let here = starts(b0, b1, b2);
+    let next = starts(b1, b2, b3);
+    // White space here that is not a lone space: anything but a space, or a space before more.
+    let found = and(
+        here,
+        or(_mm_andnot_si128(is(b0, b' '), _mm_set1_epi8(-1)), next),
+    );
+    _mm_movemask_epi8(found) != 0
 }
 
 /// The bytes `white_space_width` can find white space at.
@@ -307,7 +446,7 @@ impl Reader {
 
     fn element(&mut self, element: ElementRef) {
         let name = element.value().name();
-        if DROPPED.contains(&name) {
+        if is_dropped(name) {
             return;
         }
         if self.depth == 0 && is_note(element) {
@@ -432,7 +571,7 @@ impl Reader {
                 self.preformatted -= 1;
                 self.flush();
             }
-            name if BLOCKS.contains(&name) => {
+            name if is_block(name) => {
                 self.flush();
                 let outer = self.alignment;
                 if let Some(alignment) = alignment_of(element) {
@@ -690,19 +829,71 @@ mod tests {
             assert_eq!(collapsed, expected, "{text:?}");
             let was_copied = matches!(collapsed, std::borrow::Cow::Owned(_));
             assert_eq!(was_copied, copied, "{text:?}");
-            let by_chars = text
-                .chars()
-                .fold((String::new(), false), |(mut out, space), c| {
-                    let white = c.is_whitespace() && c != '\u{a0}';
-                    if !white {
-                        out.push(c);
-                    } else if !space {
-                        out.push(' ');
+            assert_eq!(collapsed, collapsed_by_chars(text), "{text:?}");
+        }
+    }
+
+    /// White space collapsed a character at a time, the plain way.
+    fn collapsed_by_chars(text: &str) -> String {
+        text.chars()
+            .fold((String::new(), false), |(mut out, space), c| {
+                let white = c.is_whitespace() && c != '\u{a0}';
+                if !white {
+                    out.push(c);
+                } else if !space {
+                    out.push(' ');
+                }
+                (out, white)
+            })
+            .0
+    }
+
+    #[test]
+    fn the_block_test_agrees_with_the_byte_test() {
+        let interesting = [
+            b'a', b' ', b'\t', b'\n', 0x0D, 0x0E, 0x08, 0x80, 0x81, 0x85, 0x8A, 0x8B, 0x9A, 0x9C,
+            0x9F, 0xA0, 0xA8, 0xA9, 0xAF, 0xC2, 0xE1, 0xE2, 0xE3,
+        ];
+        for &b in &interesting {
+            for &next in &interesting {
+                for &third in &interesting {
+                    // At the start, the middle and the end of the block, after a letter
+                    // and after a space.
+                    for at in [0, 7, BLOCK - 1] {
+                        for before in [b'x', b' '] {
+                            let mut window = [b'x'; WINDOW];
+                            window[at..at + 3].copy_from_slice(&[b, next, third]);
+                            if at > 0 {
+                                window[at - 1] = before;
+                            }
+                            assert_eq!(
+                                block_may_collapse(&window),
+                                block_may_collapse_by_bytes(&window),
+                                "{window:x?}"
+                            );
+                        }
                     }
-                    (out, white)
-                })
-                .0;
-            assert_eq!(collapsed, by_chars, "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn white_space_is_found_wherever_it_falls_in_a_block() {
+        // Long enough for whole blocks to be passed over, with each kind of white space
+        // (and characters that only share its first bytes) at every offset.
+        for space in [
+            " ", "  ", "\n", " \t", "\u{85}", "\u{2009}", "\u{205f}", "\u{3000}",
+        ] {
+            for filler in ["x", "’", "“é”", "\u{a0}", "\u{2010}"] {
+                for at in 0..40 {
+                    let text = format!("{}{space}{}", filler.repeat(at), "y ".repeat(20));
+                    let collapsed = collapse_spaces(&text);
+                    assert_eq!(collapsed, collapsed_by_chars(&text), "{text:?}");
+                    let copied = matches!(collapsed, std::borrow::Cow::Owned(_));
+                    assert_eq!(copied, space != " ", "{text:?}");
+                }
+            }
         }
     }
 

@@ -194,11 +194,17 @@ fn selector(css: &str) -> Selector {
 
 /// The inside of a page's `<body>`, or the whole page when it has none.
 fn body_of(page: &str) -> &str {
-    let lower = page.to_ascii_lowercase();
-    let start = lower
-        .find("<body")
-        .and_then(|at| lower[at..].find('>').map(|end| at + end + 1));
-    let end = lower.rfind("</body>");
+    // Found among the page's tags, in any case, without a lowercase copy of the page.
+    let bytes = page.as_bytes();
+    let tag_at = |at: usize, tag: &[u8]| {
+        bytes
+            .get(at..at + tag.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(tag))
+    };
+    let start = memchr::memchr_iter(b'<', bytes)
+        .find(|&at| tag_at(at, b"<body"))
+        .and_then(|at| memchr::memchr(b'>', &bytes[at..]).map(|end| at + end + 1));
+    let end = memchr::memrchr_iter(b'<', bytes).find(|&at| tag_at(at, b"</body>"));
     match (start, end) {
         (Some(start), Some(end)) if start <= end => &page[start..end],
         _ => page,
@@ -739,6 +745,19 @@ fn series_index(text: &str) -> Option<Number> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_body_is_found_in_any_case() {
+        for (page, body) in [
+            ("<html><body class=\"x\"><p>a</p></body></html>", "<p>a</p>"),
+            ("<HTML><BODY><p>b</p></BODY></HTML>", "<p>b</p>"),
+            ("<p>no body</p>", "<p>no body</p>"),
+            ("<body><p>c</p>", "<body><p>c</p>"),
+            ("</body><body>", "</body><body>"),
+        ] {
+            assert_eq!(super::body_of(page), body, "{page}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -23,7 +23,7 @@ use std::cell::Ref;
 
 // After these a browser starts a new line and the story readers a new block, so white
 // space that follows one is not shown.
-use super::dom::BLOCKS;
+use super::dom::is_block;
 
 pub(super) fn parse_document(text: &str) -> Html {
     html5ever::parse_document(sink_for(text), Default::default()).one(text)
@@ -195,11 +195,7 @@ impl LeanSink {
             .is_some_and(|e| matches!(e.name(), "pre" | "textarea" | "listing" | "plaintext"));
         let after_block = parent
             .last_child()
-            .and_then(|last| {
-                last.value()
-                    .as_element()
-                    .map(|e| BLOCKS.contains(&e.name()))
-            })
+            .and_then(|last| last.value().as_element().map(|e| is_block(e.name())))
             .unwrap_or(false);
         after_block && !preformatted
     }
