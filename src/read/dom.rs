@@ -137,16 +137,25 @@ pub(super) fn page(element: ElementRef) -> Page {
 
 /// An element that holds an author's note, in the layouts that mark them.
 fn is_note(element: ElementRef) -> bool {
-    element.attr("id") == Some("authors-note")
+    attribute(element, "id") == Some("authors-note")
         || has_class(element, &["authors-note", "fff_chapter_notes"])
+}
+
+/// The value of the element's attribute `name` (one without a namespace prefix). Found by
+/// comparing names as text: scraper's `attr` first makes `name` an atom, which costs more
+/// than the search, and it is asked several times of every paragraph.
+pub(super) fn attribute<'a>(element: ElementRef<'a>, name: &str) -> Option<&'a str> {
+    element
+        .value()
+        .attrs()
+        .find_map(|(key, value)| (key == name).then_some(value))
 }
 
 /// Whether the element's `class` attribute names one of `names`. Read from the attribute
 /// itself: scraper's `classes()` makes each name a shared atom, behind one lock for every
 /// thread, and is asked here of every paragraph.
 pub(super) fn has_class(element: ElementRef, names: &[&str]) -> bool {
-    element
-        .attr("class")
+    attribute(element, "class")
         .is_some_and(|class| class.split_ascii_whitespace().any(|c| names.contains(&c)))
 }
 
@@ -469,8 +478,8 @@ impl Reader {
                 self.push(RawBlock::SceneBreak);
             }
             "img" => {
-                let alt = element.attr("alt").map(collapse).unwrap_or_default();
-                let src = element.attr("src").map(str::trim).unwrap_or_default();
+                let alt = attribute(element, "alt").map(collapse).unwrap_or_default();
+                let src = attribute(element, "src").map(str::trim).unwrap_or_default();
                 if !src.is_empty() {
                     self.images.push(src.to_string());
                 }
@@ -495,7 +504,9 @@ impl Reader {
             "sup" => self.span(element, &[SpanKind::Marked(Mark::Superscript)]),
             "sub" => self.span(element, &[SpanKind::Marked(Mark::Subscript)]),
             "a" => {
-                let href = element.attr("href").map(str::trim).unwrap_or_default();
+                let href = attribute(element, "href")
+                    .map(str::trim)
+                    .unwrap_or_default();
                 match crate::inline::link_address(href) {
                     Some(address) => self.span(element, &[SpanKind::Marked(Mark::Link(address))]),
                     // Its reader finds where it leads in the book.
@@ -513,11 +524,13 @@ impl Reader {
                 let text = text(element);
                 if !text.is_empty() {
                     // Links name a heading by its id, or by an anchor inside it.
-                    let id = element.attr("id").map(str::to_string).or_else(|| {
+                    let id = attribute(element, "id").map(str::to_string).or_else(|| {
                         element
                             .descendants()
                             .filter_map(ElementRef::wrap)
-                            .find_map(|inner| inner.attr("id").or_else(|| inner.attr("name")))
+                            .find_map(|inner| {
+                                attribute(inner, "id").or_else(|| attribute(inner, "name"))
+                            })
                             .map(str::to_string)
                     });
                     self.items.push(Item::Heading { level, text, id });
@@ -533,8 +546,7 @@ impl Reader {
             "ul" | "ol" => {
                 self.flush();
                 let start = (name == "ol").then(|| {
-                    element
-                        .attr("start")
+                    attribute(element, "start")
                         .and_then(|s| s.trim().parse().ok())
                         .unwrap_or(1)
                 });
@@ -647,8 +659,8 @@ impl Reader {
                     text.0.extend(paragraph.0);
                 }
                 cells.push(Cell {
-                    columns: span(cell.attr("colspan")),
-                    rows: span(cell.attr("rowspan")),
+                    columns: span(attribute(cell, "colspan")),
+                    rows: span(attribute(cell, "rowspan")),
                     ..Cell::new(header, text)
                 });
             }
@@ -718,26 +730,34 @@ fn alignment_of(element: ElementRef) -> Option<Option<Alignment>> {
     if element.value().name() == "center" {
         return Some(Some(Alignment::Center));
     }
-    let style = element
-        .attr("style")
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-        .replace(' ', "");
-    let from_style = style
-        .split(';')
-        .find_map(|declaration| declaration.strip_prefix("text-align:"));
-    let class = element
-        .attr("class")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let from_class = class.split_ascii_whitespace().find_map(|c| match c {
-        "center" | "centered" | "text-center" | "centre" => Some("center"),
-        "right" | "text-right" | "align-right" => Some("right"),
-        _ => None,
+    // Asked of every paragraph, most of which say nothing: nothing is copied until an
+    // attribute does.
+    let from_style = attribute(element, "style").and_then(|style| {
+        style.split(';').find_map(|declaration| {
+            let (property, value) = declaration.split_once(':')?;
+            property
+                .trim()
+                .eq_ignore_ascii_case("text-align")
+                .then(|| value.trim())
+        })
     });
+    let from_class = || {
+        attribute(element, "class")?
+            .split_ascii_whitespace()
+            .find_map(|c| {
+                let is = |names: &[&str]| names.iter().any(|n| c.eq_ignore_ascii_case(n));
+                if is(&["center", "centered", "text-center", "centre"]) {
+                    Some("center")
+                } else if is(&["right", "text-right", "align-right"]) {
+                    Some("right")
+                } else {
+                    None
+                }
+            })
+    };
     let value = from_style
-        .or(element.attr("align"))
-        .or(from_class)?
+        .or_else(|| attribute(element, "align"))
+        .or_else(from_class)?
         .to_ascii_lowercase();
     match value.trim() {
         "center" | "centre" | "middle" => Some(Some(Alignment::Center)),
@@ -750,13 +770,11 @@ fn alignment_of(element: ElementRef) -> Option<Option<Alignment>> {
 /// What a `span` or `font` says by its inline style or class, as the editors of story
 /// sites write it (`style="text-decoration: underline"`, `class="smallcaps"`).
 fn styled_spans(element: ElementRef) -> Vec<SpanKind> {
-    let style = element
-        .attr("style")
+    let style = attribute(element, "style")
         .unwrap_or_default()
         .to_ascii_lowercase()
         .replace(' ', "");
-    let class = element
-        .attr("class")
+    let class = attribute(element, "class")
         .unwrap_or_default()
         .to_ascii_lowercase();
     let classes: Vec<&str> = class.split_ascii_whitespace().collect();

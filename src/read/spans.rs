@@ -132,14 +132,24 @@ impl Spans {
             self.close();
         }
         let mut inlines = self.frames.pop().map(|f| f.inlines).unwrap_or_default();
-        shrink(&mut inlines);
-        Paragraph::new(inlines)
+        shrink_texts(&mut inlines);
+        // A paragraph of one run keeps it in place (`Runs`), and the list is freed; a
+        // longer one gives back the room it grew into.
+        let mut paragraph = Paragraph::new(inlines);
+        paragraph.0.shrink_to_fit();
+        paragraph
     }
 }
 
 /// Gives back the room text grew into while it was read: a story is held whole until its
 /// book is made, and a paragraph built a piece at a time holds up to twice its text.
 fn shrink(inlines: &mut Vec<Inline>) {
+    shrink_texts(inlines);
+    inlines.shrink_to_fit();
+}
+
+/// `shrink` for the texts only, and the spans inside.
+fn shrink_texts(inlines: &mut [Inline]) {
     for inline in inlines.iter_mut() {
         match inline {
             Inline::Text(text) if text.capacity() > text.len() + 16 => text.shrink_to_fit(),
@@ -149,7 +159,6 @@ fn shrink(inlines: &mut Vec<Inline>) {
             _ => {}
         }
     }
-    inlines.shrink_to_fit();
 }
 
 /// Whether any text in the runs holds a letter or digit: emphasis around none ("*~*") is
@@ -177,7 +186,9 @@ pub(crate) fn trim(paragraph: &mut Paragraph) {
                 if trimmed.is_empty() {
                     inlines.remove(0);
                 } else {
-                    *text = trimmed.to_string();
+                    // Most paragraphs start with their text: no copy for those.
+                    let cut = text.len() - trimmed.len();
+                    text.drain(..cut);
                     break;
                 }
             }
