@@ -218,8 +218,14 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
         let chapter = normalizer.chapter(index + 1, raw);
         (chapter, normalizer.report)
     };
-    let text_bytes: usize = story.chapters.iter().map(|c| raw_bytes(&c.blocks)).sum();
-    let normalized: Vec<(Chapter, Report)> = if text_bytes >= PARALLEL_BYTES {
+    // Counted only as far as the threshold: a pass over a long story's every paragraph
+    // costs more than the sums, in memory reads.
+    let mut seen = 0;
+    let long = story.chapters.iter().flat_map(|c| &c.blocks).any(|block| {
+        seen += raw_bytes(std::slice::from_ref(block));
+        seen >= PARALLEL_BYTES
+    });
+    let normalized: Vec<(Chapter, Report)> = if long {
         use rayon::prelude::*;
         story
             .chapters

@@ -32,7 +32,7 @@ type Job = (usize, String, Vec<u8>);
 /// Pages are compressed on the caller's thread until this many bytes have gone by (or from
 /// the start, when the book's text is known to be longer): helper threads cost more than
 /// they save on a short story (and a folder keeps every core busy anyway).
-const THREADED_BYTES: usize = 128 * 1024;
+pub(super) const THREADED_BYTES: usize = 128 * 1024;
 
 /// Deflate level 3 rather than zlib's default 6: on chapter XHTML it compresses in under
 /// a third of the time, for books about 14% larger (still smaller than calibre's), because

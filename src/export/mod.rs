@@ -5,7 +5,7 @@
 //! the format decides taken from its [`Profile`](profile::Profile); [`package`](mod@package)
 //! writes the package document, navigation and NCX around them, and `archive` zips it all.
 
-use crate::book::{Block, Book};
+use crate::book::Book;
 use package::Listed;
 use pages::{cover_file, Pages, CONTENTS_PAGE, COVER_PAGE, NOTES_PAGE, NOTES_TITLE, TITLE_PAGE};
 use profile::Profile;
@@ -240,12 +240,15 @@ pub fn package(
     static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let workers =
         *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)));
-    let text_bytes = book
-        .chapters
-        .iter()
-        .flat_map(|chapter| &chapter.blocks)
-        .map(Block::text_bytes)
-        .sum();
+    // Counted only as far as compression threads need: the first chapters, which are
+    // rendered next anyway.
+    let mut text_bytes = 0;
+    for block in book.chapters.iter().flat_map(|chapter| &chapter.blocks) {
+        text_bytes += block.text_bytes();
+        if text_bytes > archive::THREADED_BYTES {
+            break;
+        }
+    }
     let mut archive = archive::Archive::new(workers, text_bytes);
     // `mimetype` comes first and stored, so that a reader can tell what the file is.
     archive.store("mimetype", b"application/epub+zip".to_vec())?;
