@@ -203,6 +203,18 @@ impl Inputs {
         given.chain(self.listed.iter().flatten().map(PathBuf::as_path))
     }
 
+    /// How many stories there are, when that is known without walking a folder or an
+    /// archive.
+    fn known_count(&self) -> Option<usize> {
+        if let Some(listed) = &self.listed {
+            return Some(listed.len());
+        }
+        self.sources
+            .iter()
+            .all(|source| matches!(source, Source::File(_)))
+            .then_some(self.sources.len())
+    }
+
     /// Whether the stories' folders never come back once left: one folder walked, or
     /// one archive, whose stories come a folder at a time.
     fn folders_come_once(&self) -> bool {
@@ -453,9 +465,16 @@ pub fn build_each(
         Err(error) => return stories.for_each(|story| on_done(not_converted(story, &error))),
     };
     // Twice the cores by default: books wait for the disk to confirm they are written
-    // (`Unfinished::finish`), and while one waits another story can use the core.
+    // (`Unfinished::finish`), and while one waits another story can use the core. With
+    // fewer stories than that, one thread a core: more would only cut each book's work
+    // into smaller pieces on the same cores.
     let jobs = match options.jobs {
-        0 => 2 * cores(),
+        0 => {
+            let twice = 2 * cores();
+            inputs
+                .known_count()
+                .map_or(twice, |stories| twice.min(stories.max(cores())))
+        }
         jobs => jobs.min(max_jobs()),
     };
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
