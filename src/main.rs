@@ -54,7 +54,7 @@ struct BuildArgs {
     /// Folder the books are written to
     #[arg(short, long, default_value = "books")]
     output: PathBuf,
-    /// Stories converted at once (default: two per core, so that one can wait for the disk while the other works)
+    /// Stories converted at once (default: two per core, so that one can wait for the disk while the other works; one per core when fewer stories are given)
     #[arg(short, long, default_value_t = 0)]
     jobs: usize,
     /// Book title (only when converting a single story)
