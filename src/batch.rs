@@ -660,37 +660,45 @@ impl Run<'_> {
                     }
                 })
                 .collect();
-            // Recorded before they take their names, so that the record never misses one.
-            let recorded = self.folder.record(
-                built
-                    .iter()
-                    .filter(|(_, unfinished)| unfinished.is_some())
-                    .filter_map(|(report, _)| report.output.as_deref())
-                    .filter_map(|path| {
-                        let name = path.strip_prefix(&options.output).ok()?;
-                        name.to_str().map(str::to_owned)
-                    }),
+            // Recorded before they take their names, so that the record never misses one;
+            // meanwhile the group's books reach the disk together: one flush of the file
+            // system serves many books, where a flush per book left cores waiting.
+            let folder = &mut self.folder;
+            let (recorded, synced) = rayon::join(
+                || {
+                    folder.record(
+                        built
+                            .iter()
+                            .filter(|(_, unfinished)| unfinished.is_some())
+                            .filter_map(|(report, _)| report.output.as_deref())
+                            .filter_map(|path| {
+                                let name = path.strip_prefix(&options.output).ok()?;
+                                name.to_str().map(str::to_owned)
+                            }),
+                    )
+                },
+                || {
+                    built
+                        .par_iter()
+                        .map(|(_, unfinished)| unfinished.as_ref().map(Unfinished::sync))
+                        .collect::<Vec<_>>()
+                },
             );
-            let built: Vec<(StoryReport, Option<Unfinished>)> = match recorded {
-                Ok(()) => built,
-                Err(error) => built
-                    .into_iter()
-                    .map(|(report, unfinished)| match unfinished {
-                        Some(_) => (StoryReport::failed(&report.input, &error), None),
-                        None => (report, None),
-                    })
-                    .collect(),
-            };
-            // The group's books reach the disk together: one flush of the file system
-            // serves many books, where a flush per book left cores waiting.
             let finished: Vec<StoryReport> = built
                 .into_par_iter()
-                .map(
-                    |(report, unfinished)| match unfinished.map(Unfinished::finish) {
-                        Some(Err(error)) => StoryReport::failed(&report.input, &error),
-                        _ => report,
-                    },
-                )
+                .zip(synced)
+                .map(|((report, unfinished), synced)| {
+                    let Some(unfinished) = unfinished else {
+                        return report;
+                    };
+                    if let Err(error) = &recorded {
+                        return StoryReport::failed(&report.input, error);
+                    }
+                    match synced.unwrap_or(Ok(())).and_then(|()| unfinished.persist()) {
+                        Ok(()) => report,
+                        Err(error) => StoryReport::failed(&report.input, &error),
+                    }
+                })
                 .collect();
             for (report, state) in finished.iter().zip(states) {
                 if state.key.as_os_str().is_empty() {
@@ -1058,16 +1066,23 @@ struct Unfinished {
 }
 
 impl Unfinished {
-    /// Waits until the book is on the disk, then gives it its name.
-    fn finish(self) -> Result<(), Error> {
-        let write_error = |source| Error::Write {
-            path: self.path.clone(),
-            source,
-        };
-        self.temp.as_file().sync_all().map_err(write_error)?;
+    /// Waits until the book is on the disk.
+    fn sync(&self) -> Result<(), Error> {
         self.temp
-            .persist(&self.path)
-            .map_err(|e| write_error(e.error))?;
+            .as_file()
+            .sync_all()
+            .map_err(|source| Error::Write {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// Gives the book, on the disk, its name.
+    fn persist(self) -> Result<(), Error> {
+        self.temp.persist(&self.path).map_err(|e| Error::Write {
+            path: self.path,
+            source: e.error,
+        })?;
         Ok(())
     }
 }

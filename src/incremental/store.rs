@@ -150,11 +150,14 @@ impl State {
 
     /// Ends the run: the journal is merged into a new state file.
     pub fn finish(mut self) -> std::io::Result<()> {
-        if self.journal.is_none() {
+        let Some(mut journal) = self.journal.take() else {
             return Ok(());
-        }
-        self.save()?;
-        self.journal = None;
+        };
+        // Written out for the merge to read, not flushed to the disk: the merged state
+        // is, before it takes the old one's place, and a run killed before that only
+        // rebuilds the books the lost lines noted.
+        journal.flush()?;
+        drop(journal);
         self.file = None;
         merge(&self.path, &self.journal_path)
     }
