@@ -243,6 +243,8 @@ pub fn normalize_loaded(
             .collect();
     }
     let (mut book, report) = normalize_story(&story, metadata, &options.rules);
+    // Gone before the cover is drawn: a long story and its book at once are the peak.
+    drop(story);
     let mut warnings = loaded.warnings;
     book.metadata.cover = cover_for(
         path,
