@@ -8,6 +8,7 @@
 //! so the k-th of them before an edge is still the k-th after.
 
 use crate::inline::{Inline, Mark, Paragraph};
+use smallvec::SmallVec;
 
 /// Where a span starts or ends, or a footnote is referred to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,8 @@ enum Span {
 #[derive(Debug, Default)]
 pub(super) struct Flat {
     pub text: String,
-    edges: Vec<(usize, Edge)>,
+    /// Most paragraphs have a span or two: their edges stay out of the heap.
+    edges: SmallVec<[(usize, Edge); 8]>,
     marks: Vec<Mark>,
 }
 
@@ -61,7 +63,7 @@ impl Flat {
         }
         let mut flat = Flat {
             text: String::with_capacity(paragraph.text_bytes() + 8),
-            edges: Vec::with_capacity(4),
+            edges: SmallVec::new(),
             marks: Vec::new(),
         };
         walk(&paragraph.0, &mut flat);
@@ -71,7 +73,7 @@ impl Flat {
     /// Where the edges land in `text`. Most rules change a few marks of a paragraph, so
     /// edges in the unchanged text at either end only keep or shift their offsets; the
     /// ones in between are laid back by `remap`.
-    fn moved_edges(&self, text: &str) -> Vec<usize> {
+    fn moved_edges(&self, text: &str) -> SmallVec<[usize; 8]> {
         let (before, after) = (self.text.as_bytes(), text.as_bytes());
         let mut prefix = common_prefix(before, after);
         while !self.text.is_char_boundary(prefix) {
@@ -109,7 +111,7 @@ impl Flat {
     /// The paragraph again, over `text`: what the rules made of `self.text`.
     pub fn rebuild(&self, text: &str) -> Paragraph {
         let moved = self.moved_edges(text);
-        let mut stack: Vec<(Span, Vec<Inline>)> = Vec::with_capacity(4);
+        let mut stack: SmallVec<[(Span, Vec<Inline>); 4]> = SmallVec::new();
         stack.push((Span::Emphasis, Vec::with_capacity(self.edges.len() + 1)));
         let mut done = 0;
         for (&(_, edge), &at) in self.edges.iter().zip(&moved) {
@@ -137,7 +139,7 @@ impl Flat {
         Paragraph::new(stack.pop().map(|(_, inlines)| inlines).unwrap_or_default())
     }
 
-    fn close(&self, stack: &mut Vec<(Span, Vec<Inline>)>) {
+    fn close(&self, stack: &mut SmallVec<[(Span, Vec<Inline>); 4]>) {
         if stack.len() < 2 {
             return;
         }
@@ -182,7 +184,7 @@ fn push_text(inlines: &mut Vec<Inline>, text: &str) {
     if text.is_empty() {
         return;
     }
-    if !text.contains('\n') {
+    if memchr::memchr(b'\n', text.as_bytes()).is_none() {
         match inlines.last_mut() {
             Some(Inline::Text(last)) => last.push_str(text),
             _ => inlines.push(Inline::Text(text.to_string())),
@@ -277,10 +279,16 @@ impl<'a> Lander<'a> {
     fn land(&mut self, offset: usize) -> usize {
         let before = self.before;
         let offset = offset.clamp(self.scanned, before.len());
+        let bytes = before.as_bytes();
         let mut i = self.scanned;
         while i < offset {
-            let Some((len, is_stable)) = char_at(before, i) else {
-                break;
+            // Most text is ASCII: looked up a byte at a time, without decoding.
+            let (len, is_stable) = match bytes[i] {
+                b if b.is_ascii() => (1, STABLE_ASCII[usize::from(b)]),
+                _ => match char_at(before, i) {
+                    Some(found) => found,
+                    None => break,
+                },
             };
             if is_stable {
                 self.stable += 1;
@@ -328,14 +336,18 @@ impl After<'_> {
     /// Where the `k`-th stable character ends (0 for none), or the end of the text when it
     /// has fewer; the cursor stays there.
     fn end_of(&mut self, k: usize) -> usize {
+        let bytes = self.text.as_bytes();
         while self.found < k {
-            let Some((len, is_stable)) = char_at(self.text, self.at) else {
-                break;
+            let (len, is_stable) = match bytes.get(self.at) {
+                None => break,
+                Some(&b) if b.is_ascii() => (1, STABLE_ASCII[usize::from(b)]),
+                Some(_) => match char_at(self.text, self.at) {
+                    Some(found) => found,
+                    None => break,
+                },
             };
             self.at += len;
-            if is_stable {
-                self.found += 1;
-            }
+            self.found += usize::from(is_stable);
         }
         if self.found < k {
             self.at = self.text.len();

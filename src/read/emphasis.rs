@@ -34,21 +34,44 @@ pub fn spans_in(text: &str) -> Option<Paragraph> {
     }
 }
 
+/// As [`spans_in`], for a text its owner gives up when it has spans: in the most common
+/// case its buffer becomes the run before the span. A raw story's every paragraph is read
+/// this way, and allocating is most of what reading a short paragraph costs.
+pub fn take_spans(text: &mut String) -> Option<Paragraph> {
+    memchr::memchr2_iter(b'*', b'_', text.as_bytes()).nth(1)?;
+    let protected = Protected::find(text);
+    if let Some((first, last)) = outer_markers(text, &protected) {
+        if is_simple_emphasis(text, first, last) {
+            let inner = text[first + 1..last].to_owned();
+            let after = text[last + 1..].to_owned();
+            text.truncate(first);
+            let before = std::mem::take(text);
+            return Some(Paragraph::new(simple_inlines(before, inner, after)));
+        }
+    }
+    match emphasis(text, &protected) {
+        (_, 0) => None,
+        (inlines, _) => Some(Paragraph::new(inlines)),
+    }
+}
+
+/// The first and the last marker that are not protected, when they are two.
+fn outer_markers(text: &str, protected: &Protected) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let is_marker = |i: &usize| !protected.contains(*i);
+    let first = memchr::memchr2_iter(b'*', b'_', bytes).find(is_marker)?;
+    let last = memchr::memchr2_iter(b'*', b'_', bytes)
+        .rev()
+        .find(is_marker)?;
+    (first != last).then_some((first, last))
+}
+
 /// Reads `*text*` and `_text_` as emphasis with pulldown-cmark.
 fn emphasis(text: &str, protected: &Protected) -> (Vec<Inline>, usize) {
     let whole = || vec![Inline::Text(text.to_owned())];
-    let bytes = text.as_bytes();
-    let is_marker = |i: &usize| !protected.contains(*i);
-    let first = memchr::memchr2_iter(b'*', b'_', bytes).find(is_marker);
-    let last = memchr::memchr2_iter(b'*', b'_', bytes)
-        .rev()
-        .find(is_marker);
-    let (Some(first), Some(last)) = (first, last) else {
+    let Some((first, last)) = outer_markers(text, protected) else {
         return (whole(), 0);
     };
-    if first == last {
-        return (whole(), 0);
-    }
     if let Some(inlines) = simple_emphasis(text, first, last) {
         return (inlines, 1);
     }
@@ -84,6 +107,17 @@ fn emphasis(text: &str, protected: &Protected) -> (Vec<Inline>, usize) {
 /// pulldown-cmark, which costs more than every other rule together. It gives what
 /// pulldown-cmark gives, and `None` for anything less plain.
 fn simple_emphasis(text: &str, first: usize, last: usize) -> Option<Vec<Inline>> {
+    is_simple_emphasis(text, first, last).then(|| {
+        simple_inlines(
+            text[..first].to_owned(),
+            text[first + 1..last].to_owned(),
+            text[last + 1..].to_owned(),
+        )
+    })
+}
+
+/// Whether the markers at `first` and `last` make the plain case [`simple_emphasis`] takes.
+fn is_simple_emphasis(text: &str, first: usize, last: usize) -> bool {
     let marker = text.as_bytes()[first];
     let inner = &text[first + 1..last];
     let plain_inner = text.as_bytes()[last] == marker
@@ -98,18 +132,20 @@ fn simple_emphasis(text: &str, first: usize, last: usize) -> Option<Vec<Inline>>
                 '.' | ',' | '!' | '?' | ';' | ':' | '”' | '’' | '…' | '—' | '"' | '\'' | '-'
             )
     });
-    if !(plain_inner && open_ok && close_ok) {
-        return None;
-    }
+    plain_inner && open_ok && close_ok
+}
+
+/// The text before the span, the span, and the text after it.
+fn simple_inlines(before: String, inner: String, after: String) -> Vec<Inline> {
     let mut inlines = Vec::with_capacity(3);
-    if first > 0 {
-        inlines.push(Inline::Text(text[..first].to_owned()));
+    if !before.is_empty() {
+        inlines.push(Inline::Text(before));
     }
-    inlines.push(Inline::Emphasis(vec![Inline::Text(inner.to_owned())]));
-    if last + 1 < text.len() {
-        inlines.push(Inline::Text(text[last + 1..].to_owned()));
+    inlines.push(Inline::Emphasis(vec![Inline::Text(inner)]));
+    if !after.is_empty() {
+        inlines.push(Inline::Text(after));
     }
-    Some(inlines)
+    inlines
 }
 
 /// Emphasis in `text[range]`, after escaping every other Markdown character so that
@@ -270,6 +306,28 @@ mod tests {
                 taken,
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn taking_the_text_gives_what_reading_it_gives() {
+        for text in [
+            "*KNOCK*",
+            "He said *no* twice.",
+            "_two words_.",
+            "a *b* *c*",
+            "**strong** and *em*",
+            "see http://a.example/*x* here",
+            "no markers",
+            "one * marker",
+            "*~*",
+        ] {
+            let mut owned = text.to_string();
+            let taken = take_spans(&mut owned);
+            assert_eq!(taken, spans_in(text), "{text:?}");
+            if taken.is_none() {
+                assert_eq!(owned, text, "a text without spans is left as it was");
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! chapters, paragraphs, scene breaks and author's notes, with the text still as written.
 
 use super::conventions::{is_scene_break, note_marker, take_edge_notes};
-use super::emphasis::{find_emphasis, spans_in};
+use super::emphasis::{find_emphasis, take_spans};
 use super::ReadError;
 use crate::book::NoteOrigin;
 use crate::story::{Paragraph, RawBlock, RawChapter, RawNote, Story};
@@ -191,8 +191,8 @@ fn read_emphasis(story: &mut Story) {
         }
     }
     fn paragraph(paragraph: &mut Paragraph) {
-        if let [crate::story::Inline::Text(text)] = paragraph.0.as_slice() {
-            if let Some(found) = spans_in(text) {
+        if let [crate::story::Inline::Text(text)] = paragraph.0.as_mut_slice() {
+            if let Some(found) = take_spans(text) {
                 *paragraph = found;
             }
         }
