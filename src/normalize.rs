@@ -200,6 +200,7 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
     let mut normalizer = Normalizer {
         rules,
         report: Report::default(),
+        tight: false,
     };
     let title = normalizer.plain(&metadata.title, Place::Title);
     let description = story
@@ -210,21 +211,28 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
         .collect();
     // Chapters are independent; a long story's are normalized on every core, each with a
     // report of its own, and the reports are merged in reading order.
+    // Counted only as far as the threshold: a pass over a long story's every paragraph
+    // costs more than the sums, in memory reads. Past it, the rest is reckoned from the
+    // blocks' average.
+    let (mut seen, mut blocks_seen) = (0, 0);
+    let long = story.chapters.iter().flat_map(|c| &c.blocks).any(|block| {
+        seen += raw_bytes(std::slice::from_ref(block));
+        blocks_seen += 1;
+        seen >= PARALLEL_BYTES
+    });
+    let tight = long && {
+        let blocks: usize = story.chapters.iter().map(|c| c.blocks.len()).sum();
+        seen / blocks_seen.max(1) * blocks >= TIGHT_BYTES
+    };
     let chapter = |index: usize, raw: &RawChapter| {
         let mut normalizer = Normalizer {
             rules,
             report: Report::default(),
+            tight,
         };
         let chapter = normalizer.chapter(index + 1, raw);
         (chapter, normalizer.report)
     };
-    // Counted only as far as the threshold: a pass over a long story's every paragraph
-    // costs more than the sums, in memory reads.
-    let mut seen = 0;
-    let long = story.chapters.iter().flat_map(|c| &c.blocks).any(|block| {
-        seen += raw_bytes(std::slice::from_ref(block));
-        seen >= PARALLEL_BYTES
-    });
     let normalized: Vec<(Chapter, Report)> = if long {
         use rayon::prelude::*;
         story
@@ -259,6 +267,13 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
 /// other threads costs more than it saves, and a folder keeps every core busy anyway.
 const PARALLEL_BYTES: usize = 256 * 1024;
 
+/// From this much chapter text on, each paragraph of the book gives back the room the rules
+/// kept for growing (a fifth of its length and more): the story and its book are both held
+/// at the peak of a conversion, and for a story this long the slack is megabytes. Below it,
+/// the 30 MB every conversion may take covers the slack, and shrinking would cost a
+/// reallocation a paragraph for nothing.
+const TIGHT_BYTES: usize = 4 * 1024 * 1024;
+
 fn raw_bytes(blocks: &[RawBlock]) -> usize {
     blocks
         .iter()
@@ -278,6 +293,8 @@ fn raw_bytes(blocks: &[RawBlock]) -> usize {
 struct Normalizer<'a> {
     rules: &'a Rules,
     report: Report,
+    /// Give paragraphs' spare room back ([`TIGHT_BYTES`]).
+    tight: bool,
 }
 
 impl Normalizer<'_> {
@@ -382,8 +399,15 @@ impl Normalizer<'_> {
     }
 
     fn paragraph(&mut self, paragraph: &Paragraph, place: Place) -> Paragraph {
-        let outcome = normalize_paragraph(paragraph, self.rules);
+        let mut outcome = normalize_paragraph(paragraph, self.rules);
         self.record(outcome.counts, outcome.ambiguous, place);
+        if self.tight {
+            // Runs rebuilt around spans are made to size; a paragraph of one run is the
+            // rules' own buffer.
+            if let [Inline::Text(text)] = outcome.paragraph.0.as_mut_slice() {
+                text.shrink_to_fit();
+            }
+        }
         outcome.paragraph
     }
 
