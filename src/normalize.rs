@@ -209,8 +209,6 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
         .enumerate()
         .map(|(i, text)| normalizer.paragraph(text, Place::Description { paragraph: i + 1 }))
         .collect();
-    // Chapters are independent; a long story's are normalized on every core, each with a
-    // report of its own, and the reports are merged in reading order.
     // Counted only as far as the threshold: a pass over a long story's every paragraph
     // costs more than the sums, in memory reads. Past it, the rest is reckoned from the
     // blocks' average.
@@ -233,6 +231,8 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
         let chapter = normalizer.chapter(index + 1, raw);
         (chapter, normalizer.report)
     };
+    // Chapters are independent; a long story's are normalized on every core, each with a
+    // report of its own, and the reports are merged in reading order.
     let normalized: Vec<(Chapter, Report)> = if long {
         use rayon::prelude::*;
         story
@@ -268,7 +268,7 @@ pub fn normalize_story(story: &Story, metadata: Metadata, rules: &Rules) -> (Boo
 const PARALLEL_BYTES: usize = 256 * 1024;
 
 /// From this much chapter text on, each paragraph of the book gives back the room the rules
-/// kept for growing (a fifth of its length and more): the story and its book are both held
+/// kept for growing (a quarter of its length and 32 bytes): the story and its book are both held
 /// at the peak of a conversion, and for a story this long the slack is megabytes. Below it,
 /// the 30 MB every conversion may take covers the slack, and shrinking would cost a
 /// reallocation a paragraph for nothing.
