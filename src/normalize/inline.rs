@@ -237,6 +237,8 @@ const STABLE_ASCII: [bool; 128] = {
 };
 
 /// The length of the character at byte `i` and whether it is stable; `None` at the end.
+/// Inlined into the walks that lay edges back, so that an ASCII byte costs a lookup.
+#[inline(always)]
 fn char_at(text: &str, i: usize) -> Option<(usize, bool)> {
     let &b = text.as_bytes().get(i)?;
     if b.is_ascii() {
@@ -279,16 +281,10 @@ impl<'a> Lander<'a> {
     fn land(&mut self, offset: usize) -> usize {
         let before = self.before;
         let offset = offset.clamp(self.scanned, before.len());
-        let bytes = before.as_bytes();
         let mut i = self.scanned;
         while i < offset {
-            // Most text is ASCII: looked up a byte at a time, without decoding.
-            let (len, is_stable) = match bytes[i] {
-                b if b.is_ascii() => (1, STABLE_ASCII[usize::from(b)]),
-                _ => match char_at(before, i) {
-                    Some(found) => found,
-                    None => break,
-                },
+            let Some((len, is_stable)) = char_at(before, i) else {
+                break;
             };
             if is_stable {
                 self.stable += 1;
@@ -336,15 +332,9 @@ impl After<'_> {
     /// Where the `k`-th stable character ends (0 for none), or the end of the text when it
     /// has fewer; the cursor stays there.
     fn end_of(&mut self, k: usize) -> usize {
-        let bytes = self.text.as_bytes();
         while self.found < k {
-            let (len, is_stable) = match bytes.get(self.at) {
-                None => break,
-                Some(&b) if b.is_ascii() => (1, STABLE_ASCII[usize::from(b)]),
-                Some(_) => match char_at(self.text, self.at) {
-                    Some(found) => found,
-                    None => break,
-                },
+            let Some((len, is_stable)) = char_at(self.text, self.at) else {
+                break;
             };
             self.at += len;
             self.found += usize::from(is_stable);

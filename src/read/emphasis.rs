@@ -24,32 +24,36 @@ pub fn find_emphasis(text: &str) -> Paragraph {
 /// The paragraph with its emphasis markers read as spans, or `None` when it has none, so
 /// that a reader keeps the text it already holds.
 pub fn spans_in(text: &str) -> Option<Paragraph> {
-    // A span needs two markers.
-    memchr::memchr2_iter(b'*', b'_', text.as_bytes()).nth(1)?;
-    // `find` looks for what every kind of protected text needs before it looks closer.
-    let protected = Protected::find(text);
-    match emphasis(text, &protected) {
-        (_, 0) => None,
-        (inlines, _) => Some(Paragraph::new(inlines)),
-    }
+    let protected = may_have_spans(text)?;
+    read_spans(text, &protected)
 }
 
 /// As [`spans_in`], for a text its owner gives up when it has spans: in the most common
 /// case its buffer becomes the run before the span. A raw story's every paragraph is read
 /// this way, and allocating is most of what reading a short paragraph costs.
 pub fn take_spans(text: &mut String) -> Option<Paragraph> {
-    memchr::memchr2_iter(b'*', b'_', text.as_bytes()).nth(1)?;
-    let protected = Protected::find(text);
-    if let Some((first, last)) = outer_markers(text, &protected) {
-        if is_simple_emphasis(text, first, last) {
+    let protected = may_have_spans(text)?;
+    match outer_markers(text, &protected) {
+        Some((first, last)) if is_simple_emphasis(text, first, last) => {
             let inner = text[first + 1..last].to_owned();
             let after = text[last + 1..].to_owned();
             text.truncate(first);
             let before = std::mem::take(text);
-            return Some(Paragraph::new(simple_inlines(before, inner, after)));
+            Some(Paragraph::new(simple_inlines(before, inner, after)))
         }
+        _ => read_spans(text, &protected),
     }
-    match emphasis(text, &protected) {
+}
+
+/// The text's protected ranges, when it has the two markers a span needs at least.
+fn may_have_spans(text: &str) -> Option<Protected> {
+    memchr::memchr2_iter(b'*', b'_', text.as_bytes()).nth(1)?;
+    // `find` looks for what every kind of protected text needs before it looks closer.
+    Some(Protected::find(text))
+}
+
+fn read_spans(text: &str, protected: &Protected) -> Option<Paragraph> {
+    match emphasis(text, protected) {
         (_, 0) => None,
         (inlines, _) => Some(Paragraph::new(inlines)),
     }
