@@ -2,7 +2,7 @@
 //!
 //! Nothing here knows how a story was parsed or how an EPUB is packaged.
 
-pub use crate::inline::{Inline, Mark, Paragraph};
+pub use crate::inline::{Inline, Mark, Paragraph, Piece, SpanKind, SpanRef};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 

@@ -1,19 +1,64 @@
-//! Inline structure: a paragraph as runs of text, emphasis and strong spans, the other
-//! marks a source can make (underline, strike-through, superscript, subscript, small caps,
-//! links), line breaks and footnote references. Readers produce it (the story model) and the typography stage
-//! keeps it (the book model), so structure never travels as markup in the text.
+//! Inline structure: a paragraph's text with its emphasis and strong spans, the other marks
+//! a source can make (underline, strike-through, superscript, subscript, small caps, links),
+//! line breaks and footnote references. Readers produce it (the story model) and the
+//! typography stage keeps it (the book model), so structure never travels as markup in the
+//! text.
+//!
+//! A paragraph is held as one text and a table of the places where its spans open and
+//! close: the typography rules read the whole text at once, and most paragraphs, spans or
+//! not, cost one allocation. [`Inline`] is the same content as a tree, which is how a book
+//! built by hand or a test writes it, and how `inspect --json` shows it.
 
 use crate::words::WordCounter;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use smallvec::SmallVec;
 
-/// The runs of a paragraph: most paragraphs are one run of text, held in place.
-pub type Runs = SmallVec<[Inline; 1]>;
+/// A paragraph of inline content: its text, with each line break as `\n`, and the edges of
+/// its spans and its footnote references at byte offsets of that text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Paragraph {
+    text: String,
+    /// In document order: offsets never go back, and each `Open` has its `Close`.
+    edges: Edges,
+    /// The marks of `Span::Marked` spans, in the order they open.
+    marks: Vec<Mark>,
+}
 
-/// A paragraph of inline content.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Paragraph(pub Runs);
+/// A paragraph with one span holds its edges in place.
+pub(crate) type Edges = SmallVec<[Edge; 2]>;
 
+/// Where a span opens or closes, or a footnote is referred to, as a byte offset of the
+/// paragraph's text. Offsets are 32 bits: a story is at most 256 MB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Edge {
+    pub at: u32,
+    pub kind: EdgeKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EdgeKind {
+    Open(Span),
+    Close,
+    Footnote(u32),
+}
+
+/// The kind of a span that opens; a mark by its place in `Paragraph::marks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Span {
+    Emphasis,
+    Strong,
+    Marked(u32),
+}
+
+/// The kind of span a reader opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpanKind {
+    Emphasis,
+    Strong,
+    Marked(Mark),
+}
+
+/// A paragraph's content as a tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Inline {
     Text(String),
@@ -44,6 +89,24 @@ pub enum Mark {
     Chapter(usize),
 }
 
+/// One step of a walk through a paragraph ([`Paragraph::walk`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// Text without line breaks.
+    Text(&'a str),
+    LineBreak,
+    Open(SpanRef<'a>),
+    Close(SpanRef<'a>),
+    FootnoteRef(usize),
+}
+
+/// A span met in a walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanRef<'a> {
+    Emphasis,
+    Strong,
+    Marked(&'a Mark),
+}
 /// An address a book may link to: `http`, `https` or `mailto`, with every character a URL
 /// may not hold raw percent-encoded. Anything else (`javascript:`, a page of the source's
 /// own, an address without a host) is `None`, and its text stays text.
@@ -80,131 +143,389 @@ pub fn link_address(href: &str) -> Option<String> {
 }
 
 impl Paragraph {
-    /// Gives each [`Mark::Internal`] link the mark `target` says, or takes the link away,
-    /// its text staying, when `target` says `None`.
-    pub fn retarget_links(&mut self, target: &mut impl FnMut(&str) -> Option<Mark>) {
-        fn retarget(
-            inlines: Vec<Inline>,
-            target: &mut impl FnMut(&str) -> Option<Mark>,
-        ) -> Vec<Inline> {
-            let mut out = Vec::with_capacity(inlines.len());
-            for inline in inlines {
-                match inline {
-                    Inline::Marked(Mark::Internal(key), inner) => {
-                        let inner = retarget(inner, target);
-                        match target(&key) {
-                            Some(mark) => out.push(Inline::Marked(mark, inner)),
-                            // Its text joins the text around it, as if never linked.
-                            None => {
-                                for piece in inner {
-                                    match (out.last_mut(), piece) {
-                                        (Some(Inline::Text(last)), Inline::Text(text)) => {
-                                            last.push_str(&text)
-                                        }
-                                        (_, piece) => out.push(piece),
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    Inline::Marked(mark, inner) => {
-                        out.push(Inline::Marked(mark, retarget(inner, target)))
-                    }
-                    Inline::Emphasis(inner) => out.push(Inline::Emphasis(retarget(inner, target))),
-                    Inline::Strong(inner) => out.push(Inline::Strong(retarget(inner, target))),
-                    Inline::Text(text) => match out.last_mut() {
-                        Some(Inline::Text(last)) => last.push_str(&text),
-                        _ => out.push(Inline::Text(text)),
-                    },
-                    other => out.push(other),
-                }
-            }
-            out
+    /// A paragraph of plain text; a `\n` in it is a line break.
+    pub fn plain(text: impl Into<String>) -> Paragraph {
+        Paragraph {
+            text: text.into(),
+            edges: Edges::new(),
+            marks: Vec::new(),
         }
-        fn has_internal(inlines: &[Inline]) -> bool {
-            inlines.iter().any(|inline| match inline {
-                Inline::Marked(Mark::Internal(_), _) => true,
-                Inline::Marked(_, inner) | Inline::Emphasis(inner) | Inline::Strong(inner) => {
-                    has_internal(inner)
-                }
-                _ => false,
-            })
-        }
-        if has_internal(&self.0) {
-            let runs = std::mem::take(&mut self.0).into_vec();
-            self.0 = Runs::from_vec(retarget(runs, target));
-        }
-    }
-
-    /// The paragraph's text without markup.
-    pub fn plain_text(&self) -> String {
-        let mut out = String::new();
-        push_plain(&self.0, &mut out);
-        out
     }
 
     /// A paragraph of these runs.
     pub fn new(inlines: Vec<Inline>) -> Paragraph {
-        Paragraph(Runs::from_vec(inlines))
+        let mut paragraph = Paragraph::default();
+        paragraph.push_inlines(inlines);
+        paragraph
     }
 
-    /// A paragraph of plain text.
-    pub fn plain(text: impl Into<String>) -> Paragraph {
-        Paragraph(smallvec::smallvec![Inline::Text(text.into())])
+    fn push_inlines(&mut self, inlines: Vec<Inline>) {
+        for inline in inlines {
+            match inline {
+                // The first run is most often the whole paragraph: kept, not copied.
+                Inline::Text(text) if self.text.is_empty() && self.edges.is_empty() => {
+                    self.text = text
+                }
+                Inline::Text(text) => self.push_str(&text),
+                Inline::LineBreak => self.line_break(),
+                Inline::FootnoteRef(number) => self.footnote_ref(number),
+                Inline::Emphasis(inner) => self.push_span(SpanKind::Emphasis, inner),
+                Inline::Strong(inner) => self.push_span(SpanKind::Strong, inner),
+                Inline::Marked(mark, inner) => self.push_span(SpanKind::Marked(mark), inner),
+            }
+        }
+    }
+
+    fn push_span(&mut self, kind: SpanKind, inner: Vec<Inline>) {
+        self.open(kind);
+        self.push_inlines(inner);
+        self.close();
+    }
+
+    /// The paragraph's text, each line break a `\n`, markup and footnote references left
+    /// out.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The paragraph's text with each line break as a space.
+    pub fn plain_text(&self) -> String {
+        if memchr::memchr(b'\n', self.text.as_bytes()).is_some() {
+            self.text.replace('\n', " ")
+        } else {
+            self.text.clone()
+        }
+    }
+
+    /// The text before the paragraph's first span, footnote reference or line break.
+    pub fn leading_text(&self) -> &str {
+        let end = self
+            .edges
+            .first()
+            .map_or(self.text.len(), |e| e.at as usize);
+        let lead = self.text.get(..end).unwrap_or("");
+        lead.split('\n').next().unwrap_or(lead)
     }
 
     /// Whether the paragraph holds nothing but text, with no inline structure.
     pub fn is_plain(&self) -> bool {
-        matches!(self.0.as_slice(), [] | [Inline::Text(_)])
+        self.edges.is_empty() && memchr::memchr(b'\n', self.text.as_bytes()).is_none()
     }
 
-    /// Bytes of text, markup left out.
+    /// Whether the paragraph holds nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.edges.is_empty()
+    }
+
+    /// How many spans the paragraph holds.
+    pub fn spans(&self) -> usize {
+        self.edges
+            .iter()
+            .filter(|edge| matches!(edge.kind, EdgeKind::Open(_)))
+            .count()
+    }
+
+    /// Bytes of text, markup left out (a line break is one).
     pub fn text_bytes(&self) -> usize {
-        fn inline_bytes(inlines: &[Inline]) -> usize {
-            inlines
-                .iter()
-                .map(|inline| match inline {
-                    Inline::Text(text) => text.len(),
-                    Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
-                        inline_bytes(inner)
-                    }
-                    Inline::LineBreak | Inline::FootnoteRef(_) => 0,
-                })
-                .sum()
-        }
-        inline_bytes(&self.0)
+        self.text.len()
     }
 
     pub fn word_count(&self) -> usize {
-        // One counter across the pieces: emphasis can split a word ("*un*believable").
-        fn feed(inlines: &[Inline], counter: &mut WordCounter) {
-            for inline in inlines {
-                match inline {
-                    Inline::Text(text) => counter.feed(text),
-                    Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
-                        feed(inner, counter)
-                    }
-                    Inline::LineBreak => counter.space(),
-                    Inline::FootnoteRef(_) => {}
-                }
+        // One count over the whole text: emphasis can split a word ("*un*believable").
+        let mut counter = WordCounter::default();
+        counter.feed(&self.text);
+        counter.words
+    }
+
+    /// Where the spans and footnote references are.
+    pub(crate) fn edges(&self) -> &[Edge] {
+        &self.edges
+    }
+
+    /// This paragraph's spans over another text, with its edges at `edges`.
+    pub(crate) fn relaid(&self, text: String, edges: Edges) -> Paragraph {
+        Paragraph {
+            text,
+            edges,
+            marks: self.marks.clone(),
+        }
+    }
+
+    /// The text to change in place, for a paragraph that has no edges to keep in step.
+    pub(crate) fn plain_text_mut(&mut self) -> Option<&mut String> {
+        self.edges.is_empty().then_some(&mut self.text)
+    }
+
+    /// Adds another paragraph's content at the end.
+    pub(crate) fn append(&mut self, other: Paragraph) {
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
+        let (shift, first_mark) = (self.here(), self.marks.len());
+        let first_mark = u32::try_from(first_mark).unwrap_or(u32::MAX);
+        self.text.push_str(&other.text);
+        self.marks.extend(other.marks);
+        self.edges.extend(other.edges.into_iter().map(|mut edge| {
+            edge.at = edge.at.saturating_add(shift);
+            if let EdgeKind::Open(Span::Marked(n)) = &mut edge.kind {
+                *n = n.saturating_add(first_mark);
+            }
+            edge
+        }));
+    }
+
+    /// Gives back the room the paragraph grew into while it was built.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.edges.shrink_to_fit();
+        self.marks.shrink_to_fit();
+    }
+
+    fn here(&self) -> u32 {
+        u32::try_from(self.text.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Adds text at the end, inside every span still open.
+    pub(crate) fn push_str(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    pub(crate) fn line_break(&mut self) {
+        self.text.push('\n');
+    }
+
+    pub(crate) fn footnote_ref(&mut self, number: usize) {
+        let number = u32::try_from(number).unwrap_or(u32::MAX);
+        self.push_edge(EdgeKind::Footnote(number));
+    }
+
+    /// Opens a span at the end; [`Paragraph::close`] closes the last one opened.
+    pub(crate) fn open(&mut self, kind: SpanKind) {
+        let span = match kind {
+            SpanKind::Emphasis => Span::Emphasis,
+            SpanKind::Strong => Span::Strong,
+            SpanKind::Marked(mark) => {
+                self.marks.push(mark);
+                Span::Marked(u32::try_from(self.marks.len() - 1).unwrap_or(u32::MAX))
+            }
+        };
+        self.push_edge(EdgeKind::Open(span));
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.push_edge(EdgeKind::Close);
+    }
+
+    fn push_edge(&mut self, kind: EdgeKind) {
+        let at = self.here();
+        self.edges.push(Edge { at, kind });
+    }
+
+    /// Takes back the span that opened at edge `index`, which must still be the last one
+    /// open, with everything inside it: its kind and its text, line breaks as spaces. A
+    /// reader that finds a span is not one ("*~*") writes its text again as text.
+    pub(crate) fn unopen(&mut self, index: usize) -> Option<(SpanKind, String)> {
+        let Some(&Edge {
+            at,
+            kind: EdgeKind::Open(span),
+        }) = self.edges.get(index)
+        else {
+            return None;
+        };
+        // The marks of spans inside it come after its own.
+        let first_mark_inside = self.edges[index..].iter().find_map(|edge| match edge.kind {
+            EdgeKind::Open(Span::Marked(n)) => Some(n as usize),
+            _ => None,
+        });
+        let kind = match span {
+            Span::Emphasis => SpanKind::Emphasis,
+            Span::Strong => SpanKind::Strong,
+            Span::Marked(n) => SpanKind::Marked(self.marks.get(n as usize).cloned()?),
+        };
+        if let Some(n) = first_mark_inside {
+            self.marks.truncate(n);
+        }
+        self.edges.truncate(index);
+        let inner = self.text.split_off((at as usize).min(self.text.len()));
+        Some((kind, inner.replace('\n', " ")))
+    }
+
+    /// Gives back the room the text grew into, when that is worth a copy.
+    pub(crate) fn shrink_spare(&mut self) {
+        if self.text.capacity() > self.text.len() + 16 {
+            self.text.shrink_to_fit();
+        }
+        self.edges.shrink_to_fit();
+        self.marks.shrink_to_fit();
+    }
+
+    /// Drops white space and line breaks at the paragraph's ends, outside its spans.
+    pub(crate) fn trim(&mut self) {
+        let first = self
+            .edges
+            .first()
+            .map_or(self.text.len(), |edge| edge.at as usize);
+        let head = self.text.get(..first).unwrap_or("");
+        let cut = head.len() - head.trim_start().len();
+        if cut > 0 {
+            self.text.drain(..cut);
+            let cut = u32::try_from(cut).unwrap_or(u32::MAX);
+            for edge in &mut self.edges {
+                edge.at = edge.at.saturating_sub(cut);
             }
         }
-        let mut counter = WordCounter::default();
-        feed(&self.0, &mut counter);
-        counter.words
+        let last = self.edges.last().map_or(0, |edge| edge.at as usize);
+        let tail = self.text.get(last..).unwrap_or("");
+        let keep = last + tail.trim_end().len();
+        self.text.truncate(keep);
+    }
+
+    /// Walks the paragraph in document order: each span opens and closes around its
+    /// content, and text comes without line breaks, which are pieces of their own.
+    pub fn walk<'a>(&'a self, mut visit: impl FnMut(Piece<'a>)) {
+        let text = self.text.as_str();
+        let mut open: SmallVec<[Span; 8]> = SmallVec::new();
+        let mut done = 0;
+        for edge in &self.edges {
+            let mut at = (edge.at as usize).clamp(done, text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text_pieces(&text[done..at], &mut visit);
+            done = at;
+            match edge.kind {
+                EdgeKind::Open(span) => {
+                    open.push(span);
+                    visit(Piece::Open(self.span_ref(span)));
+                }
+                EdgeKind::Close => {
+                    if let Some(span) = open.pop() {
+                        visit(Piece::Close(self.span_ref(span)));
+                    }
+                }
+                EdgeKind::Footnote(number) => visit(Piece::FootnoteRef(number as usize)),
+            }
+        }
+        text_pieces(&text[done..], &mut visit);
+        while let Some(span) = open.pop() {
+            visit(Piece::Close(self.span_ref(span)));
+        }
+    }
+
+    fn span_ref(&self, span: Span) -> SpanRef<'_> {
+        match span {
+            Span::Emphasis => SpanRef::Emphasis,
+            Span::Strong => SpanRef::Strong,
+            Span::Marked(n) => self
+                .marks
+                .get(n as usize)
+                .map_or(SpanRef::Emphasis, SpanRef::Marked),
+        }
+    }
+
+    /// The paragraph as a tree of runs.
+    pub fn inlines(&self) -> Vec<Inline> {
+        let mut stack: SmallVec<[(SpanRef, Vec<Inline>); 4]> = SmallVec::new();
+        stack.push((SpanRef::Emphasis, Vec::new()));
+        self.walk(|piece| {
+            let Some((_, top)) = stack.last_mut() else {
+                return;
+            };
+            match piece {
+                Piece::Text(text) => match top.last_mut() {
+                    Some(Inline::Text(last)) => last.push_str(text),
+                    _ => top.push(Inline::Text(text.to_string())),
+                },
+                Piece::LineBreak => top.push(Inline::LineBreak),
+                Piece::FootnoteRef(number) => top.push(Inline::FootnoteRef(number)),
+                Piece::Open(span) => stack.push((span, Vec::new())),
+                Piece::Close(_) => {
+                    if stack.len() < 2 {
+                        return;
+                    }
+                    let Some((span, inner)) = stack.pop() else {
+                        return;
+                    };
+                    if let Some((_, parent)) = stack.last_mut() {
+                        parent.push(match span {
+                            SpanRef::Emphasis => Inline::Emphasis(inner),
+                            SpanRef::Strong => Inline::Strong(inner),
+                            SpanRef::Marked(mark) => Inline::Marked(mark.clone(), inner),
+                        });
+                    }
+                }
+            }
+        });
+        stack.pop().map(|(_, inlines)| inlines).unwrap_or_default()
+    }
+
+    /// Gives each [`Mark::Internal`] link the mark `target` says, or takes the link away,
+    /// its text staying, when `target` says `None`.
+    pub fn retarget_links(&mut self, target: &mut impl FnMut(&str) -> Option<Mark>) {
+        if !self.marks.iter().any(|m| matches!(m, Mark::Internal(_))) {
+            return;
+        }
+        let mut placed: Vec<Option<u32>> = Vec::with_capacity(self.marks.len());
+        let mut marks = Vec::with_capacity(self.marks.len());
+        for mark in std::mem::take(&mut self.marks) {
+            let mark = match mark {
+                Mark::Internal(key) => target(&key),
+                other => Some(other),
+            };
+            placed.push(mark.map(|mark| {
+                marks.push(mark);
+                u32::try_from(marks.len() - 1).unwrap_or(u32::MAX)
+            }));
+        }
+        self.marks = marks;
+        // Whether each span still open is kept, so that its close goes with it.
+        let mut open: SmallVec<[bool; 8]> = SmallVec::new();
+        self.edges.retain(|edge| match edge.kind {
+            EdgeKind::Open(Span::Marked(n)) => match placed.get(n as usize).copied().flatten() {
+                Some(n) => {
+                    edge.kind = EdgeKind::Open(Span::Marked(n));
+                    open.push(true);
+                    true
+                }
+                None => {
+                    open.push(false);
+                    false
+                }
+            },
+            EdgeKind::Open(_) => {
+                open.push(true);
+                true
+            }
+            EdgeKind::Close => open.pop().unwrap_or(true),
+            EdgeKind::Footnote(_) => true,
+        });
     }
 }
 
-fn push_plain(inlines: &[Inline], out: &mut String) {
-    for inline in inlines {
-        match inline {
-            Inline::Text(text) => out.push_str(text),
-            Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
-                push_plain(inner, out)
-            }
-            Inline::LineBreak => out.push(' '),
-            Inline::FootnoteRef(_) => {}
+/// Text, with each `\n` as a line break.
+fn text_pieces<'a>(text: &'a str, visit: &mut impl FnMut(Piece<'a>)) {
+    if text.is_empty() {
+        return;
+    }
+    if memchr::memchr(b'\n', text.as_bytes()).is_none() {
+        visit(Piece::Text(text));
+        return;
+    }
+    for (n, piece) in text.split('\n').enumerate() {
+        if n > 0 {
+            visit(Piece::LineBreak);
         }
+        if !piece.is_empty() {
+            visit(Piece::Text(piece));
+        }
+    }
+}
+
+/// As the tree of runs it holds, as the model wrote it before it was held flat.
+impl Serialize for Paragraph {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.inlines())
     }
 }
 

@@ -5,7 +5,7 @@
 //! whole stage stays linear in the length of the text. URLs and comments are found once and
 //! left alone by every rule.
 
-use crate::book::{Block, Book, Cell, Chapter, Footnote, Inline, Metadata, Note, Paragraph};
+use crate::book::{Block, Book, Cell, Chapter, Footnote, Metadata, Note, Paragraph};
 use crate::story::{RawBlock, RawChapter, Story};
 use rules::{Pass, Protected};
 use serde::Serialize;
@@ -402,11 +402,8 @@ impl Normalizer<'_> {
         let mut outcome = normalize_paragraph(paragraph, self.rules);
         self.record(outcome.counts, outcome.ambiguous, place);
         if self.tight {
-            // Runs rebuilt around spans are made to size; a paragraph of one run is the
-            // rules' own buffer.
-            if let [Inline::Text(text)] = outcome.paragraph.0.as_mut_slice() {
-                text.shrink_to_fit();
-            }
+            // The text is the rules' own buffer, with room to spare.
+            outcome.paragraph.shrink_to_fit();
         }
         outcome.paragraph
     }
@@ -443,32 +440,23 @@ pub struct Outcome {
 /// just inside `<em>` pairs with one outside it), and the spans are laid back over the
 /// text they changed.
 pub fn normalize_paragraph(paragraph: &Paragraph, rules: &Rules) -> Outcome {
-    if let [Inline::Text(text)] = paragraph.0.as_slice() {
-        if memchr::memchr(b'\n', text.as_bytes()).is_none() {
-            let (text, counts, ambiguous) = normalize_text(text, rules);
-            return Outcome {
-                paragraph: Paragraph::plain(text),
-                counts,
-                ambiguous,
-            };
-        }
+    let (text, mut counts, ambiguous) = normalize_text(paragraph.text(), rules);
+    if paragraph.edges().is_empty() {
+        return Outcome {
+            paragraph: Paragraph::plain(text),
+            counts,
+            ambiguous,
+        };
     }
-    let flat = inline::Flat::of(paragraph);
-    let (text, mut counts, ambiguous) = normalize_text(&flat.text, rules);
     // The spans a reader found in markers are what the markup rules did.
+    let spans = paragraph.spans();
     for rule in Rule::ALL {
         if matches!(rule.entry().pass, Pass::Markup) && rules.is_on(rule) {
-            counts.add(rule, flat.spans());
+            counts.add(rule, spans);
         }
     }
-    // Many paragraphs with spans need no rule at all; they keep their runs as they are.
-    let paragraph = if text == flat.text {
-        paragraph.clone()
-    } else {
-        flat.rebuild(&text)
-    };
     Outcome {
-        paragraph,
+        paragraph: inline::relay(paragraph, text),
         counts,
         ambiguous,
     }

@@ -8,7 +8,7 @@
 
 use crate::book::NoteOrigin;
 pub use crate::book::{Alignment, Cell, Image};
-pub use crate::inline::{Inline, Mark, Paragraph};
+pub use crate::inline::{Inline, Mark, Paragraph, Piece, SpanKind, SpanRef};
 
 /// A story as a reader found it, text untouched: the normalize stage turns it into a book.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

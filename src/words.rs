@@ -24,10 +24,6 @@ pub(crate) struct WordCounter {
 const BLOCK: usize = 64;
 
 impl WordCounter {
-    pub(crate) fn space(&mut self) {
-        self.counted = false;
-    }
-
     pub(crate) fn feed(&mut self, text: &str) {
         let bytes = text.as_bytes();
         let mut i = 0;

@@ -6,8 +6,8 @@
 use super::profile::Profile;
 use super::NotePlacement;
 use crate::book::{
-    Alignment, Block, Book, Cell, Chapter, Cover, Footnote, Image, Inline, Mark, Note, NoteOrigin,
-    Paragraph, Picture, Status, TagKind,
+    Alignment, Block, Book, Cell, Chapter, Cover, Footnote, Image, Mark, Note, NoteOrigin,
+    Paragraph, Picture, Piece, SpanRef, Status, TagKind,
 };
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -567,7 +567,7 @@ impl Body<'_> {
 
     /// A paragraph's content without an element of its own, as in a tight list item.
     fn paragraph_inline(&mut self, paragraph: &Paragraph) {
-        self.inlines(&paragraph.0);
+        self.inlines(paragraph);
     }
 
     fn footnote(&mut self, footnote: &Footnote) {
@@ -584,30 +584,26 @@ impl Body<'_> {
         self.out.push_str(&pages.close_section("aside"));
     }
 
-    fn inlines(&mut self, inlines: &[Inline]) {
-        for inline in inlines {
-            match inline {
-                Inline::Text(text) => self.text(text),
-                Inline::Emphasis(inner) => {
-                    self.out.push_str("<em>");
-                    self.inlines(inner);
-                    self.out.push_str("</em>");
-                }
-                Inline::Strong(inner) => {
-                    self.out.push_str("<strong>");
-                    self.inlines(inner);
-                    self.out.push_str("</strong>");
-                }
-                Inline::Marked(mark, inner) => {
-                    let (open, close) = self.mark_tags(mark);
-                    self.out.push_str(&open);
-                    self.inlines(inner);
-                    self.out.push_str(close);
-                }
-                Inline::LineBreak => self.out.push_str("<br/>"),
-                Inline::FootnoteRef(number) => self.footnote_ref(*number),
+    fn inlines(&mut self, paragraph: &Paragraph) {
+        // The closing tag of each mark still open, chosen when it opened.
+        let mut closes: smallvec::SmallVec<[&'static str; 4]> = smallvec::SmallVec::new();
+        paragraph.walk(|piece| match piece {
+            Piece::Text(text) => self.text(text),
+            Piece::Open(SpanRef::Emphasis) => self.out.push_str("<em>"),
+            Piece::Close(SpanRef::Emphasis) => self.out.push_str("</em>"),
+            Piece::Open(SpanRef::Strong) => self.out.push_str("<strong>"),
+            Piece::Close(SpanRef::Strong) => self.out.push_str("</strong>"),
+            Piece::Open(SpanRef::Marked(mark)) => {
+                let (open, close) = self.mark_tags(mark);
+                self.out.push_str(&open);
+                closes.push(close);
             }
-        }
+            Piece::Close(SpanRef::Marked(_)) => {
+                self.out.push_str(closes.pop().unwrap_or("</span>"));
+            }
+            Piece::LineBreak => self.out.push_str("<br/>"),
+            Piece::FootnoteRef(number) => self.footnote_ref(number),
+        });
     }
 
     /// The tags of a mark. XHTML 1.1 has no `u` or `s`, so EPUB 2 books say the same

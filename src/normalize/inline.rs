@@ -1,159 +1,57 @@
-//! A paragraph's inline structure, taken off its text for the rules and laid back on after.
+//! A paragraph's inline structure laid back on the text the rules made of it.
 //!
 //! The rules work on the paragraph's whole text, so that they decide each mark from its
-//! real neighbours, whatever span it sits in. Spans are kept as edges at byte offsets of
-//! that text; a line break stays in it as `\n`, which the rules read as the white space it
-//! is. After the rules, each edge is moved to the same place among the characters the
+//! real neighbours, whatever span it sits in. A paragraph holds its spans as edges at byte
+//! offsets of that text; a line break is in it as `\n`, which the rules read as the white
+//! space it is. After the rules, each edge is moved to the same place among the characters the
 //! rules never change (letters, digits, most punctuation): the rules keep those, in order,
 //! so the k-th of them before an edge is still the k-th after.
 
-use crate::inline::{Inline, Mark, Paragraph};
-use smallvec::SmallVec;
+use crate::inline::{Edge, Edges, Paragraph};
 
-/// Where a span starts or ends, or a footnote is referred to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Edge {
-    Open(Span),
-    Close,
-    Footnote(usize),
-}
-
-/// The kind of a span that opens; a mark is kept aside, by its place in `Flat::marks`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Span {
-    Emphasis,
-    Strong,
-    Marked(usize),
-}
-
-/// A paragraph as one text and the edges of its spans, in document order.
-#[derive(Debug, Default)]
-pub(super) struct Flat {
-    pub text: String,
-    /// Most paragraphs have a span or two: their edges stay out of the heap.
-    edges: SmallVec<[(usize, Edge); 8]>,
-    marks: Vec<Mark>,
-}
-
-impl Flat {
-    pub fn of(paragraph: &Paragraph) -> Flat {
-        fn walk(inlines: &[Inline], flat: &mut Flat) {
-            for inline in inlines {
-                match inline {
-                    Inline::Text(text) => flat.text.push_str(text),
-                    Inline::LineBreak => flat.text.push('\n'),
-                    Inline::FootnoteRef(n) => {
-                        flat.edges.push((flat.text.len(), Edge::Footnote(*n)))
-                    }
-                    Inline::Emphasis(inner) | Inline::Strong(inner) | Inline::Marked(_, inner) => {
-                        let span = match inline {
-                            Inline::Strong(_) => Span::Strong,
-                            Inline::Marked(mark, _) => {
-                                flat.marks.push(mark.clone());
-                                Span::Marked(flat.marks.len() - 1)
-                            }
-                            _ => Span::Emphasis,
-                        };
-                        flat.edges.push((flat.text.len(), Edge::Open(span)));
-                        walk(inner, flat);
-                        flat.edges.push((flat.text.len(), Edge::Close));
-                    }
-                }
+/// `paragraph` over `text`, which is what the rules made of its text: each edge goes where
+/// it belongs among the changed characters. Most rules change a few marks of a paragraph,
+/// so edges in the unchanged text at either end only keep or shift their offsets; the ones
+/// in between are laid back by a [`Lander`].
+pub(super) fn relay(paragraph: &Paragraph, text: String) -> Paragraph {
+    let edges = paragraph.edges();
+    if edges.is_empty() {
+        return paragraph.relaid(text, Edges::new());
+    }
+    let old = paragraph.text();
+    let (before, after) = (old.as_bytes(), text.as_bytes());
+    let mut prefix = common_prefix(before, after);
+    while !old.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let most = before.len().min(after.len()) - prefix;
+    let mut suffix = common_suffix(&before[prefix..], &after[prefix..]).min(most);
+    while !old.is_char_boundary(before.len() - suffix) {
+        suffix -= 1;
+    }
+    let suffix_start = before.len() - suffix;
+    let mut lander = Lander::new(old, &text);
+    let mut done = 0;
+    let moved: Edges = edges
+        .iter()
+        .map(|edge| {
+            let at = edge.at as usize;
+            let at = if at <= prefix {
+                at
+            } else if at >= suffix_start {
+                at + after.len() - before.len()
+            } else {
+                lander.land(at)
+            };
+            // Offsets never go back, whatever the rules did.
+            done = at.clamp(done, after.len());
+            Edge {
+                at: u32::try_from(done).unwrap_or(u32::MAX),
+                kind: edge.kind,
             }
-        }
-        let mut flat = Flat {
-            text: String::with_capacity(paragraph.text_bytes() + 8),
-            edges: SmallVec::new(),
-            marks: Vec::new(),
-        };
-        walk(&paragraph.0, &mut flat);
-        flat
-    }
-
-    /// Where the edges land in `text`. Most rules change a few marks of a paragraph, so
-    /// edges in the unchanged text at either end only keep or shift their offsets; the
-    /// ones in between are laid back by `remap`.
-    fn moved_edges(&self, text: &str) -> SmallVec<[usize; 8]> {
-        let (before, after) = (self.text.as_bytes(), text.as_bytes());
-        let mut prefix = common_prefix(before, after);
-        while !self.text.is_char_boundary(prefix) {
-            prefix -= 1;
-        }
-        let most = before.len().min(after.len()) - prefix;
-        let mut suffix = common_suffix(&before[prefix..], &after[prefix..]).min(most);
-        while !self.text.is_char_boundary(before.len() - suffix) {
-            suffix -= 1;
-        }
-        let suffix_start = before.len() - suffix;
-        let mut lander = Lander::new(&self.text, text);
-        self.edges
-            .iter()
-            .map(|&(at, _)| {
-                if at <= prefix {
-                    at
-                } else if at >= suffix_start {
-                    at + after.len() - before.len()
-                } else {
-                    lander.land(at)
-                }
-            })
-            .collect()
-    }
-
-    /// How many spans the paragraph holds.
-    pub fn spans(&self) -> usize {
-        self.edges
-            .iter()
-            .filter(|(_, edge)| matches!(edge, Edge::Open(_)))
-            .count()
-    }
-
-    /// The paragraph again, over `text`: what the rules made of `self.text`.
-    pub fn rebuild(&self, text: &str) -> Paragraph {
-        let moved = self.moved_edges(text);
-        let mut stack: SmallVec<[(Span, Vec<Inline>); 4]> = SmallVec::new();
-        stack.push((Span::Emphasis, Vec::with_capacity(self.edges.len() + 1)));
-        let mut done = 0;
-        for (&(_, edge), &at) in self.edges.iter().zip(&moved) {
-            let at = at.clamp(done, text.len());
-            if let Some(top) = stack.last_mut() {
-                push_text(&mut top.1, &text[done..at]);
-            }
-            done = at;
-            match edge {
-                Edge::Open(span) => stack.push((span, Vec::new())),
-                Edge::Close => self.close(&mut stack),
-                Edge::Footnote(n) => {
-                    if let Some(top) = stack.last_mut() {
-                        top.1.push(Inline::FootnoteRef(n));
-                    }
-                }
-            }
-        }
-        if let Some(top) = stack.last_mut() {
-            push_text(&mut top.1, &text[done..]);
-        }
-        while stack.len() > 1 {
-            self.close(&mut stack);
-        }
-        Paragraph::new(stack.pop().map(|(_, inlines)| inlines).unwrap_or_default())
-    }
-
-    fn close(&self, stack: &mut SmallVec<[(Span, Vec<Inline>); 4]>) {
-        if stack.len() < 2 {
-            return;
-        }
-        if let (Some((span, inlines)), Some(parent)) = (stack.pop(), stack.last_mut()) {
-            parent.1.push(match span {
-                Span::Emphasis => Inline::Emphasis(inlines),
-                Span::Strong => Inline::Strong(inlines),
-                Span::Marked(n) => match self.marks.get(n) {
-                    Some(mark) => Inline::Marked(mark.clone(), inlines),
-                    None => Inline::Emphasis(inlines),
-                },
-            });
-        }
-    }
+        })
+        .collect();
+    paragraph.relaid(text, moved)
 }
 
 /// How many bytes two texts share at their start, compared 16 at a time.
@@ -177,32 +75,6 @@ fn common_suffix(a: &[u8], b: &[u8]) -> usize {
         .zip(b[..b.len() - same].iter().rev())
         .take_while(|(x, y)| x == y)
         .count()
-}
-
-/// Text, with each `\n` as a line break.
-fn push_text(inlines: &mut Vec<Inline>, text: &str) {
-    if text.is_empty() {
-        return;
-    }
-    if memchr::memchr(b'\n', text.as_bytes()).is_none() {
-        match inlines.last_mut() {
-            Some(Inline::Text(last)) => last.push_str(text),
-            _ => inlines.push(Inline::Text(text.to_string())),
-        }
-        return;
-    }
-    for (n, piece) in text.split('\n').enumerate() {
-        if n > 0 {
-            inlines.push(Inline::LineBreak);
-        }
-        if piece.is_empty() {
-            continue;
-        }
-        match inlines.last_mut() {
-            Some(Inline::Text(last)) => last.push_str(piece),
-            _ => inlines.push(Inline::Text(piece.to_string())),
-        }
-    }
 }
 
 /// Characters no rule changes, adds or removes: everything but white space (a line break
@@ -358,6 +230,7 @@ impl After<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inline::Inline;
 
     fn em(text: &str) -> Inline {
         Inline::Emphasis(vec![Inline::Text(text.into())])
@@ -411,9 +284,9 @@ mod tests {
             ),
         ];
         for (inlines, changed, expected) in cases {
-            let flat = Flat::of(&Paragraph::new(inlines.clone()));
+            let paragraph = Paragraph::new(inlines.clone());
             assert_eq!(
-                flat.rebuild(changed).0.to_vec(),
+                relay(&paragraph, changed.to_string()).inlines(),
                 expected,
                 "{inlines:?} → {changed:?}"
             );
@@ -441,8 +314,7 @@ mod tests {
             Inline::Strong(vec![text("b "), em("c"), text(" d")]),
             text(" e"),
         ]);
-        let flat = Flat::of(&paragraph);
-        assert_eq!(flat.text, "a b c d e");
-        assert_eq!(flat.rebuild(&flat.text), paragraph);
+        assert_eq!(paragraph.text(), "a b c d e");
+        assert_eq!(relay(&paragraph, paragraph.text().to_string()), paragraph);
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::inline::Mark;
+use crate::inline::{Inline, Mark};
 use proptest::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
@@ -30,7 +30,7 @@ fn render(paragraph: &Paragraph) -> String {
         }
     }
     let mut out = String::new();
-    walk(&paragraph.0, &mut out);
+    walk(&paragraph.inlines(), &mut out);
     out
 }
 
@@ -765,7 +765,7 @@ fn deep_emphasis_stays_shallow() {
         format!("{}b{}", "_*".repeat(5_000), "*_".repeat(5_000)),
     ] {
         let outcome = normalize_paragraph(&text, &Rules::default());
-        assert!(depth(&outcome.paragraph.0) <= 9, "{}", &text[..20]);
+        assert!(depth(&outcome.paragraph.inlines()) <= 9, "{}", &text[..20]);
         assert_eq!(
             alphanumerics(&outcome.paragraph.plain_text()),
             alphanumerics(&text)

@@ -2,7 +2,7 @@
 //! markers and `A/N` paragraphs at a chapter's edges (SPEC §1).
 
 use crate::book::NoteOrigin;
-use crate::story::{Inline, Paragraph, RawBlock, RawChapter, RawNote};
+use crate::story::{Paragraph, RawBlock, RawChapter, RawNote};
 
 /// Moves `A/N` paragraphs standing at the very top or bottom of a chapter into its notes,
 /// unless that would leave the chapter without text.
@@ -100,10 +100,7 @@ fn strip_note_prefix(line: &str) -> Option<&str> {
 
 /// Whether a paragraph starts as an author's note does: its first text run decides.
 fn paragraph_is_note(paragraph: &Paragraph) -> bool {
-    match paragraph.0.first() {
-        Some(Inline::Text(text)) => is_note_paragraph(text),
-        _ => false,
-    }
+    is_note_paragraph(paragraph.leading_text())
 }
 
 /// A paragraph that reads as an author's note when it stands at a chapter's edge.

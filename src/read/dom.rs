@@ -7,7 +7,7 @@
 
 use super::conventions::is_scene_break;
 use super::spans::{trim, SpanKind, Spans};
-use crate::story::{Alignment, Cell, Inline, Mark, Paragraph, RawBlock, RawPicture};
+use crate::story::{Alignment, Cell, Mark, Paragraph, RawBlock, RawPicture};
 use scraper::{ElementRef, Node};
 
 /// A block at the top level of a page, where headings can start chapters.
@@ -654,9 +654,9 @@ impl Reader {
                 let mut text = Paragraph::default();
                 for (n, paragraph) in paragraphs.into_iter().enumerate() {
                     if n > 0 {
-                        text.0.push(Inline::LineBreak);
+                        text.line_break();
                     }
-                    text.0.extend(paragraph.0);
+                    text.append(paragraph);
                 }
                 cells.push(Cell {
                     columns: span(attribute(cell, "colspan")),
@@ -704,14 +704,15 @@ impl Reader {
     fn flush(&mut self) {
         let mut paragraph = std::mem::take(&mut self.spans).finish();
         trim(&mut paragraph);
-        if paragraph.0.is_empty() {
+        if paragraph.is_empty() {
             return;
         }
         let scene_break = self.depth == 0
-            && match paragraph.0.as_slice() {
+            && if paragraph.is_plain() {
                 // Most paragraphs: no copy of the text only to look at it.
-                [Inline::Text(text)] => is_scene_break(text),
-                _ => is_scene_break(&paragraph.plain_text()),
+                is_scene_break(paragraph.text())
+            } else {
+                is_scene_break(&paragraph.plain_text())
             };
         if scene_break {
             self.push(RawBlock::SceneBreak);

@@ -11,7 +11,7 @@ use super::conventions::{is_note_title, is_scene_break, take_edge_notes};
 use super::spans::{trim, SpanKind, Spans};
 use super::ReadError;
 use crate::book::NoteOrigin;
-use crate::story::{Cell, Inline, Mark, Paragraph, RawBlock, RawChapter, RawNote, Story};
+use crate::story::{Cell, Mark, Paragraph, RawBlock, RawChapter, RawNote, Story};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 
@@ -358,7 +358,7 @@ impl<'a> Reader<'a> {
             return;
         }
         trim(&mut paragraph);
-        if paragraph.0.is_empty() {
+        if paragraph.is_empty() {
             return;
         }
         // "o0o" or "~~~" alone in a chapter is a scene break, as in raw stories.
@@ -460,7 +460,7 @@ impl<'a> Reader<'a> {
         if number == next {
             self.footnote_chapters.push(self.chapters.len());
         }
-        self.ensure_inline().push(Inline::FootnoteRef(number));
+        self.ensure_inline().footnote_ref(number);
     }
 
     /// Each footnote goes at the end of the chapter that first refers to it.

@@ -191,7 +191,7 @@ fn read_emphasis(story: &mut Story) {
         }
     }
     fn paragraph(paragraph: &mut Paragraph) {
-        if let [crate::story::Inline::Text(text)] = paragraph.0.as_mut_slice() {
+        if let Some(text) = paragraph.plain_text_mut() {
             if let Some(found) = take_spans(text) {
                 *paragraph = found;
             }
@@ -464,7 +464,7 @@ mod tests {
             .iter()
             .map(|p| {
                 let mut out = String::new();
-                walk(&p.0, &mut out);
+                walk(&p.inlines(), &mut out);
                 out
             })
             .collect()

@@ -7,7 +7,6 @@
 use super::conventions::is_scene_break;
 use super::emphasis::spans_in;
 use super::ParseOptions;
-use crate::inline::Inline;
 use crate::sidecar::{DateValue, Number, Sidecar};
 use crate::story::{Paragraph, RawBlock, RawChapter, Story};
 
@@ -190,7 +189,7 @@ fn blocks(lines: &[&str], options: ParseOptions) -> Vec<RawBlock> {
                 continue;
             }
         }
-        let mut inlines: Vec<Inline> = Vec::new();
+        let mut inlines = Paragraph::default();
         let mut text = String::new();
         for (n, line) in block.iter().enumerate() {
             let breaks = line.ends_with("  ") && n + 1 < block.len();
@@ -199,15 +198,15 @@ fn blocks(lines: &[&str], options: ParseOptions) -> Vec<RawBlock> {
             }
             text.push_str(line.trim());
             if breaks {
-                inlines.extend(paragraph(&text, options).0);
-                inlines.push(Inline::LineBreak);
+                inlines.append(paragraph(&text, options));
+                inlines.line_break();
                 text.clear();
             }
         }
         if !text.is_empty() {
-            inlines.extend(paragraph(&text, options).0);
+            inlines.append(paragraph(&text, options));
         }
-        blocks.push(RawBlock::Paragraph(Paragraph::new(inlines)));
+        blocks.push(RawBlock::Paragraph(inlines));
     }
     blocks
 }
@@ -340,11 +339,14 @@ mod tests {
             first.plain_text(),
             "It was late and the rain had not stopped."
         );
-        assert!(matches!(first.0[1], Inline::Emphasis(_)));
+        assert!(matches!(
+            first.inlines()[1],
+            crate::inline::Inline::Emphasis(_)
+        ));
         let RawBlock::Paragraph(second) = &blocks[1] else {
             panic!("a paragraph");
         };
-        assert!(second.0.contains(&Inline::LineBreak));
+        assert!(second.inlines().contains(&crate::inline::Inline::LineBreak));
         assert_eq!(blocks[2], RawBlock::SceneBreak);
         assert!(matches!(chapters[1].blocks[0], RawBlock::Heading(_)));
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::story::Inline;
 
 /// A readable outline of a story: one line per block, nested blocks indented.
 fn outline(story: &Story) -> Vec<String> {
@@ -96,7 +97,7 @@ fn shown(paragraph: &Paragraph) -> String {
         }
     }
     let mut out = String::new();
-    walk(&paragraph.0, &mut out);
+    walk(&paragraph.inlines(), &mut out);
     out
 }
 
@@ -288,7 +289,7 @@ fn quotes_after_a_line_break_open() {
         panic!("a paragraph");
     };
     assert_eq!(
-        first.0.as_slice(),
+        first.inlines().as_slice(),
         [
             crate::book::Inline::Text("He said".into()),
             crate::book::Inline::LineBreak,
