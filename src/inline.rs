@@ -159,6 +159,28 @@ impl Paragraph {
         paragraph
     }
 
+    /// A paragraph of `text` with one span over `range` of it.
+    pub(crate) fn spanning(
+        text: String,
+        range: std::ops::Range<usize>,
+        kind: SpanKind,
+    ) -> Paragraph {
+        let mut paragraph = Paragraph::plain(text);
+        let end = range.end.min(paragraph.text.len());
+        let start = range.start.min(end);
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        let span = paragraph.span(kind);
+        paragraph.edges.push(Edge {
+            at: offset(start),
+            kind: EdgeKind::Open(span),
+        });
+        paragraph.edges.push(Edge {
+            at: offset(end),
+            kind: EdgeKind::Close,
+        });
+        paragraph
+    }
+
     fn push_inlines(&mut self, inlines: Vec<Inline>) {
         for inline in inlines {
             match inline {
@@ -302,15 +324,20 @@ impl Paragraph {
 
     /// Opens a span at the end; [`Paragraph::close`] closes the last one opened.
     pub(crate) fn open(&mut self, kind: SpanKind) {
-        let span = match kind {
+        let span = self.span(kind);
+        self.push_edge(EdgeKind::Open(span));
+    }
+
+    /// The span of this kind, its mark kept.
+    fn span(&mut self, kind: SpanKind) -> Span {
+        match kind {
             SpanKind::Emphasis => Span::Emphasis,
             SpanKind::Strong => Span::Strong,
             SpanKind::Marked(mark) => {
                 self.marks.push(mark);
                 Span::Marked(u32::try_from(self.marks.len() - 1).unwrap_or(u32::MAX))
             }
-        };
-        self.push_edge(EdgeKind::Open(span));
+        }
     }
 
     pub(crate) fn close(&mut self) {

@@ -4,7 +4,7 @@
 //! change (web addresses, tags) keeps its markers.
 
 use super::spans::has_alphanumeric;
-use crate::inline::{Inline, Paragraph};
+use crate::inline::{Inline, Paragraph, SpanKind};
 use crate::protected::Protected;
 use std::ops::Range;
 
@@ -25,24 +25,33 @@ pub fn find_emphasis(text: &str) -> Paragraph {
 /// that a reader keeps the text it already holds.
 pub fn spans_in(text: &str) -> Option<Paragraph> {
     let protected = may_have_spans(text)?;
-    read_spans(text, &protected)
+    match outer_markers(text, &protected) {
+        Some((first, last)) if is_simple_emphasis(text, first, last) => {
+            Some(simple_span(text.to_owned(), first, last))
+        }
+        _ => read_spans(text, &protected),
+    }
 }
 
 /// As [`spans_in`], for a text its owner gives up when it has spans: in the most common
-/// case its buffer becomes the run before the span. A raw story's every paragraph is read
-/// this way, and allocating is most of what reading a short paragraph costs.
+/// case its buffer becomes the paragraph's text. A raw story's every paragraph is read this
+/// way, and allocating is most of what reading a short paragraph costs.
 pub fn take_spans(text: &mut String) -> Option<Paragraph> {
     let protected = may_have_spans(text)?;
     match outer_markers(text, &protected) {
         Some((first, last)) if is_simple_emphasis(text, first, last) => {
-            let inner = text[first + 1..last].to_owned();
-            let after = text[last + 1..].to_owned();
-            text.truncate(first);
-            let before = std::mem::take(text);
-            Some(Paragraph::new(simple_inlines(before, inner, after)))
+            Some(simple_span(std::mem::take(text), first, last))
         }
         _ => read_spans(text, &protected),
     }
+}
+
+/// The paragraph [`simple_emphasis`] reads, made from its text without a copy: the two
+/// markers taken out, the span between them.
+fn simple_span(mut text: String, first: usize, last: usize) -> Paragraph {
+    text.replace_range(last..last + 1, "");
+    text.replace_range(first..first + 1, "");
+    Paragraph::spanning(text, first..last - 1, SpanKind::Emphasis)
 }
 
 /// The text's protected ranges, when it has the two markers a span needs at least.
