@@ -587,6 +587,109 @@ mod tests {
 
     use super::*;
 
+    fn text(t: &str) -> Inline {
+        Inline::Text(t.to_string())
+    }
+
+    #[test]
+    fn a_tree_of_runs_comes_back_as_it_went_in() {
+        let trees = vec![
+            vec![],
+            vec![text("plain")],
+            vec![text("a "), Inline::Emphasis(vec![text("b")]), text(" c")],
+            vec![
+                Inline::Strong(vec![text("x "), Inline::Emphasis(vec![text("y")])]),
+                Inline::LineBreak,
+                Inline::Marked(Mark::Link("https://example.com/".into()), vec![text("z")]),
+                Inline::FootnoteRef(3),
+            ],
+            vec![
+                Inline::Marked(Mark::Superscript, vec![text("1")]),
+                Inline::Marked(Mark::SmallCaps, vec![text("two")]),
+                Inline::Emphasis(vec![]),
+            ],
+        ];
+        for tree in trees {
+            let paragraph = Paragraph::new(tree.clone());
+            assert_eq!(paragraph.inlines(), tree);
+        }
+        // Runs side by side are one text; a `\n` is a line break.
+        assert_eq!(
+            Paragraph::new(vec![text("a"), text("b\nc")]).inlines(),
+            vec![text("ab"), Inline::LineBreak, text("c")]
+        );
+    }
+
+    #[test]
+    fn trimming_drops_white_space_outside_spans_only() {
+        let em = |t: &str| Inline::Emphasis(vec![text(t)]);
+        let cases = vec![
+            (vec![text("  a b  ")], vec![text("a b")]),
+            (
+                vec![text(" "), Inline::LineBreak, text(" a"), Inline::LineBreak],
+                vec![text("a")],
+            ),
+            (vec![text("  "), em(" a "), text(" ")], vec![em(" a ")]),
+            (
+                vec![Inline::FootnoteRef(1), text(" ")],
+                vec![Inline::FootnoteRef(1)],
+            ),
+            (vec![text(" \t ")], vec![]),
+        ];
+        for (tree, expected) in cases {
+            let mut paragraph = Paragraph::new(tree.clone());
+            paragraph.trim();
+            assert_eq!(paragraph.inlines(), expected, "{tree:?}");
+        }
+    }
+
+    #[test]
+    fn appending_shifts_the_spans_and_marks_of_the_second() {
+        let mut first = Paragraph::new(vec![
+            text("a "),
+            Inline::Marked(Mark::Underline, vec![text("b")]),
+        ]);
+        first.line_break();
+        first.append(Paragraph::new(vec![
+            Inline::Marked(Mark::Strike, vec![text("c")]),
+            Inline::FootnoteRef(2),
+        ]));
+        assert_eq!(
+            first.inlines(),
+            vec![
+                text("a "),
+                Inline::Marked(Mark::Underline, vec![text("b")]),
+                Inline::LineBreak,
+                Inline::Marked(Mark::Strike, vec![text("c")]),
+                Inline::FootnoteRef(2),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_span_taken_back_leaves_its_text_and_drops_what_it_held() {
+        let mut paragraph = Paragraph::plain("see ");
+        let edge = paragraph.edges().len();
+        paragraph.open(SpanKind::Emphasis);
+        paragraph.push_str("~");
+        paragraph.open(SpanKind::Marked(Mark::Superscript));
+        paragraph.push_str("1");
+        paragraph.close();
+        paragraph.line_break();
+        let (kind, inner) = paragraph.unopen(edge).expect("an open span");
+        assert_eq!((kind, inner.as_str()), (SpanKind::Emphasis, "~1 "));
+        assert_eq!(paragraph, Paragraph::plain("see "));
+    }
+
+    #[test]
+    fn one_span_over_a_range() {
+        let paragraph = Paragraph::spanning("a big day".into(), 2..5, SpanKind::Strong);
+        assert_eq!(
+            paragraph.inlines(),
+            vec![text("a "), Inline::Strong(vec![text("big")]), text(" day")]
+        );
+    }
+
     #[test]
     fn only_addresses_outside_the_book_are_links() {
         let cases: &[(&str, Option<&str>)] = &[
