@@ -129,8 +129,11 @@ fn chapter_from_lines<'a>(
     title: Option<String>,
     lines: impl Iterator<Item = &'a str>,
 ) -> RawChapter {
+    // Room for a block a line, given back at the end (in place): growing a block at a
+    // time would copy the chapter's blocks again at each doubling.
     let mut chapter = RawChapter {
         title,
+        blocks: Vec::with_capacity(lines.size_hint().0),
         ..RawChapter::default()
     };
     let mut marker_note: Option<RawNote> = None;
@@ -169,6 +172,7 @@ fn chapter_from_lines<'a>(
                 .push(RawBlock::Paragraph(Paragraph::plain(line))),
         }
     }
+    chapter.blocks.shrink_to_fit();
     take_edge_notes(&mut chapter);
     if let Some(note) = marker_note.filter(|n| !n.paragraphs.is_empty()) {
         chapter.notes.push(note);
