@@ -27,6 +27,10 @@ pub struct Paragraph {
 /// A paragraph's marks. Most paragraphs have none, and a story holds hundreds of thousands
 /// of paragraphs: none costs one word, not three.
 #[derive(Debug, Clone, Default)]
+#[allow(
+    clippy::box_collection,
+    reason = "one word when empty, as nearly every paragraph's marks are"
+)]
 struct Marks(Option<Box<Vec<Mark>>>);
 
 impl Marks {
@@ -384,9 +388,7 @@ impl Paragraph {
         match kind {
             SpanKind::Emphasis => Span::Emphasis,
             SpanKind::Strong => Span::Strong,
-            SpanKind::Marked(mark) => {
-                Span::Marked(self.marks.push(mark))
-            }
+            SpanKind::Marked(mark) => Span::Marked(self.marks.push(mark)),
         }
     }
 

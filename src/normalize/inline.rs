@@ -30,7 +30,7 @@ pub(super) fn relay(paragraph: &Paragraph, text: String) -> Paragraph {
         suffix -= 1;
     }
     let suffix_start = before.len() - suffix;
-    let mut lander = Lander::new(old, &text);
+    let mut lander = Lander::new(old, &text, prefix);
     let mut done = 0;
     let moved: Edges = edges
         .iter()
@@ -126,8 +126,8 @@ fn char_at(text: &str, i: usize) -> Option<(usize, bool)> {
 /// the run as before.
 struct Lander<'a> {
     before: &'a str,
-    /// In `before`: stable characters before `scanned`, and other characters since the
-    /// last of them.
+    /// In `before`: stable characters between the start of the walk and `scanned`, and
+    /// other characters since the last of them.
     stable: usize,
     unstable: usize,
     scanned: usize,
@@ -136,16 +136,29 @@ struct Lander<'a> {
 }
 
 impl<'a> Lander<'a> {
-    fn new(before: &'a str, after: &'a str) -> Self {
+    /// A lander for texts that are the same up to `same`. Both walks start at the end of
+    /// the last stable character in that stretch (the same place in both texts, after as
+    /// many stable characters), so the shared stretch is never walked.
+    fn new(before: &'a str, after: &'a str, same: usize) -> Self {
+        let mut start = same.min(before.len()).min(after.len());
+        while !before.is_char_boundary(start) {
+            start -= 1;
+        }
+        while let Some(c) = before[..start].chars().next_back() {
+            if is_stable(c) {
+                break;
+            }
+            start -= c.len_utf8();
+        }
         Lander {
             before,
             stable: 0,
             unstable: 0,
-            scanned: 0,
+            scanned: start,
             cursor: After {
                 text: after,
                 found: 0,
-                at: 0,
+                at: start,
             },
         }
     }
@@ -265,6 +278,17 @@ mod tests {
                 vec![em("wait"), text("... no")],
                 "wait… no",
                 vec![em("wait"), text("… no")],
+            ),
+            // A long unchanged start, then changes around the span.
+            (
+                vec![text("He said, \"I "), em("really"), text(" don't...\"")],
+                "He said, “I really don’t…”",
+                vec![text("He said, “I "), em("really"), text(" don’t…”")],
+            ),
+            (
+                vec![text("Well -- "), em("no"), text(".")],
+                "Well—no.",
+                vec![text("Well—"), em("no"), text(".")],
             ),
             // Line breaks and footnotes.
             (
