@@ -736,6 +736,12 @@ mod tests {
     }
 
     #[test]
+    fn a_paragraph_is_as_small_as_a_one_run_paragraph_was() {
+        // A 20 MB story holds a few hundred thousand of them, twice (story and book).
+        assert!(std::mem::size_of::<Paragraph>() <= 64);
+    }
+
+    #[test]
     fn one_span_over_a_range() {
         let paragraph = Paragraph::spanning("a big day".into(), 2..5, SpanKind::Strong);
         assert_eq!(
