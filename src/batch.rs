@@ -3,7 +3,7 @@
 
 use crate::convert::{self, depends_on, load, normalize_loaded, title_for, Loaded};
 use crate::error::Error;
-use crate::export::{export_epub, ExportOptions, NotePlacement};
+use crate::export::{export, ExportOptions, Exported, NotePlacement};
 use crate::files::Files;
 use crate::incremental::{self, files_now, Entry, FileState};
 use crate::outdir::{temporary_in, OutputFolder};
@@ -1020,15 +1020,12 @@ fn build_one(
     options: &BatchOptions,
 ) -> (StoryReport, Option<Unfinished>) {
     let result = normalize_loaded(input, loaded, &options.convert).and_then(|converted| {
-        // The report's count on another core, if one is free, while the book is packaged.
-        let (bytes, words) = rayon::join(
-            || export_epub(&converted.book, &options.export),
-            || converted.book.word_count(),
-        );
-        let bytes = bytes.map_err(|source| Error::Export {
-            path: input.to_owned(),
-            source,
-        })?;
+        // The report's word count is the one the title page shows.
+        let Exported { epub: bytes, words } =
+            export(&converted.book, &options.export).map_err(|source| Error::Export {
+                path: input.to_owned(),
+                source,
+            })?;
         let unfinished = write_unfinished(output, |file| file.write_all(&bytes))?;
         Ok((converted, words, unfinished))
     });

@@ -143,28 +143,48 @@ pub struct Page {
     pub xhtml: String,
 }
 
+/// A book packaged as an EPUB, with the count of its words that its pages show.
+#[derive(Debug)]
+pub struct Exported {
+    pub epub: Vec<u8>,
+    /// What [`Book::word_count`] says: rendering counts it anyway, for the title and
+    /// contents pages, and a report need not count the book a second time.
+    pub words: usize,
+}
+
 /// Builds the whole EPUB in memory.
 pub fn export_epub(book: &Book, options: &ExportOptions) -> Result<Vec<u8>, ExportError> {
+    Ok(export(book, options)?.epub)
+}
+
+/// Builds the whole EPUB in memory, and says how many words the book holds.
+pub fn export(book: &Book, options: &ExportOptions) -> Result<Exported, ExportError> {
     // Each page is compressed as soon as it is rendered, so that a long book never holds
     // all of its XHTML at once.
-    package(book, options, pages(book, options)?)
+    let (words, pages) = pages(book, options)?;
+    Ok(Exported {
+        epub: package(book, options, pages)?,
+        words,
+    })
 }
 
 /// Renders every page of the book, in reading order.
 pub fn render(book: &Book, options: &ExportOptions) -> Result<Vec<Page>, ExportError> {
-    Ok(pages(book, options)?.collect())
+    Ok(pages(book, options)?.1.collect())
 }
 
-/// The pages of the book, in reading order, each rendered when it is asked for.
+/// The book's word count, and its pages in reading order, each rendered when it is asked
+/// for.
 fn pages<'a>(
     book: &'a Book,
     options: &ExportOptions,
-) -> Result<impl Iterator<Item = Page> + 'a, ExportError> {
+) -> Result<(usize, impl Iterator<Item = Page> + 'a), ExportError> {
     let language = &book.metadata.language;
     if !is_language_tag(language) {
         return Err(ExportError::Language(language.clone()));
     }
     let pages = Rc::new(Pages::new(book, options.notes, Profile::of(options.format)));
+    let words = pages.words();
     let kobo = Profile::of(options.format).kobo_spans;
     let page = move |file: &str, title: &str, landmark, xhtml: String| Page {
         file: file.to_string(),
@@ -220,11 +240,14 @@ fn pages<'a>(
             pages.notes_page(),
         )
     });
-    Ok(cover
-        .chain(title_page)
-        .chain(contents_page)
-        .chain(chapters)
-        .chain(notes))
+    Ok((
+        words,
+        cover
+            .chain(title_page)
+            .chain(contents_page)
+            .chain(chapters)
+            .chain(notes),
+    ))
 }
 
 /// Packages rendered pages with the package document, navigation and stylesheet into a

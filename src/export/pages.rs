@@ -76,6 +76,11 @@ impl<'a> Pages<'a> {
         }
     }
 
+    /// Words of the book's text, as the title page shows them.
+    pub(super) fn words(&self) -> usize {
+        self.chapter_words.iter().sum()
+    }
+
     pub(super) fn has_appendix(&self) -> bool {
         self.notes == NotePlacement::Appendix && self.book.notes().next().is_some()
     }
@@ -222,7 +227,7 @@ impl<'a> Pages<'a> {
             body.push_str(&description.out);
             body.push_str("</div>\n");
         }
-        let words = self.chapter_words.iter().sum();
+        let words = self.words();
         let chapters = book.chapters.len();
         let status = match meta.status {
             None => String::new(),

@@ -9,7 +9,7 @@
 
 use super::xhtml::{self, Token};
 use super::ParagraphStyle;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
 const STYLESHEET: &str = include_str!("stylesheet.css");
@@ -66,7 +66,7 @@ pub struct Usage {
     /// selector was already tried: a selector sees only the element, its ancestors and
     /// their previous siblings, so the same place matches the same selectors. A book's
     /// thousands of paragraphs stand in a handful of places.
-    tried: HashSet<String>,
+    tried: FxHashSet<String>,
 }
 
 impl Usage {
@@ -79,7 +79,7 @@ impl Usage {
         Usage {
             matched: vec![false; selectors.len()],
             pending: selectors.into_iter().enumerate().collect(),
-            tried: HashSet::new(),
+            tried: FxHashSet::default(),
         }
     }
 
@@ -90,6 +90,8 @@ impl Usage {
         }
         let mut open: Vec<Open> = vec![Open::default()];
         let mut key = String::new();
+        // Paragraph after paragraph stands in the same place: compared, not hashed.
+        let mut last_key = String::new();
         for token in xhtml::tokens(xhtml) {
             match token {
                 Token::End(_) => {
@@ -113,7 +115,7 @@ impl Usage {
                         last_child: None,
                     });
                     place_key(&open, &mut key);
-                    if !self.tried.contains(key.as_str()) {
+                    if key != last_key && !self.tried.contains(key.as_str()) {
                         self.tried.insert(key.clone());
                         let matched = &mut self.matched;
                         self.pending.retain(|&(number, selector)| {
@@ -122,6 +124,7 @@ impl Usage {
                             !hit
                         });
                     }
+                    std::mem::swap(&mut key, &mut last_key);
                     if closed {
                         let element = open.pop().and_then(|o| o.element);
                         if let Some(parent) = open.last_mut() {
