@@ -440,7 +440,7 @@ impl Paragraph {
     }
 
     /// Drops white space and line breaks at the paragraph's ends, outside its spans.
-    pub(crate) fn trim(&mut self) {
+    pub(crate) fn trim_ends(&mut self) {
         let first = self
             .edges
             .first()
@@ -692,7 +692,7 @@ mod tests {
         ];
         for (tree, expected) in cases {
             let mut paragraph = Paragraph::new(tree.clone());
-            paragraph.trim();
+            paragraph.trim_ends();
             assert_eq!(paragraph.inlines(), expected, "{tree:?}");
         }
     }

@@ -6,7 +6,7 @@
 //! collapses it.
 
 use super::conventions::is_scene_break;
-use super::spans::{trim, SpanKind, Spans};
+use super::spans::{SpanKind, Spans};
 use crate::story::{Alignment, Cell, Mark, Paragraph, RawBlock, RawPicture};
 use scraper::{ElementRef, Node};
 
@@ -703,7 +703,7 @@ impl Reader {
     /// Ends the paragraph being read, if any.
     fn flush(&mut self) {
         let mut paragraph = std::mem::take(&mut self.spans).finish();
-        trim(&mut paragraph);
+        paragraph.trim_ends();
         if paragraph.is_empty() {
             return;
         }

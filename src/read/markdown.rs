@@ -8,7 +8,7 @@
 //! [`placeholders`](crate::story::placeholders).
 
 use super::conventions::{is_note_title, is_scene_break, take_edge_notes};
-use super::spans::{trim, SpanKind, Spans};
+use super::spans::{SpanKind, Spans};
 use super::ReadError;
 use crate::book::NoteOrigin;
 use crate::story::{Cell, Mark, Paragraph, RawBlock, RawChapter, RawNote, Story};
@@ -293,7 +293,7 @@ impl<'a> Reader<'a> {
             }
             TagEnd::TableCell => {
                 let mut text = self.take_inline();
-                trim(&mut text);
+                text.trim_ends();
                 if let Some((rows, in_head)) = &mut self.table {
                     let header = *in_head;
                     if let Some(row) = rows.last_mut() {
@@ -357,7 +357,7 @@ impl<'a> Reader<'a> {
         if kind == Collecting::None {
             return;
         }
-        trim(&mut paragraph);
+        paragraph.trim_ends();
         if paragraph.is_empty() {
             return;
         }
@@ -387,7 +387,7 @@ impl<'a> Reader<'a> {
     }
 
     fn heading(&mut self, level: HeadingLevel, mut heading: Paragraph) {
-        trim(&mut heading);
+        heading.trim_ends();
         let plain = heading.plain_text();
         if !self.open.is_empty() {
             // A heading inside a quote or list is only emphasis of a kind.

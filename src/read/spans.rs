@@ -117,8 +117,3 @@ pub(crate) fn has_alphanumeric(inlines: &[Inline]) -> bool {
         Inline::LineBreak | Inline::FootnoteRef(_) => false,
     })
 }
-
-/// Drops white space and line breaks at the paragraph's ends.
-pub(crate) fn trim(paragraph: &mut Paragraph) {
-    paragraph.trim();
-}
