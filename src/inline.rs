@@ -412,7 +412,8 @@ impl Paragraph {
         else {
             return None;
         };
-        // The marks of spans inside it come after its own.
+        // Its own mark, if it has one, and those of the spans inside it are the last ones
+        // kept: they go with it.
         let first_mark_inside = self.edges[index..].iter().find_map(|edge| match edge.kind {
             EdgeKind::Open(Span::Marked(n)) => Some(n as usize),
             _ => None,
