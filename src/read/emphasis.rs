@@ -24,29 +24,40 @@ pub fn find_emphasis(text: &str) -> Paragraph {
 /// The paragraph with its emphasis markers read as spans, or `None` when it has none, so
 /// that a reader keeps the text it already holds.
 pub fn spans_in(text: &str) -> Option<Paragraph> {
-    let protected = may_have_spans(text)?;
-    match outer_markers(text, &protected) {
-        Some((first, last)) if is_simple_emphasis(text, first, last) => {
-            Some(simple_span(text.to_owned(), first, last))
-        }
-        _ => read_spans(text, &protected),
-    }
+    Some(match found(text)? {
+        Found::Simple(first, last) => simple_span(text.to_owned(), first, last),
+        Found::Read(paragraph) => paragraph,
+    })
 }
 
 /// As [`spans_in`], for a text its owner gives up when it has spans: in the most common
 /// case its buffer becomes the paragraph's text. A raw story's every paragraph is read this
 /// way, and allocating is most of what reading a short paragraph costs.
 pub fn take_spans(text: &mut String) -> Option<Paragraph> {
+    Some(match found(text)? {
+        Found::Simple(first, last) => simple_span(std::mem::take(text), first, last),
+        Found::Read(paragraph) => paragraph,
+    })
+}
+
+/// What a text with spans holds: the plain case [`is_simple_emphasis`] takes, by its two
+/// markers, or the paragraph pulldown-cmark read.
+enum Found {
+    Simple(usize, usize),
+    Read(Paragraph),
+}
+
+fn found(text: &str) -> Option<Found> {
     let protected = may_have_spans(text)?;
     match outer_markers(text, &protected) {
         Some((first, last)) if is_simple_emphasis(text, first, last) => {
-            Some(simple_span(std::mem::take(text), first, last))
+            Some(Found::Simple(first, last))
         }
-        _ => read_spans(text, &protected),
+        _ => read_spans(text, &protected).map(Found::Read),
     }
 }
 
-/// The paragraph [`simple_emphasis`] reads, made from its text without a copy: the two
+/// The plain case [`is_simple_emphasis`] takes, made from its text without a copy: the two
 /// markers taken out, the span between them.
 fn simple_span(mut text: String, first: usize, last: usize) -> Paragraph {
     text.replace_range(last..last + 1, "");
@@ -85,9 +96,6 @@ fn emphasis(text: &str, protected: &Protected) -> (Vec<Inline>, usize) {
     let Some((first, last)) = outer_markers(text, protected) else {
         return (whole(), 0);
     };
-    if let Some(inlines) = simple_emphasis(text, first, last) {
-        return (inlines, 1);
-    }
     // Emphasis can only lie between the first and the last marker, and whether a marker
     // opens or closes depends only on the characters beside it: that stretch, with one
     // character either side, is all pulldown-cmark needs to read.
@@ -116,20 +124,9 @@ fn emphasis(text: &str, protected: &Protected) -> (Vec<Inline>, usize) {
     (inlines, spans)
 }
 
-/// The most common case, `*word*` or `_a few words_` between spaces, without asking
-/// pulldown-cmark, which costs more than every other rule together. It gives what
-/// pulldown-cmark gives, and `None` for anything less plain.
-fn simple_emphasis(text: &str, first: usize, last: usize) -> Option<Vec<Inline>> {
-    is_simple_emphasis(text, first, last).then(|| {
-        simple_inlines(
-            text[..first].to_owned(),
-            text[first + 1..last].to_owned(),
-            text[last + 1..].to_owned(),
-        )
-    })
-}
-
-/// Whether the markers at `first` and `last` make the plain case [`simple_emphasis`] takes.
+/// Whether the markers at `first` and `last` make the most common case, `*word*` or `_a few
+/// words_` between spaces, which is read without asking pulldown-cmark (which costs more
+/// than every other rule together) and gives what pulldown-cmark gives.
 fn is_simple_emphasis(text: &str, first: usize, last: usize) -> bool {
     let marker = text.as_bytes()[first];
     let inner = &text[first + 1..last];
@@ -146,19 +143,6 @@ fn is_simple_emphasis(text: &str, first: usize, last: usize) -> bool {
             )
     });
     plain_inner && open_ok && close_ok
-}
-
-/// The text before the span, the span, and the text after it.
-fn simple_inlines(before: String, inner: String, after: String) -> Vec<Inline> {
-    let mut inlines = Vec::with_capacity(3);
-    if !before.is_empty() {
-        inlines.push(Inline::Text(before));
-    }
-    inlines.push(Inline::Emphasis(vec![Inline::Text(inner)]));
-    if !after.is_empty() {
-        inlines.push(Inline::Text(after));
-    }
-    inlines
 }
 
 /// Emphasis in `text[range]`, after escaping every other Markdown character so that
@@ -294,6 +278,10 @@ mod tests {
     use proptest::prelude::*;
 
     /// What pulldown-cmark makes of the whole text, for comparison.
+    fn simple_emphasis(text: &str, first: usize, last: usize) -> Option<Paragraph> {
+        is_simple_emphasis(text, first, last).then(|| simple_span(text.to_owned(), first, last))
+    }
+
     fn by_pulldown(text: &str) -> Vec<Inline> {
         let (mut inlines, _) = emphasis_in(text, 0..text.len(), &Protected::default());
         // pulldown-cmark trims the paragraph's edges; the texts here have none to trim.
@@ -358,7 +346,7 @@ mod tests {
             let first = before.len();
             let last = text.len() - after.len() - 1;
             if let Some(shortcut) = simple_emphasis(&text, first, last) {
-                prop_assert_eq!(shortcut, by_pulldown(&text), "{}", text);
+                prop_assert_eq!(shortcut.inlines(), by_pulldown(&text), "{}", text);
             }
         }
     }
