@@ -20,7 +20,6 @@ mod style;
 mod xhtml;
 
 /// The deflate level of a book's pages; `benches/archive.rs` packs at it too.
-pub use archive::LEVEL as DEFLATE_LEVEL;
 pub use package::Landmark;
 pub use pages::{escape_attr, escape_text};
 

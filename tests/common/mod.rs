@@ -118,19 +118,34 @@ pub fn require_epubcheck() -> Option<PathBuf> {
     jar
 }
 
-/// Problems (warning or worse) that EPUBCheck reports for each book, found by running every
-/// book through one Java process (`tests/support/EpubCheckBatch.java`).
+/// Problems (warning or worse) that EPUBCheck reports for each book: from the EPUBCheck
+/// server `scripts/test` starts when there is one, else by running every book through one
+/// Java process (both are `tests/support/EpubCheckBatch.java`).
 pub fn epubcheck_problems(jar: &Path, books: &[PathBuf]) -> Vec<String> {
-    let driver = project_dir().join("tests/support/EpubCheckBatch.java");
-    let output = Command::new("java")
-        // Start-up flags: the checks are short, so a quick JIT beats a thorough one.
-        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp"])
-        .arg(jar)
-        .arg(driver)
-        .args(books)
-        .output()
-        .expect("java runs; EPUBCheck needs Java 11 or later");
-    let report = String::from_utf8_lossy(&output.stdout);
+    let (report, trouble) = match served_report(books) {
+        Some(report) => (
+            report,
+            "the EPUBCheck server's answer was cut short".to_string(),
+        ),
+        None => {
+            let output = Command::new("java")
+                // Start-up flags: the checks are short, so a quick JIT beats a thorough one.
+                .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp"])
+                .arg(jar)
+                .arg(project_dir().join("tests/support/EpubCheckBatch.java"))
+                .args(books)
+                .output()
+                .expect("java runs; EPUBCheck needs Java 11 or later");
+            (
+                String::from_utf8_lossy(&output.stdout).into_owned(),
+                format!(
+                    "exit {:?}: {}",
+                    output.status.code(),
+                    String::from_utf8_lossy(&output.stderr)
+                ),
+            )
+        }
+    };
     let mut problems = Vec::new();
     let mut checked = 0;
     let mut current = String::new();
@@ -161,16 +176,52 @@ pub fn epubcheck_problems(jar: &Path, books: &[PathBuf]) -> Vec<String> {
     }
     if checked != books.len() {
         problems.push(format!(
-            "EPUBCheck checked {checked} of {} books (exit {:?}): {}",
-            books.len(),
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
+            "EPUBCheck checked {checked} of {} books ({trouble})",
+            books.len()
         ));
     }
     problems
 }
 
-/// Runs EPUBCheck over many books in two processes, and fails listing every problem.
+/// The report of the EPUBCheck server at `EPUBCHECK_SERVER` (a Unix socket), or `None`
+/// when no server was started. EPUBCheck takes seconds of CPU to start and a tenth of a
+/// second a book after that, so `scripts/test` keeps one running for the whole run; a
+/// server still starting is waited for.
+fn served_report(books: &[PathBuf]) -> Option<String> {
+    use std::io::{Read, Write};
+    let socket = std::env::var_os("EPUBCHECK_SERVER")?;
+    let mut request = String::new();
+    for book in books {
+        // The server does not share this test's working folder.
+        request.push_str(std::path::absolute(book).ok()?.to_str()?);
+        request.push('\n');
+    }
+    request.push('\n');
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut stream = loop {
+        match std::os::unix::net::UnixStream::connect(&socket) {
+            Ok(stream) => break stream,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            Err(error) => {
+                eprintln!(
+                    "the EPUBCheck server at {} does not answer ({error}); checking with a \
+                     Java process of this test's own",
+                    socket.to_string_lossy()
+                );
+                return None;
+            }
+        }
+    };
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut report = String::new();
+    stream.read_to_string(&mut report).ok()?;
+    Some(report)
+}
+
+/// Runs EPUBCheck over many books, two requests or processes at once, and fails listing
+/// every problem.
 pub fn assert_epubcheck_clean(books: &[PathBuf]) {
     let Some(jar) = require_epubcheck() else {
         return;
