@@ -277,6 +277,7 @@ fn description_paragraphs(text: &str) -> Vec<Paragraph> {
 #[derive(Clone)]
 struct Book<'a> {
     zip: zip::ZipArchive<Cursor<&'a [u8]>>,
+    bytes: &'a [u8],
 }
 
 impl<'a> Book<'a> {
@@ -313,11 +314,14 @@ impl<'a> Book<'a> {
                 )));
             }
         }
-        Ok(Book { zip })
+        Ok(Book { zip, bytes })
     }
 
     /// An entry's bytes; declared sizes can lie, so reading stops just past them.
     fn read(&mut self, name: &str) -> Result<Vec<u8>, String> {
+        if let Some(bytes) = self.inflate(name) {
+            return bytes;
+        }
         let entry = self
             .zip
             .by_name(name)
@@ -334,6 +338,38 @@ impl<'a> Book<'a> {
             return Err(format!("{name} holds more than its header says"));
         }
         Ok(bytes)
+    }
+
+    /// A deflated entry, decompressed by libdeflate in one call into a buffer of the size
+    /// its header gives (in half the time of the zip crate's stream), with the same
+    /// checks: no byte past that size, and the checksum. `None` for any other entry.
+    fn inflate(&mut self, name: &str) -> Option<Result<Vec<u8>, String>> {
+        thread_local! {
+            static DECOMPRESSOR: std::cell::RefCell<libdeflater::Decompressor> =
+                std::cell::RefCell::new(libdeflater::Decompressor::new());
+        }
+        let entry = self.zip.by_name_raw(name.as_bytes()).ok()?;
+        if entry.compression() != zip::CompressionMethod::Deflated || entry.size() > MAX_ENTRY_BYTES
+        {
+            return None;
+        }
+        let start = usize::try_from(entry.data_start()?).ok()?;
+        let end = start.checked_add(usize::try_from(entry.compressed_size()).ok()?)?;
+        let packed = self.bytes.get(start..end)?;
+        let mut bytes = vec![0; usize::try_from(entry.size()).ok()?];
+        let inflated = DECOMPRESSOR.with(|d| d.borrow_mut().deflate_decompress(packed, &mut bytes));
+        Some(match inflated {
+            Ok(size) if size == bytes.len() && crc32fast::hash(&bytes) == entry.crc32() => {
+                Ok(bytes)
+            }
+            Ok(_) => Err(format!("{name} cannot be decompressed (invalid checksum)")),
+            Err(libdeflater::DecompressionError::InsufficientSpace) => {
+                Err(format!("{name} holds more than its header says"))
+            }
+            Err(libdeflater::DecompressionError::BadData) => Err(format!(
+                "{name} cannot be decompressed (its deflate data is damaged)"
+            )),
+        })
     }
 
     /// Encryption beyond font obfuscation, or a rights file, is DRM.
@@ -771,6 +807,60 @@ mod tests {
             "OEBPS/ch1.xhtml"
         );
         assert_eq!(resolve("book.opf", "chapter-1.html"), "chapter-1.html");
+    }
+
+    /// A zip of one deflated page, with `tamper` applied to its bytes and to the offset of
+    /// its entry in the central directory.
+    fn one_page_zip(text: &[u8], tamper: impl Fn(&mut Vec<u8>, usize)) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("page.xhtml", deflated).expect("an entry");
+        zip.write_all(text).expect("written");
+        let mut bytes = zip.finish().expect("a zip").into_inner();
+        let central = bytes
+            .windows(4)
+            .position(|w| w == [0x50, 0x4b, 0x01, 0x02])
+            .expect("a central directory");
+        tamper(&mut bytes, central);
+        bytes
+    }
+
+    #[test]
+    fn entries_are_inflated_with_their_sizes_and_checksums_checked() {
+        let text = "<p>The lamp above the door.</p>\n".repeat(200);
+        // Central directory entry: CRC-32 at 16, compressed size at 20, size at 24.
+        let cases: [(&str, fn(&mut Vec<u8>, usize), Result<(), &str>); 4] = [
+            ("whole", |_, _| {}, Ok(())),
+            (
+                "checksum changed",
+                |zip, central| zip[central + 16] ^= 0xff,
+                Err("page.xhtml cannot be decompressed (invalid checksum)"),
+            ),
+            (
+                "size understated",
+                |zip, central| zip[central + 25] = 0,
+                Err("page.xhtml holds more than its header says"),
+            ),
+            (
+                "data damaged",
+                |zip, _| {
+                    let data = 30 + "page.xhtml".len();
+                    zip[data..data + 8].fill(0xff);
+                },
+                Err("page.xhtml cannot be decompressed (its deflate data is damaged)"),
+            ),
+        ];
+        for (case, tamper, expected) in cases {
+            let zip = one_page_zip(text.as_bytes(), tamper);
+            let mut book = Book::open(&zip).expect("the archive opens");
+            let read = book.read("page.xhtml");
+            match expected {
+                Ok(()) => assert_eq!(read.as_deref(), Ok(text.as_bytes()), "{case}"),
+                Err(message) => assert_eq!(read, Err(message.to_string()), "{case}"),
+            }
+        }
     }
 
     #[test]
