@@ -827,11 +827,14 @@ mod tests {
         bytes
     }
 
+    /// A change made to a zip's bytes, given the offset of its central directory entry.
+    type Tamper = fn(&mut Vec<u8>, usize);
+
     #[test]
     fn entries_are_inflated_with_their_sizes_and_checksums_checked() {
         let text = "<p>The lamp above the door.</p>\n".repeat(200);
         // Central directory entry: CRC-32 at 16, compressed size at 20, size at 24.
-        let cases: [(&str, fn(&mut Vec<u8>, usize), Result<(), &str>); 4] = [
+        let cases: [(&str, Tamper, Result<(), &str>); 4] = [
             ("whole", |_, _| {}, Ok(())),
             (
                 "checksum changed",
