@@ -101,6 +101,7 @@ fn stories_in_a_zip_become_books_at_their_members_folders() {
     );
     let paths: Vec<_> = books.iter().map(|name| out.join(name)).collect();
     assert_epubcheck_clean(&paths);
+    assert_ace_clean(&paths);
 
     // Nothing changed: nothing is rebuilt.
     let again = run(ficbind(dir.path()).args(["build", "archive.zip", "-o", "out"]));

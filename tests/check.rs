@@ -59,7 +59,9 @@ fn passes_books_made_by_ficbind() {
     assert!(stdout(&output).is_empty(), "{}", stdout(&output));
     assert!(stderr(&output).contains("2 books checked: 2 clean"));
     // The checker agrees with EPUBCheck on these books.
-    assert_epubcheck_clean(&files_in(out.path()));
+    let books = files_in(out.path());
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
 }
 
 #[test]

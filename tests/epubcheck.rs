@@ -27,6 +27,7 @@ fn every_story_and_fixture_passes_epubcheck() {
     let books = files_in(out.path());
     assert_eq!(books.len(), inputs, "one book per story: {books:?}");
     assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
 }
 
 #[test]
@@ -57,7 +58,9 @@ fn books_built_with_every_rule_off_pass_epubcheck() {
         "build failed:\n{}",
         stderr(&output)
     );
-    assert_epubcheck_clean(&files_in(out.path()));
+    let books = files_in(out.path());
+    assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
 }
 
 /// The checker itself must see problems, or every other test here proves nothing.
@@ -164,4 +167,5 @@ fn every_format_paragraph_style_and_note_placement_passes_epubcheck() {
     }
     assert_eq!(books.len(), 72);
     assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
 }

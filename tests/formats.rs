@@ -95,7 +95,8 @@ fn a_markdown_story_becomes_a_book() {
             assert!(seen.insert(id.clone()), "{id} appears twice ({name})");
         }
     }
-    assert_epubcheck_clean(&[book]);
+    assert_epubcheck_clean(std::slice::from_ref(&book));
+    assert_ace_clean(&[book]);
 }
 
 #[test]

@@ -71,5 +71,7 @@ fn every_kept_input_converts_or_is_refused_without_crashing() {
             .into_owned();
         survives(&name, bytes, out.path());
     }
-    common::assert_epubcheck_clean(&common::files_in(out.path()));
+    let books = common::files_in(out.path());
+    common::assert_epubcheck_clean(&books);
+    common::assert_ace_clean(&books);
 }

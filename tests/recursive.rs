@@ -68,6 +68,7 @@ fn nested_stories_get_books_in_the_same_subfolders() {
     }
     assert_eq!(all.len(), 5, "{all:?}");
     assert_epubcheck_clean(&all);
+    assert_ace_clean(&all);
 
     // Without --recursive, only the top folder is read.
     let flat = run(ficbind(dir.path()).args(["build", "archive", "-o", "flat"]));
@@ -133,6 +134,7 @@ fn shares_together_write_exactly_the_books_of_one_run() {
         .map(|name| dir.path().join("whole").join(name))
         .collect();
     assert_epubcheck_clean(&books);
+    assert_ace_clean(&books);
     let first = build("first", Some("1/2"));
     let second = build("second", Some("2/2"));
     assert!(
