@@ -9,7 +9,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A member whose inflated size is more than this many times its compressed size, and
@@ -128,20 +127,49 @@ impl Record {
         source.read_at(&mut raw, data_start).map_err(damaged)?;
         let bytes = match self.method {
             0 => raw,
-            8 => {
-                let mut bytes = Vec::with_capacity(self.size as usize);
-                flate2::read::DeflateDecoder::new(raw.as_slice())
-                    .take(self.size + 1)
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| format!("its data cannot be inflated ({e})"))?;
-                bytes
-            }
+            8 => match inflate(&raw, self.size as usize) {
+                Ok(bytes) => bytes,
+                // Caught below, as any other size that does not match.
+                Err(InflateError::TooLong) => Vec::new(),
+                Err(InflateError::Damaged) => {
+                    return Err("its data cannot be inflated (its deflate data is damaged)".into())
+                }
+            },
             method => return Err(format!("it is compressed with method {method}")),
         };
         if bytes.len() as u64 != self.size || crc32fast::hash(&bytes) != self.crc {
             return Err("its data do not match its size and CRC; the archive is damaged".into());
         }
         Ok(bytes)
+    }
+}
+
+/// Why deflated data could not be inflated into the size its archive gives.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum InflateError {
+    /// It inflates to more bytes than that.
+    TooLong,
+    /// It is not valid deflate data.
+    Damaged,
+}
+
+/// Raw deflate data inflated, by libdeflate in one call, into at most `size` bytes (what
+/// the archive's header says it holds): more is an error before anything past `size` is
+/// written, fewer are returned for the caller's size and CRC check.
+pub(crate) fn inflate(packed: &[u8], size: usize) -> Result<Vec<u8>, InflateError> {
+    thread_local! {
+        static DECOMPRESSOR: std::cell::RefCell<libdeflater::Decompressor> =
+            std::cell::RefCell::new(libdeflater::Decompressor::new());
+    }
+    let mut bytes = vec![0; size];
+    let inflated = DECOMPRESSOR.with(|d| d.borrow_mut().deflate_decompress(packed, &mut bytes));
+    match inflated {
+        Ok(length) => {
+            bytes.truncate(length);
+            Ok(bytes)
+        }
+        Err(libdeflater::DecompressionError::InsufficientSpace) => Err(InflateError::TooLong),
+        Err(libdeflater::DecompressionError::BadData) => Err(InflateError::Damaged),
     }
 }
 

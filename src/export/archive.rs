@@ -178,12 +178,13 @@ fn deflate(name: String, bytes: &[u8]) -> std::io::Result<Entry> {
     // A compressor's tables are made once per thread, and its output goes to a buffer the
     // thread keeps: each entry then takes only the bytes it needs.
     thread_local! {
-        static COMPRESSOR: RefCell<(Option<Compressor>, Vec<u8>)> = const { RefCell::new((None, Vec::new())) };
+        static COMPRESSOR: RefCell<(Compressor, Vec<u8>)> = RefCell::new((
+            Compressor::new(CompressionLvl::new(LEVEL).unwrap_or_default()),
+            Vec::new(),
+        ));
     }
     let data = COMPRESSOR.with(|cell| {
         let (compressor, out) = &mut *cell.borrow_mut();
-        let compressor = compressor
-            .get_or_insert_with(|| Compressor::new(CompressionLvl::new(LEVEL).unwrap_or_default()));
         out.resize(compressor.deflate_compress_bound(bytes.len()), 0);
         let packed = compressor
             .deflate_compress(bytes, out)

@@ -19,7 +19,6 @@ pub mod profile;
 mod style;
 mod xhtml;
 
-/// The deflate level of a book's pages; `benches/archive.rs` packs at it too.
 pub use package::Landmark;
 pub use pages::{escape_attr, escape_text};
 
