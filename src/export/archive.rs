@@ -1,15 +1,11 @@
-//! The zip container of a book: `mimetype` first and stored, every other file deflated, on
-//! helper threads when the book is large enough for that to pay.
+//! The zip container of a book: `mimetype` first and stored, every other file deflated.
 //!
-//! Compression is most of the cost of a book, so pages are compressed here, on every core,
-//! while the next chapters are still being rendered. Entries have a fixed date, so books
-//! stay byte-identical.
+//! Compression is most of the cost of a book, so pages are compressed one by one as they
+//! are rendered, on every core (`deflate`, called by the export stage), and only put in
+//! order here. Entries have a fixed date, so books stay byte-identical.
 
 use libdeflater::{CompressionLvl, Compressor};
 use std::cell::RefCell;
-use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 /// 1980-01-01 00:00, the earliest date a zip can hold, in MS-DOS form.
 const DOS_TIME: u16 = 0;
@@ -27,128 +23,39 @@ pub struct Entry {
     data: Vec<u8>,
 }
 
-type Job = (usize, String, Vec<u8>);
+/// libdeflate's level 1. Compression is the largest cost of a build: level 1 takes about
+/// 40% less time than level 2 for books about 3.5% larger, which, since pages are
+/// rendered and compressed on every core, takes a tenth off a long book's build
+/// (docs/performance.md, "Rendering on every core").
+const LEVEL: i32 = 1;
 
-/// Pages are compressed on the caller's thread until this many bytes have gone by (or from
-/// the start, when the book's text is known to be longer): helper threads cost more than
-/// they save on a short story (and a folder keeps every core busy anyway).
-pub(super) const THREADED_BYTES: usize = 128 * 1024;
-
-/// libdeflate's level 2. Compression is the largest cost of a build, and libdeflate, which
-/// compresses a whole buffer at once instead of a stream, gives at its level 2 books a
-/// little smaller than zlib-rs at level 3 (ficbind's level before it) in about half the
-/// time (docs/performance.md, "Compressing with libdeflate").
-const LEVEL: i32 = 2;
-
+/// The files of a book in the order they were added.
+#[derive(Default)]
 pub struct Archive {
-    /// Entries finished on this thread or collected from workers, with their positions.
-    done: Vec<(usize, Entry)>,
-    next: usize,
-    /// Bytes added so far, before compression.
-    added: usize,
-    max_workers: usize,
-    jobs: Option<SyncSender<Job>>,
-    results: Option<Receiver<std::io::Result<(usize, Entry)>>>,
-    workers: Vec<JoinHandle<()>>,
+    entries: Vec<Entry>,
 }
 
 impl Archive {
-    /// An archive that compresses on up to `max_workers` helper threads once the book has
-    /// proved long enough; with none, always on the caller's. `expected` is what the caller
-    /// knows of the bytes to come: when that is already past the threshold the helpers start
-    /// at once, instead of leaving the other cores idle while the first pages compress here.
-    pub fn new(max_workers: usize, expected: usize) -> Archive {
-        let mut archive = Archive {
-            done: Vec::new(),
-            next: 0,
-            added: 0,
-            max_workers,
-            jobs: None,
-            results: None,
-            workers: Vec::new(),
-        };
-        if max_workers > 0 && expected > THREADED_BYTES {
-            archive.start_workers();
-        }
-        archive
-    }
-
-    fn start_workers(&mut self) {
-        let workers = self.max_workers;
-        // A short queue keeps only a few uncompressed pages in memory at once.
-        let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(workers);
-        let (result_sender, result_receiver) = mpsc::channel();
-        let job_receiver = Arc::new(Mutex::new(job_receiver));
-        for _ in 0..workers {
-            let jobs = Arc::clone(&job_receiver);
-            let results = result_sender.clone();
-            self.workers.push(std::thread::spawn(move || loop {
-                let job = match jobs.lock() {
-                    Ok(receiver) => receiver.recv(),
-                    Err(_) => return,
-                };
-                let Ok((index, name, bytes)) = job else {
-                    return;
-                };
-                let entry = deflate(name, &bytes).map(|entry| (index, entry));
-                if results.send(entry).is_err() {
-                    return;
-                }
-            }));
-        }
-        self.jobs = Some(job_sender);
-        self.results = Some(result_receiver);
-    }
-
     /// Adds a file kept as it is, such as an image that is compressed already.
     pub fn store(&mut self, name: &str, bytes: Vec<u8>) -> std::io::Result<()> {
-        let entry = stored(name.to_string(), bytes)?;
-        self.done.push((self.next, entry));
-        self.next += 1;
+        self.entries.push(stored(name.to_string(), bytes)?);
         Ok(())
     }
 
-    /// Adds a file, to be deflated.
-    pub fn add(&mut self, name: &str, bytes: Vec<u8>) -> std::io::Result<()> {
-        let name = name.to_string();
-        let index = self.next;
-        self.next += 1;
-        self.added += bytes.len();
-        if self.jobs.is_none() && self.max_workers > 0 && self.added > THREADED_BYTES {
-            self.start_workers();
-        }
-        match &self.jobs {
-            Some(jobs) => jobs
-                .send((index, name, bytes))
-                .map_err(|_| std::io::Error::other("a compression thread quit")),
-            None => {
-                let entry = deflate(name, &bytes)?;
-                self.done.push((index, entry));
-                Ok(())
-            }
-        }
+    /// Adds a file, deflated here.
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.entries.push(deflate(name.to_string(), bytes)?);
+        Ok(())
     }
 
-    /// Waits for the workers and writes the zip, with the files in the order they were
-    /// added.
-    pub fn finish(mut self) -> std::io::Result<Vec<u8>> {
-        drop(self.jobs.take());
-        for worker in self.workers.drain(..) {
-            worker
-                .join()
-                .map_err(|_| std::io::Error::other("a compression thread failed"))?;
-        }
-        if let Some(results) = self.results.take() {
-            for result in results.try_iter() {
-                self.done.push(result?);
-            }
-        }
-        let mut done = std::mem::take(&mut self.done);
-        if done.len() != self.next {
-            return Err(std::io::Error::other("a file of the book was lost"));
-        }
-        done.sort_unstable_by_key(|&(index, _)| index);
-        write_zip(done.into_iter().map(|(_, entry)| entry).collect())
+    /// Adds a file deflated elsewhere.
+    pub fn push(&mut self, entry: Entry) {
+        self.entries.push(entry);
+    }
+
+    /// The zip, with the files in the order they were added.
+    pub fn finish(self) -> std::io::Result<Vec<u8>> {
+        write_zip(self.entries)
     }
 }
 
@@ -169,7 +76,8 @@ fn stored(name: String, data: Vec<u8>) -> std::io::Result<Entry> {
 /// Files smaller than this are stored: deflating them saves a few bytes at best.
 const STORE_BELOW: usize = 256;
 
-fn deflate(name: String, bytes: &[u8]) -> std::io::Result<Entry> {
+/// A file deflated, or stored when it is too small for that to pay.
+pub fn deflate(name: String, bytes: &[u8]) -> std::io::Result<Entry> {
     if bytes.len() < STORE_BELOW {
         return stored(name, bytes.to_vec());
     }
@@ -276,26 +184,24 @@ mod tests {
     use super::*;
     use std::io::Read;
 
-    fn build(workers: usize, expected: usize) -> Vec<u8> {
-        let mut archive = Archive::new(workers, expected);
+    #[test]
+    fn the_zip_crate_reads_it_back() {
+        let mut archive = Archive::default();
         archive
             .store("mimetype", b"application/epub+zip".to_vec())
             .expect("stored");
         for n in 0..20 {
             let text = format!("<p>page {n}</p>").repeat(500 * n + 1);
-            archive
-                .add(&format!("OEBPS/page-{n}.xhtml"), text.into_bytes())
-                .expect("the file is added");
+            if n % 2 == 0 {
+                archive
+                    .add(&format!("OEBPS/page-{n}.xhtml"), text.as_bytes())
+                    .expect("the file is added");
+            } else {
+                let name = format!("OEBPS/page-{n}.xhtml");
+                archive.push(deflate(name, text.as_bytes()).expect("deflated"));
+            }
         }
-        archive.finish().expect("the archive is written")
-    }
-
-    #[test]
-    fn the_zip_crate_reads_it_back_and_threads_change_nothing() {
-        let bytes = build(0, 0);
-        assert_eq!(bytes, build(2, 0));
-        // Helpers started before the first page, as for a book known to be long.
-        assert_eq!(bytes, build(2, THREADED_BYTES + 1));
+        let bytes = archive.finish().expect("the archive is written");
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).expect("a zip");
         assert_eq!(zip.len(), 21);
         let mut first = zip.by_index(0).expect("the first entry");

@@ -9,7 +9,7 @@ use crate::book::Book;
 use package::Listed;
 use pages::{cover_file, Pages, CONTENTS_PAGE, COVER_PAGE, NOTES_PAGE, NOTES_TITLE, TITLE_PAGE};
 use profile::Profile;
-use std::rc::Rc;
+use rayon::prelude::*;
 
 mod archive;
 mod kobo;
@@ -157,126 +157,174 @@ pub fn export_epub(book: &Book, options: &ExportOptions) -> Result<Vec<u8>, Expo
 
 /// Builds the whole EPUB in memory, and says how many words the book holds.
 pub fn export(book: &Book, options: &ExportOptions) -> Result<Exported, ExportError> {
-    // Each page is compressed as soon as it is rendered, so that a long book never holds
-    // all of its XHTML at once.
-    let (words, pages) = pages(book, options)?;
+    let (pages, kinds) = prepare(book, options)?;
+    // Each page is compressed as soon as it is rendered, on whichever core is free, so
+    // that a long book never holds all of its XHTML at once, and rendering is not left
+    // to one core while the others compress.
+    let packed = kinds
+        .into_par_iter()
+        .map(|kind| pack(pages.page(kind), options.paragraphs))
+        .collect::<std::io::Result<Vec<Packed>>>()?;
     Ok(Exported {
-        epub: package(book, options, pages)?,
-        words,
+        epub: assemble(book, options, packed)?,
+        words: pages.words(),
     })
 }
 
 /// Renders every page of the book, in reading order.
 pub fn render(book: &Book, options: &ExportOptions) -> Result<Vec<Page>, ExportError> {
-    Ok(pages(book, options)?.1.collect())
+    let (pages, kinds) = prepare(book, options)?;
+    Ok(kinds.into_iter().map(|kind| pages.page(kind)).collect())
 }
 
-/// The book's word count, and its pages in reading order, each rendered when it is asked
-/// for.
-fn pages<'a>(
+/// The pages of a book in reading order, by what each is.
+#[derive(Debug, Clone, Copy)]
+enum PageKind<'a> {
+    Cover(&'a crate::book::Cover),
+    Title,
+    Contents,
+    Chapter(usize),
+    Notes,
+}
+
+/// What renders the book's pages, and the pages it has.
+fn prepare<'a>(
     book: &'a Book,
     options: &ExportOptions,
-) -> Result<(usize, impl Iterator<Item = Page> + 'a), ExportError> {
+) -> Result<(Renderer<'a>, Vec<PageKind<'a>>), ExportError> {
     let language = &book.metadata.language;
     if !is_language_tag(language) {
         return Err(ExportError::Language(language.clone()));
     }
-    let pages = Rc::new(Pages::new(book, options.notes, Profile::of(options.format)));
-    let words = pages.words();
-    let kobo = Profile::of(options.format).kobo_spans;
-    let page = move |file: &str, title: &str, landmark, xhtml: String| Page {
-        file: file.to_string(),
-        title: title.to_string(),
-        landmark,
-        xhtml: if kobo { kobo::kobo_page(&xhtml) } else { xhtml },
+    let pages = Pages::new(book, options.notes, Profile::of(options.format));
+    let mut kinds = Vec::with_capacity(book.chapters.len() + 4);
+    kinds.extend(book.metadata.cover.as_ref().map(PageKind::Cover));
+    kinds.extend([PageKind::Title, PageKind::Contents]);
+    kinds.extend((0..book.chapters.len()).map(PageKind::Chapter));
+    if pages.has_appendix() {
+        kinds.push(PageKind::Notes);
+    }
+    let renderer = Renderer {
+        book,
+        pages,
+        kobo: Profile::of(options.format).kobo_spans,
     };
-    let for_cover = Rc::clone(&pages);
-    let cover = book.metadata.cover.iter().map(move |cover| {
-        page(
-            COVER_PAGE,
-            "Cover",
-            Some(Landmark::Cover),
-            for_cover.cover_page(cover),
-        )
-    });
-    // Rendered lazily, like the chapters, in reading order.
-    let for_title = Rc::clone(&pages);
-    let title_page = std::iter::once_with(move || {
-        page(
-            TITLE_PAGE,
-            "Title Page",
-            Some(Landmark::TitlePage),
-            for_title.title_page(),
-        )
-    });
-    let for_contents = Rc::clone(&pages);
-    let contents_page = std::iter::once_with(move || {
-        page(
-            CONTENTS_PAGE,
-            "Contents",
-            Some(Landmark::Contents),
-            for_contents.contents_page(),
-        )
-    });
-    let for_chapters = Rc::clone(&pages);
-    let chapters = book
-        .chapters
-        .iter()
-        .enumerate()
-        .map(move |(index, chapter)| {
-            // The first chapter is where reading starts.
-            let landmark = (index == 0).then_some(Landmark::BodyMatter);
-            let xhtml = for_chapters.chapter_page(index, chapter);
-            page(&pages::chapter_file(index), &chapter.title, landmark, xhtml)
-        });
-    let appendix = pages.has_appendix().then_some(());
-    let notes = appendix.into_iter().map(move |()| {
-        page(
-            NOTES_PAGE,
-            NOTES_TITLE,
-            Some(Landmark::Notes),
-            pages.notes_page(),
-        )
-    });
-    Ok((
-        words,
-        cover
-            .chain(title_page)
-            .chain(contents_page)
-            .chain(chapters)
-            .chain(notes),
-    ))
+    Ok((renderer, kinds))
+}
+
+struct Renderer<'a> {
+    book: &'a Book,
+    pages: Pages<'a>,
+    kobo: bool,
+}
+
+impl Renderer<'_> {
+    fn words(&self) -> usize {
+        self.pages.words()
+    }
+
+    fn page(&self, kind: PageKind) -> Page {
+        let (file, title, landmark, xhtml) = match kind {
+            PageKind::Cover(cover) => (
+                COVER_PAGE.to_string(),
+                "Cover",
+                Some(Landmark::Cover),
+                self.pages.cover_page(cover),
+            ),
+            PageKind::Title => (
+                TITLE_PAGE.to_string(),
+                "Title Page",
+                Some(Landmark::TitlePage),
+                self.pages.title_page(),
+            ),
+            PageKind::Contents => (
+                CONTENTS_PAGE.to_string(),
+                "Contents",
+                Some(Landmark::Contents),
+                self.pages.contents_page(),
+            ),
+            PageKind::Chapter(index) => {
+                let chapter = &self.book.chapters[index];
+                // The first chapter is where reading starts.
+                let landmark = (index == 0).then_some(Landmark::BodyMatter);
+                (
+                    pages::chapter_file(index),
+                    chapter.title.as_str(),
+                    landmark,
+                    self.pages.chapter_page(index, chapter),
+                )
+            }
+            PageKind::Notes => (
+                NOTES_PAGE.to_string(),
+                NOTES_TITLE,
+                Some(Landmark::Notes),
+                self.pages.notes_page(),
+            ),
+        };
+        Page {
+            file,
+            title: title.to_string(),
+            landmark,
+            xhtml: if self.kobo {
+                kobo::kobo_page(&xhtml)
+            } else {
+                xhtml
+            },
+        }
+    }
+}
+
+/// A page compressed, with what the package document and stylesheet need to know of it.
+struct Packed {
+    entry: archive::Entry,
+    listed: Listed,
+    usage: style::Usage,
+}
+
+fn pack(page: Page, paragraphs: ParagraphStyle) -> std::io::Result<Packed> {
+    let mut usage = style::Usage::new(paragraphs);
+    usage.scan(&page.xhtml);
+    Ok(Packed {
+        entry: archive::deflate(format!("OEBPS/{}", page.file), page.xhtml.as_bytes())?,
+        listed: Listed {
+            file: page.file,
+            title: page.title,
+            landmark: page.landmark,
+        },
+        usage,
+    })
 }
 
 /// Packages rendered pages with the package document, navigation and stylesheet into a
-/// zip. Nearly all of its time is compression, which runs on helper threads for a long book
-/// while later pages are still being rendered.
+/// zip. Nearly all of its time is compression, which runs on every core.
 pub fn package(
     book: &Book,
     options: &ExportOptions,
     pages: impl IntoIterator<Item = Page>,
 ) -> Result<Vec<u8>, ExportError> {
+    let pages: Vec<Page> = pages.into_iter().collect();
+    let packed = pages
+        .into_par_iter()
+        .map(|page| pack(page, options.paragraphs))
+        .collect::<std::io::Result<Vec<Packed>>>()?;
+    assemble(book, options, packed)
+}
+
+/// The zip of a book whose pages are compressed: they go in their order, after the files
+/// a reader looks for first and before the documents that list them.
+fn assemble(
+    book: &Book,
+    options: &ExportOptions,
+    packed: Vec<Packed>,
+) -> Result<Vec<u8>, ExportError> {
     let profile = Profile::of(options.format);
-    // Asked once: the answer reads the control group's files, six system calls a book.
-    static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let workers =
-        *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)));
-    // Counted only as far as compression threads need: the first chapters, which are
-    // rendered next anyway.
-    let mut text_bytes = 0;
-    for block in book.chapters.iter().flat_map(|chapter| &chapter.blocks) {
-        text_bytes += block.text_bytes();
-        if text_bytes > archive::THREADED_BYTES {
-            break;
-        }
-    }
-    let mut archive = archive::Archive::new(workers, text_bytes);
+    let mut archive = archive::Archive::default();
     // `mimetype` comes first and stored, so that a reader can tell what the file is.
     archive.store("mimetype", b"application/epub+zip".to_vec())?;
-    archive.add("META-INF/container.xml", package::CONTAINER.into())?;
+    archive.add("META-INF/container.xml", package::CONTAINER.as_bytes())?;
     archive.add(
         "META-INF/com.apple.ibooks.display-options.xml",
-        package::APPLE_DISPLAY_OPTIONS.into(),
+        package::APPLE_DISPLAY_OPTIONS.as_bytes(),
     )?;
     if let Some(cover) = &book.metadata.cover {
         // Images are compressed already.
@@ -286,31 +334,27 @@ pub fn package(
         let file = pages::picture_file(index, image);
         archive.store(&format!("OEBPS/{file}"), image.bytes.clone())?;
     }
-    let mut listed = Vec::new();
+    let mut listed = Vec::with_capacity(packed.len());
     let mut usage = style::Usage::new(options.paragraphs);
-    for page in pages {
-        usage.scan(&page.xhtml);
-        archive.add(&format!("OEBPS/{}", page.file), page.xhtml.into_bytes())?;
-        listed.push(Listed {
-            file: page.file,
-            title: page.title,
-            landmark: page.landmark,
-        });
+    for page in packed {
+        usage.merge(&page.usage);
+        archive.push(page.entry);
+        listed.push(page.listed);
     }
     archive.add(
         "OEBPS/stylesheet.css",
-        usage.stylesheet(options.paragraphs).into_bytes(),
+        usage.stylesheet(options.paragraphs).as_bytes(),
     )?;
     let identifier = format!("urn:uuid:{}", book_uuid(book));
     archive.add(
         "OEBPS/content.opf",
-        package::package_document(book, profile, &identifier, &listed)?,
+        &package::package_document(book, profile, &identifier, &listed)?,
     )?;
-    archive.add("OEBPS/toc.ncx", package::ncx(book, &identifier, &listed)?)?;
+    archive.add("OEBPS/toc.ncx", &package::ncx(book, &identifier, &listed)?)?;
     if !profile.xhtml11 {
         archive.add(
             "OEBPS/nav.xhtml",
-            package::navigation_document(book, &listed)?,
+            &package::navigation_document(book, &listed)?,
         )?;
     }
     Ok(archive.finish()?)

@@ -137,6 +137,16 @@ impl Usage {
         }
     }
 
+    /// Adds what another scan found: pages are scanned apart, each on the core that
+    /// rendered it.
+    pub fn merge(&mut self, other: &Usage) {
+        for (matched, found) in self.matched.iter_mut().zip(&other.matched) {
+            *matched |= found;
+        }
+        let matched = &self.matched;
+        self.pending.retain(|&(number, _)| !matched[number]);
+    }
+
     /// The stylesheet with only the selectors that matched, and the rules left with one.
     pub fn stylesheet(&self, paragraphs: ParagraphStyle) -> String {
         let mut css = String::with_capacity(STYLESHEET.len());

@@ -15,8 +15,7 @@ use html5ever::tendril::{StrTendril, TendrilSink};
 use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
 use html5ever::{ns, Attribute, LocalName, Namespace, QualName};
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+use quick_xml::Reader;
 use scraper::{Html, HtmlTreeSink, Node};
 use std::borrow::Cow;
 use std::cell::Ref;
@@ -54,13 +53,19 @@ pub(super) fn parse_page(text: &str, xhtml: bool) -> Html {
 /// without a DTD), which only an HTML parser reads.
 pub(super) fn parse_xhtml(text: &str) -> Option<Html> {
     let sink = sink_for(text);
-    let mut reader = NsReader::from_str(text);
+    // Namespaces are followed here, not by quick-xml's `NsReader`: a prefixed element
+    // sends the page to the HTML parser anyway, so only the default namespace matters,
+    // and resolving every name cost a tenth of the parse.
+    let mut reader = Reader::from_str(text);
     let mut open = vec![sink.get_document()];
+    // The default namespace of each open element, which its children without a prefix
+    // are in.
+    let mut namespaces = vec![ns!(html)];
     // Text, with the references inside it resolved, is appended as one node at the next
     // tag, as an HTML parser appends it.
     let mut pending = String::new();
     loop {
-        let (namespace, event) = reader.read_resolved_event().ok()?;
+        let event = reader.read_event().ok()?;
         match event {
             Event::Text(text) => pending.push_str(&text.decode().ok()?),
             Event::CData(text) => pending.push_str(std::str::from_utf8(&text).ok()?),
@@ -74,19 +79,26 @@ pub(super) fn parse_xhtml(text: &str) -> Option<Html> {
                 if tag.name().prefix().is_some() {
                     return None;
                 }
+                let (attributes, declared) = attributes(tag)?;
+                let namespace = match declared {
+                    Some(namespace) => namespace,
+                    None => namespaces.last()?.clone(),
+                };
                 let element = sink.create_element(
                     element_name(&namespace, tag.local_name().as_ref())?,
-                    attributes(tag)?,
+                    attributes,
                     ElementFlags::default(),
                 );
                 sink.append(&parent, NodeOrText::AppendNode(element));
                 if matches!(event, Event::Start(_)) {
                     open.push(element);
+                    namespaces.push(namespace);
                 }
             }
             Event::End(_) => {
                 flush_text(&sink, *open.last()?, &mut pending, open.len());
                 open.pop();
+                namespaces.pop();
                 if open.is_empty() {
                     return None;
                 }
@@ -139,42 +151,47 @@ pub(super) fn resolve_reference(reference: &BytesRef) -> Option<char> {
     }
 }
 
-/// The element's name as html5ever names it: XHTML, SVG and MathML by their namespaces,
-/// HTML names in lower case; an element in no namespace is taken for XHTML.
-fn element_name(namespace: &ResolveResult, local: &[u8]) -> Option<QualName> {
+/// The element's name as html5ever names it: HTML names in lower case.
+fn element_name(namespace: &Namespace, local: &[u8]) -> Option<QualName> {
     let local = std::str::from_utf8(local).ok()?;
-    let ns = match namespace {
-        ResolveResult::Bound(ns) => match ns.as_ref() {
-            b"http://www.w3.org/1999/xhtml" => ns!(html),
-            b"http://www.w3.org/2000/svg" => ns!(svg),
-            b"http://www.w3.org/1998/Math/MathML" => ns!(mathml),
-            other => Namespace::from(std::str::from_utf8(other).ok()?),
-        },
-        ResolveResult::Unbound => ns!(html),
-        ResolveResult::Unknown(_) => return None,
-    };
-    let local = if ns == ns!(html) && local.bytes().any(|b| b.is_ascii_uppercase()) {
+    let local = if *namespace == ns!(html) && local.bytes().any(|b| b.is_ascii_uppercase()) {
         LocalName::from(local.to_ascii_lowercase())
     } else {
         LocalName::from(local)
     };
-    Some(QualName::new(None, ns, local))
+    Some(QualName::new(None, namespace.clone(), local))
+}
+
+/// A namespace as html5ever names it: XHTML, SVG and MathML by their own names; no
+/// namespace (`xmlns=""`) is taken for XHTML.
+fn namespace_named(name: &str) -> Namespace {
+    match name {
+        "" | "http://www.w3.org/1999/xhtml" => ns!(html),
+        "http://www.w3.org/2000/svg" => ns!(svg),
+        "http://www.w3.org/1998/Math/MathML" => ns!(mathml),
+        other => Namespace::from(other),
+    }
 }
 
 /// The attributes as an HTML parser gives them: under their full written names
-/// (`epub:type`, `xml:lang`), in no namespace.
-fn attributes(tag: &BytesStart) -> Option<Vec<Attribute>> {
+/// (`epub:type`, `xml:lang`), in no namespace; and the default namespace the element
+/// declares, if it does.
+fn attributes(tag: &BytesStart) -> Option<(Vec<Attribute>, Option<Namespace>)> {
     let mut attributes = Vec::new();
+    let mut declared = None;
     for attribute in tag.attributes() {
         let attribute = attribute.ok()?;
         let name = std::str::from_utf8(attribute.key.as_ref()).ok()?;
         let value = attribute.unescape_value().ok()?;
+        if name == "xmlns" {
+            declared = Some(namespace_named(&value));
+        }
         attributes.push(Attribute {
             name: QualName::new(None, ns!(), LocalName::from(name)),
             value: StrTendril::from(&*value),
         });
     }
-    Some(attributes)
+    Some((attributes, declared))
 }
 
 struct LeanSink(HtmlTreeSink);
