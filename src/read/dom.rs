@@ -9,6 +9,7 @@ use super::conventions::is_scene_break;
 use super::spans::{SpanKind, Spans};
 use crate::story::{Alignment, Cell, Mark, Paragraph, RawBlock, RawPicture};
 use scraper::{ElementRef, Node};
+use std::borrow::Cow;
 
 /// A block at the top level of a page, where headings can start chapters.
 #[derive(Debug, Clone)]
@@ -135,10 +136,153 @@ pub(super) fn page(element: ElementRef) -> Page {
     }
 }
 
+/// A tag or a text of an XHTML page, read without building the page's tree
+/// ([`super::tree::xhtml_events`]). Text comes as the tree would hold it: one piece
+/// between two tags, its references resolved.
+#[derive(Debug)]
+pub(super) enum Streamed<'a> {
+    Start(StartTag<'a>),
+    End,
+    Text(Cow<'a, str>),
+}
+
+/// A start tag, its name and attributes read from the page with nothing copied that
+/// holds no reference.
+#[derive(Debug)]
+pub(super) struct StartTag<'a> {
+    /// In lower case, as the tree names HTML elements.
+    pub name: Cow<'a, str>,
+    pub attributes: Vec<(&'a str, Cow<'a, str>)>,
+    /// Written `<br/>`: no content and no end tag.
+    pub empty: bool,
+}
+
+impl StartTag<'_> {
+    pub(super) fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find_map(|(name, value)| (*name == key).then_some(value.as_ref()))
+    }
+}
+
+impl Streamed<'_> {
+    /// The value of a start tag's attribute.
+    pub(super) fn attribute(&self, key: &str) -> Option<&str> {
+        match self {
+            Streamed::Start(tag) => tag.attribute(key),
+            _ => None,
+        }
+    }
+}
+
+/// How an element read from a stream ends.
+enum Opened {
+    Spans(usize),
+    Content,
+    /// A block, with the alignment to restore at its end.
+    Block(Option<Alignment>),
+}
+
+/// Reads a run of tags and texts (the content of some element) as top-level items, as
+/// [`items`] reads the same element from a tree; `None` when it holds an element that
+/// is read as a whole (headings, quotes, lists, tables, pictures, notes, preformatted and
+/// dropped elements), which only the tree can give.
+pub(super) fn streamed_items(events: &[Streamed]) -> Option<Vec<Item>> {
+    let mut reader = Reader::default();
+    let mut open = Vec::new();
+    for event in events {
+        match event {
+            Streamed::Start(tag) => {
+                let opened = reader.start_tag(&tag.name, |key| tag.attribute(key), tag.empty)?;
+                if tag.empty {
+                    reader.end_tag(opened);
+                } else {
+                    open.push(opened);
+                }
+            }
+            Streamed::End => reader.end_tag(open.pop()?),
+            Streamed::Text(text) => reader.text(text),
+        }
+    }
+    if !open.is_empty() {
+        return None;
+    }
+    reader.flush();
+    Some(reader.items)
+}
+
 /// An element that holds an author's note, in the layouts that mark them.
-fn is_note(element: ElementRef) -> bool {
-    attribute(element, "id") == Some("authors-note")
-        || has_class(element, &["authors-note", "fff_chapter_notes"])
+fn is_note<'a>(attribute: impl Fn(&str) -> Option<&'a str>) -> bool {
+    attribute("id") == Some("authors-note")
+        || attribute("class").is_some_and(|class| {
+            class
+                .split_ascii_whitespace()
+                .any(|c| matches!(c, "authors-note" | "fff_chapter_notes"))
+        })
+}
+
+/// What an element is to the reader, by its name and attributes.
+enum Role {
+    /// Never shown to a reader ([`is_dropped`]).
+    Dropped,
+    LineBreak,
+    /// `hr`: a scene break.
+    Rule,
+    Picture,
+    /// Its content, inside these spans.
+    Spans(Vec<SpanKind>),
+    /// Only its content: an element the reader does not know, or a link that leads nowhere.
+    Content,
+    Heading(u8),
+    Quote,
+    List {
+        ordered: bool,
+    },
+    Table,
+    /// A cell of a table that lays out a page.
+    Cell,
+    Preformatted,
+    /// A block, with how it sets its text ([`alignment_of`]).
+    Block(Option<Option<Alignment>>),
+}
+
+fn role<'a>(name: &str, attribute: impl Fn(&str) -> Option<&'a str>) -> Role {
+    if is_dropped(name) {
+        return Role::Dropped;
+    }
+    match name {
+        "br" => Role::LineBreak,
+        "hr" => Role::Rule,
+        "img" => Role::Picture,
+        "em" | "i" | "cite" | "dfn" | "var" => Role::Spans(vec![SpanKind::Emphasis]),
+        "strong" | "b" => Role::Spans(vec![SpanKind::Strong]),
+        "u" | "ins" => Role::Spans(vec![SpanKind::Marked(Mark::Underline)]),
+        "s" | "strike" | "del" => Role::Spans(vec![SpanKind::Marked(Mark::Strike)]),
+        "sup" => Role::Spans(vec![SpanKind::Marked(Mark::Superscript)]),
+        "sub" => Role::Spans(vec![SpanKind::Marked(Mark::Subscript)]),
+        "a" => {
+            let href = attribute("href").map(str::trim).unwrap_or_default();
+            match crate::inline::link_address(href) {
+                Some(address) => Role::Spans(vec![SpanKind::Marked(Mark::Link(address))]),
+                // Its reader finds where it leads in the book.
+                None if is_local_address(href) => {
+                    Role::Spans(vec![SpanKind::Marked(Mark::Internal(href.to_string()))])
+                }
+                None => Role::Content,
+            }
+        }
+        "span" | "font" => Role::Spans(styled_spans(attribute)),
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => Role::Heading(name.as_bytes()[1] - b'0'),
+        "blockquote" => Role::Quote,
+        "ul" | "ol" => Role::List {
+            ordered: name == "ol",
+        },
+        "table" => Role::Table,
+        "td" | "th" => Role::Cell,
+        "pre" => Role::Preformatted,
+        name if is_block(name) => Role::Block(alignment_of(name, attribute)),
+        _ => Role::Content,
+    }
 }
 
 /// The value of the element's attribute `name` (one without a namespace prefix). Found by
@@ -149,14 +293,6 @@ pub(super) fn attribute<'a>(element: ElementRef<'a>, name: &str) -> Option<&'a s
         .value()
         .attrs()
         .find_map(|(key, value)| (key == name).then_some(value))
-}
-
-/// Whether the element's `class` attribute names one of `names`. Read from the attribute
-/// itself: scraper's `classes()` makes each name a shared atom, behind one lock for every
-/// thread, and is asked here of every paragraph.
-pub(super) fn has_class(element: ElementRef, names: &[&str]) -> bool {
-    attribute(element, "class")
-        .is_some_and(|class| class.split_ascii_whitespace().any(|c| names.contains(&c)))
 }
 
 /// Reads the content of `element` as blocks, headings included as headings.
@@ -455,10 +591,8 @@ impl Reader {
 
     fn element(&mut self, element: ElementRef) {
         let name = element.value().name();
-        if is_dropped(name) {
-            return;
-        }
-        if self.depth == 0 && is_note(element) {
+        let attr = |key: &str| attribute(element, key);
+        if self.depth == 0 && !is_dropped(name) && is_note(attr) {
             self.flush();
             let before_text = self.items.iter().all(|i| matches!(i, Item::Heading { .. }));
             // Its own heading ("Author's Note") is a label, not part of the note.
@@ -471,15 +605,13 @@ impl Reader {
             }
             return;
         }
-        match name {
-            "br" => self.spans.line_break(),
-            "hr" => {
-                self.flush();
-                self.push(RawBlock::SceneBreak);
-            }
-            "img" => {
-                let alt = attribute(element, "alt").map(collapse).unwrap_or_default();
-                let src = attribute(element, "src").map(str::trim).unwrap_or_default();
+        match role(name, attr) {
+            Role::Dropped => {}
+            Role::LineBreak => self.spans.line_break(),
+            Role::Rule => self.rule(),
+            Role::Picture => {
+                let alt = attr("alt").map(collapse).unwrap_or_default();
+                let src = attr("src").map(str::trim).unwrap_or_default();
                 if !src.is_empty() {
                     self.images.push(src.to_string());
                 }
@@ -497,34 +629,14 @@ impl Reader {
                     self.spans.push_str(&format!("[{alt}]"));
                 }
             }
-            "em" | "i" | "cite" | "dfn" | "var" => self.span(element, &[SpanKind::Emphasis]),
-            "strong" | "b" => self.span(element, &[SpanKind::Strong]),
-            "u" | "ins" => self.span(element, &[SpanKind::Marked(Mark::Underline)]),
-            "s" | "strike" | "del" => self.span(element, &[SpanKind::Marked(Mark::Strike)]),
-            "sup" => self.span(element, &[SpanKind::Marked(Mark::Superscript)]),
-            "sub" => self.span(element, &[SpanKind::Marked(Mark::Subscript)]),
-            "a" => {
-                let href = attribute(element, "href")
-                    .map(str::trim)
-                    .unwrap_or_default();
-                match crate::inline::link_address(href) {
-                    Some(address) => self.span(element, &[SpanKind::Marked(Mark::Link(address))]),
-                    // Its reader finds where it leads in the book.
-                    None if is_local_address(href) => self.span(
-                        element,
-                        &[SpanKind::Marked(Mark::Internal(href.to_string()))],
-                    ),
-                    None => self.children(element),
-                }
-            }
-            "span" | "font" => self.span(element, &styled_spans(element)),
-            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+            Role::Spans(kinds) => self.span(element, &kinds),
+            Role::Content => self.children(element),
+            Role::Heading(level) => {
                 self.flush();
-                let level = name.as_bytes()[1] - b'0';
                 let text = text(element);
                 if !text.is_empty() {
                     // Links name a heading by its id, or by an anchor inside it.
-                    let id = attribute(element, "id").map(str::to_string).or_else(|| {
+                    let id = attr("id").map(str::to_string).or_else(|| {
                         element
                             .descendants()
                             .filter_map(ElementRef::wrap)
@@ -536,17 +648,17 @@ impl Reader {
                     self.items.push(Item::Heading { level, text, id });
                 }
             }
-            "blockquote" => {
+            Role::Quote => {
                 self.flush();
                 let inner = self.nested(element);
                 if !inner.is_empty() {
                     self.push(RawBlock::Quote(inner));
                 }
             }
-            "ul" | "ol" => {
+            Role::List { ordered } => {
                 self.flush();
-                let start = (name == "ol").then(|| {
-                    attribute(element, "start")
+                let start = ordered.then(|| {
+                    attr("start")
                         .and_then(|s| s.trim().parse().ok())
                         .unwrap_or(1)
                 });
@@ -559,7 +671,7 @@ impl Reader {
                     self.push(RawBlock::List { start, items });
                 }
             }
-            "table" => {
+            Role::Table => {
                 self.flush();
                 let images = self.images.len();
                 match self.table(element) {
@@ -572,29 +684,83 @@ impl Reader {
                     }
                 }
             }
-            "td" | "th" => {
+            Role::Cell => {
                 self.children(element);
                 self.spans.push_str(" ");
             }
-            "pre" => {
+            Role::Preformatted => {
                 self.flush();
                 self.preformatted += 1;
                 self.children(element);
                 self.preformatted -= 1;
                 self.flush();
             }
-            name if is_block(name) => {
-                self.flush();
-                let outer = self.alignment;
-                if let Some(alignment) = alignment_of(element) {
-                    self.alignment = alignment;
-                }
+            Role::Block(alignment) => {
+                let outer = self.start_block(alignment);
                 self.children(element);
-                self.flush();
-                self.alignment = outer;
+                self.end_block(outer);
             }
-            _ => self.children(element),
         }
+    }
+
+    /// Starts an element met in a stream, as `element` reads it; `None` for one that
+    /// `element` reads as a whole. `br` and `hr` are read only when written empty: the
+    /// tree path ignores what such an element holds.
+    fn start_tag<'a>(
+        &mut self,
+        name: &str,
+        attribute: impl Fn(&str) -> Option<&'a str>,
+        empty: bool,
+    ) -> Option<Opened> {
+        if self.depth == 0 && is_note(&attribute) {
+            return None;
+        }
+        match role(name, attribute) {
+            Role::LineBreak if empty => self.spans.line_break(),
+            Role::Rule if empty => self.rule(),
+            Role::Spans(kinds) => {
+                for kind in &kinds {
+                    self.spans.open(kind.clone());
+                }
+                return Some(Opened::Spans(kinds.len()));
+            }
+            Role::Content => {}
+            Role::Block(alignment) => return Some(Opened::Block(self.start_block(alignment))),
+            _ => return None,
+        }
+        Some(Opened::Content)
+    }
+
+    fn end_tag(&mut self, opened: Opened) {
+        match opened {
+            Opened::Spans(count) => {
+                for _ in 0..count {
+                    self.spans.close();
+                }
+            }
+            Opened::Content => {}
+            Opened::Block(outer) => self.end_block(outer),
+        }
+    }
+
+    fn rule(&mut self) {
+        self.flush();
+        self.push(RawBlock::SceneBreak);
+    }
+
+    /// Starts a block set as `alignment` says; gives the alignment to restore at its end.
+    fn start_block(&mut self, alignment: Option<Option<Alignment>>) -> Option<Alignment> {
+        self.flush();
+        let outer = self.alignment;
+        if let Some(alignment) = alignment {
+            self.alignment = alignment;
+        }
+        outer
+    }
+
+    fn end_block(&mut self, outer: Option<Alignment>) {
+        self.flush();
+        self.alignment = outer;
     }
 
     /// Reads the element's content inside the spans `kinds`, outermost first.
@@ -727,13 +893,16 @@ impl Reader {
 /// How a block element sets its text: `Some(None)` when it says left or justified (which
 /// undoes an alignment around it), `None` when it says nothing. `align="center"`,
 /// `style="text-align: center"`, a `center` or `right` class, and `<center>` all count.
-fn alignment_of(element: ElementRef) -> Option<Option<Alignment>> {
-    if element.value().name() == "center" {
+fn alignment_of<'a>(
+    name: &str,
+    attribute: impl Fn(&str) -> Option<&'a str>,
+) -> Option<Option<Alignment>> {
+    if name == "center" {
         return Some(Some(Alignment::Center));
     }
     // Asked of every paragraph, most of which say nothing: nothing is copied until an
     // attribute does.
-    let from_style = attribute(element, "style").and_then(|style| {
+    let from_style = attribute("style").and_then(|style| {
         style.split(';').find_map(|declaration| {
             let (property, value) = declaration.split_once(':')?;
             property
@@ -743,21 +912,19 @@ fn alignment_of(element: ElementRef) -> Option<Option<Alignment>> {
         })
     });
     let from_class = || {
-        attribute(element, "class")?
-            .split_ascii_whitespace()
-            .find_map(|c| {
-                let is = |names: &[&str]| names.iter().any(|n| c.eq_ignore_ascii_case(n));
-                if is(&["center", "centered", "text-center", "centre"]) {
-                    Some("center")
-                } else if is(&["right", "text-right", "align-right"]) {
-                    Some("right")
-                } else {
-                    None
-                }
-            })
+        attribute("class")?.split_ascii_whitespace().find_map(|c| {
+            let is = |names: &[&str]| names.iter().any(|n| c.eq_ignore_ascii_case(n));
+            if is(&["center", "centered", "text-center", "centre"]) {
+                Some("center")
+            } else if is(&["right", "text-right", "align-right"]) {
+                Some("right")
+            } else {
+                None
+            }
+        })
     };
     let value = from_style
-        .or_else(|| attribute(element, "align"))
+        .or_else(|| attribute("align"))
         .or_else(from_class)?
         .to_ascii_lowercase();
     match value.trim() {
@@ -770,14 +937,12 @@ fn alignment_of(element: ElementRef) -> Option<Option<Alignment>> {
 
 /// What a `span` or `font` says by its inline style or class, as the editors of story
 /// sites write it (`style="text-decoration: underline"`, `class="smallcaps"`).
-fn styled_spans(element: ElementRef) -> Vec<SpanKind> {
-    let style = attribute(element, "style")
+fn styled_spans<'a>(attribute: impl Fn(&str) -> Option<&'a str>) -> Vec<SpanKind> {
+    let style = attribute("style")
         .unwrap_or_default()
         .to_ascii_lowercase()
         .replace(' ', "");
-    let class = attribute(element, "class")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let class = attribute("class").unwrap_or_default().to_ascii_lowercase();
     let classes: Vec<&str> = class.split_ascii_whitespace().collect();
     let has_class = |names: &[&str]| classes.iter().any(|c| names.contains(c));
     let mut kinds = Vec::new();

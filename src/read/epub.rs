@@ -76,7 +76,13 @@ pub(super) fn read_epub(bytes: &[u8]) -> Result<Found, ReadError> {
             .par_iter()
             .map(|(item, text)| {
                 let page = format!("<html><body>{}</body></html>", body_of(text));
-                html::ao3_page(&super::tree::parse_page(&page, is_xhtml(item)))
+                let xhtml = is_xhtml(item);
+                // Pages of chapter text are read from their tags, without a tree.
+                xhtml
+                    .then(|| super::tree::xhtml_events(&page))
+                    .flatten()
+                    .and_then(|events| html::ao3_text_page(&events))
+                    .unwrap_or_else(|| html::ao3_page(&super::tree::parse_page(&page, xhtml)))
             })
             .collect();
         if let Some(mut found) = html::ao3_from_pages(read) {
@@ -775,6 +781,121 @@ fn series_index(text: &str) -> Option<Number> {
 
 #[cfg(test)]
 mod tests {
+    /// The page as `read_epub` gives it to the AO3 readers, read both ways: from its tags,
+    /// when that path takes it, and from its tree.
+    fn read_both_ways(page: &str) -> (Option<String>, String) {
+        let page = format!("<html><body>{}</body></html>", body_of(page));
+        let streamed = crate::read::tree::xhtml_events(&page)
+            .and_then(|events| html::ao3_text_page(&events))
+            .map(|read| format!("{read:#?}"));
+        let tree = html::ao3_page(&crate::read::tree::parse_page(&page, true));
+        (streamed, format!("{tree:#?}"))
+    }
+
+    fn page(body: &str) -> String {
+        format!(
+            "<?xml version='1.0' encoding='utf-8'?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\
+             <head><title>T</title></head>\n<body class=\"calibre\">\n{body}\n</body></html>"
+        )
+    }
+
+    #[test]
+    fn streamed_pages_read_as_their_trees() {
+        // Pages of chapter text, which are read from their tags.
+        let streamed = [
+            r##"<div id="chapters" class="userstuff1"><div class="calibre1">
+               <h2 class="heading" id="calibre_toc_4">Chapter 2: <a id="x"/>The  Storm</h2>
+               </div>
+               <div class="userstuff2"><p class="calibre7">It was ''late'', she said.<br class="calibre1"/> <br/>Then <i>she <b>left</b></i> &amp; ran&#8230;</p>
+               <p>  </p><p>* * *</p><!-- a comment -->
+               <p style="text-align: center">Centred <span style="font-style: italic">text</span></p>
+               <p align="right">Right <u>under</u> <s>gone</s> H<sub>2</sub>O x<sup>2</sup></p>
+               <p class="center">By class, <a href="https://example.com/x?a=1&amp;b=2">out</a>,
+               <a href="#note">in</a>, <a href="chapter2.xhtml#top">there</a>, <a>nowhere</a>.</p>
+               <hr/><p>After the rule, <small>small</small> and <abbr>ABBR</abbr>; <span class="smallcaps">caps</span>.</p>
+               <div class="calibre3"><p>Nested <em>block</em></p>Loose text after it</div>
+               <p/><P>Upper case</P><p>Line one&#13;&#10;line two</p>
+               </div>
+               Text directly in the area.
+               <div class="calibre1"><div class="calibre10" id="calibre_pb_6"></div></div>
+               </div>"##,
+            r##"<div id="chapters"><div class="toc"><h2 class="toc-heading">Prologue</h2></div>
+               <div class="userstuff"></div><div class="userstuff">Text in no paragraph</div>
+               <div class="plain">Text in no paragraph, in a div of no known class</div></div>"##,
+            r##"<div id="chapters"><div class="x"><h2 class="heading"> </h2></div>
+               <div><p><em><em><em><em><em><em><em><em><em><em>deep</em></em></em></em></em></em></em></em></em></em></p></div></div>"##,
+        ];
+        for body in streamed {
+            let (fast, tree) = read_both_ways(&page(body));
+            assert_eq!(fast.as_deref(), Some(tree.as_str()), "{body}");
+        }
+        // Pages with more in them are left to the tree.
+        let left_to_the_tree = [
+            r##"<div id="preface"><h1>Title</h1></div><div id="chapters"><div><p>Text</p></div></div>"##,
+            r##"<div id="chapters"><div class="meta group"><h2 class="heading">One</h2></div></div>"##,
+            r##"<div id="chapters"><div id="endnotes1"><p>Notes</p></div></div>"##,
+            r##"<div id="chapters"><div><blockquote><p>Quoted</p></blockquote></div></div>"##,
+            r##"<div id="chapters"><div><p>x</p><ul><li>Item</li></ul></div></div>"##,
+            r##"<div id="chapters"><div><p>x</p><table><tr><td>a</td><td>b</td></tr></table></div></div>"##,
+            r##"<div id="chapters"><div><p><img src="a.png" alt="A"/></p></div></div>"##,
+            r##"<div id="chapters"><div><p id="authors-note">Note</p></div></div>"##,
+            r##"<div id="chapters"><div><h3>Inner heading</h3><p>Text</p></div></div>"##,
+            r##"<div id="chapters"><div class="userstuff"><h2>Inner heading</h2><p>x</p></div></div>"##,
+            r##"<div id="chapters"><div><p>a<br>b</br></p></div></div>"##,
+            r##"<div id="chapters"><div><p>x</p><pre>x</pre></div></div>"##,
+            r##"<div id="chapters"><h2 class="toc-heading">Bare heading</h2></div>"##,
+            r##"<div id="chapters"><div><p>Text</p></div></div><div><p>More</p></div>"##,
+            r##"<div id="chapters"><div><svg xmlns="http://www.w3.org/2000/svg"/></div></div>"##,
+            r##"<div id="chapters"><div><p>Unknown &nbsp; entity</p></div></div>"##,
+            r##"<div id="chapters"><div><p>Unclosed</div></div>"##,
+        ];
+        for body in left_to_the_tree {
+            let (fast, tree) = read_both_ways(&page(body));
+            assert_eq!(fast, None, "{body}\n{tree}");
+        }
+    }
+
+    #[test]
+    fn real_ao3_epub_pages_read_as_their_trees() {
+        let folder =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/exports/ao3");
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            assert_ne!(
+                std::env::var("REQUIRE_SHARED_SAMPLES").as_deref(),
+                Ok("1"),
+                "REQUIRE_SHARED_SAMPLES=1 but {} is missing",
+                folder.display()
+            );
+            return;
+        };
+        let mut streamed = 0;
+        for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+            if path.extension().and_then(|e| e.to_str()) != Some("epub") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).expect("the sample reads");
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+            for index in 0..zip.len() {
+                let mut entry = zip.by_index(index).expect("an entry");
+                let name = entry.name().expect("a name").to_string();
+                if !name.ends_with("html") {
+                    continue;
+                }
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut entry, &mut text).expect("UTF-8");
+                let (fast, tree) = read_both_ways(&text);
+                if let Some(fast) = fast {
+                    assert_eq!(fast, tree, "{} {name}", path.display());
+                    streamed += 1;
+                }
+            }
+        }
+        assert!(
+            streamed > 0,
+            "no page of the AO3 samples was read from its tags"
+        );
+    }
+
     #[test]
     fn the_body_is_found_in_any_case() {
         for (page, body) in [

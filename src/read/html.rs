@@ -457,6 +457,163 @@ pub(super) fn ao3_page(document: &Html) -> Ao3Page {
     page
 }
 
+/// `ao3_page` for a page of an AO3 EPUB that holds only chapter headings and chapter
+/// text, which is most of a long work: read from the page's tags without building its
+/// tree, which costs more than the rest of reading. `None` for any page with more in it
+/// (the preface, notes, pictures, quotes, lists…), which `ao3_page` then reads; the test
+/// `streamed_pages_read_as_their_trees` holds the two to the same result.
+pub(super) fn ao3_text_page(events: &[dom::Streamed]) -> Option<Ao3Page> {
+    let [html] = only_elements(events)?[..] else {
+        return None;
+    };
+    let [body] = only_elements(html.content)?[..] else {
+        return None;
+    };
+    let [area] = elements(body.content)[..] else {
+        return None;
+    };
+    if body.name != "body" || area.name != "div" || area.start.attribute("id") != Some("chapters") {
+        return None;
+    }
+    let mut page = Ao3Page {
+        has_chapters: true,
+        ..Ao3Page::default()
+    };
+    for child in elements(area.content) {
+        let id = child.start.attribute("id").unwrap_or_default();
+        let classes: Vec<&str> = child
+            .start
+            .attribute("class")
+            .unwrap_or_default()
+            .split_ascii_whitespace()
+            .collect();
+        // What `ao3_page` finds by id anywhere, and the chapter headings it knows by class,
+        // are left to it.
+        let marked = |event: &dom::Streamed| {
+            matches!(
+                event.attribute("id"),
+                Some("preface" | "chapters" | "afterword")
+            ) || event
+                .attribute("id")
+                .is_some_and(|id| id.starts_with("endnotes"))
+        };
+        if child.name != "div"
+            || marked(child.start)
+            || child.content.iter().any(marked)
+            || (classes.contains(&"meta") && classes.contains(&"group"))
+            || id.starts_with("endnotes")
+        {
+            return None;
+        }
+        let is_userstuff = classes.iter().any(|c| c.starts_with("userstuff"));
+        let has = |names: &[&str]| {
+            child.content.iter().any(|event| {
+                matches!(event, dom::Streamed::Start(tag) if names.contains(&tag.name.as_ref()))
+            })
+        };
+        if has(&["h1", "h2", "h3", "h4", "h5", "h6"]) {
+            // A chapter's heading, alone in its `div`.
+            let [heading] = only_elements(child.content)?[..] else {
+                return None;
+            };
+            let heading_classes = heading.start.attribute("class").unwrap_or_default();
+            let is_heading = heading_classes
+                .split_ascii_whitespace()
+                .any(|c| c == "heading");
+            if heading.name != "h2"
+                || (!is_heading && is_userstuff)
+                || heading.content.iter().any(
+                    |event| matches!(event, dom::Streamed::Start(tag) if dom::is_block(&tag.name)),
+                )
+            {
+                return None;
+            }
+            let text: String = heading
+                .content
+                .iter()
+                .filter_map(|event| match event {
+                    dom::Streamed::Text(text) => Some(text.as_ref()),
+                    _ => None,
+                })
+                .collect();
+            page.parts.push(Ao3Part::Chapter(RawChapter {
+                title: Some(dom::collapse(&text)).filter(|t| !t.is_empty()),
+                ..RawChapter::default()
+            }));
+        } else if is_userstuff || has(&["p"]) {
+            let items = dom::streamed_items(child.content)?;
+            page.parts.push(Ao3Part::Text(
+                items.into_iter().map(Item::into_block).collect(),
+            ));
+        }
+    }
+    Some(page)
+}
+
+/// An element of a stream of tags: its start tag and what lies between it and its end.
+#[derive(Clone, Copy)]
+struct StreamedElement<'e, 'a> {
+    name: &'e str,
+    start: &'e dom::Streamed<'a>,
+    content: &'e [dom::Streamed<'a>],
+}
+
+/// The elements at the top level of a balanced run of tags, text between them left out.
+fn elements<'e, 'a>(events: &'e [dom::Streamed<'a>]) -> Vec<StreamedElement<'e, 'a>> {
+    let mut found = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (index, event) in events.iter().enumerate() {
+        match event {
+            dom::Streamed::Start(tag) if tag.empty && depth == 0 => {
+                found.push((index, index + 1));
+            }
+            dom::Streamed::Start(tag) if tag.empty => {}
+            dom::Streamed::Start(_) => {
+                if depth == 0 {
+                    start = index;
+                }
+                depth += 1;
+            }
+            dom::Streamed::End => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    found.push((start, index));
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(start, end)| {
+            let event = &events[start];
+            let dom::Streamed::Start(tag) = event else {
+                return None;
+            };
+            Some(StreamedElement {
+                name: &tag.name,
+                start: event,
+                content: events.get(start + 1..end).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// The elements of a run of tags that holds nothing else but white space.
+fn only_elements<'e, 'a>(events: &'e [dom::Streamed<'a>]) -> Option<Vec<StreamedElement<'e, 'a>>> {
+    let mut depth = 0usize;
+    for event in events {
+        match event {
+            dom::Streamed::Start(tag) if !tag.empty => depth += 1,
+            dom::Streamed::End => depth = depth.saturating_sub(1),
+            dom::Streamed::Text(text) if depth == 0 && !text.trim().is_empty() => return None,
+            _ => {}
+        }
+    }
+    Some(elements(events))
+}
+
 /// One child of the chapters area as what it is to the story, if anything.
 fn ao3_part(child: ElementRef, images: &mut Vec<String>) -> Option<Ao3Part> {
     let classes: Vec<&str> = child.value().classes().collect();

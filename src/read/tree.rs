@@ -22,7 +22,7 @@ use std::cell::Ref;
 
 // After these a browser starts a new line and the story readers a new block, so white
 // space that follows one is not shown.
-use super::dom::is_block;
+use super::dom::{is_block, StartTag, Streamed};
 
 pub(super) fn parse_document(text: &str) -> Html {
     html5ever::parse_document(sink_for(text), Default::default()).one(text)
@@ -114,6 +114,92 @@ pub(super) fn parse_xhtml(text: &str) -> Option<Html> {
         }
     }
     (open.len() == 1).then(|| sink.finish())
+}
+
+/// The tags and texts of a well-formed XHTML page, in the order of the page, for readers
+/// that need no tree: the text pieces are those `parse_xhtml` would make text nodes of.
+/// `None` for a page `parse_xhtml` would not read, and for one that declares a namespace
+/// (an SVG drawing, say), which only the tree tells apart.
+pub(super) fn xhtml_events(text: &str) -> Option<Vec<Streamed<'_>>> {
+    let mut reader = Reader::from_str(text);
+    let mut events = Vec::new();
+    let mut depth = 0usize;
+    let mut pending: Cow<str> = Cow::Borrowed("");
+    loop {
+        let event = reader.read_event().ok()?;
+        match event {
+            Event::Text(piece) => match piece.decode().ok()? {
+                Cow::Borrowed(piece) if pending.is_empty() => pending = Cow::Borrowed(piece),
+                piece => pending.to_mut().push_str(&piece),
+            },
+            Event::CData(piece) => pending.to_mut().push_str(std::str::from_utf8(&piece).ok()?),
+            Event::GeneralRef(reference) => pending.to_mut().push(resolve_reference(&reference)?),
+            Event::Start(ref tag) | Event::Empty(ref tag) => {
+                if tag.name().prefix().is_some() {
+                    return None;
+                }
+                flush_streamed(&mut pending, &mut events, depth);
+                // The tag as a slice of the page, so that its name and attributes are
+                // read from the page itself, with nothing copied.
+                let bytes: &[u8] = tag;
+                let offset = (bytes.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+                let raw = text
+                    .get(offset..offset + bytes.len())
+                    .filter(|raw| raw.as_ptr() == bytes.as_ptr())?;
+                let name_len = tag.name().as_ref().len();
+                let name = raw.get(..name_len)?;
+                let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(name.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(name)
+                };
+                let mut attributes = Vec::new();
+                for attribute in quick_xml::events::attributes::Attributes::new(raw, name_len) {
+                    let attribute = attribute.ok()?;
+                    let key = std::str::from_utf8(attribute.key.into_inner()).ok()?;
+                    if key == "xmlns" || key.starts_with("xmlns:") {
+                        return None;
+                    }
+                    attributes.push((key, attribute.unescape_value().ok()?));
+                }
+                let empty = matches!(event, Event::Empty(_));
+                events.push(Streamed::Start(StartTag {
+                    name,
+                    attributes,
+                    empty,
+                }));
+                if !empty {
+                    depth += 1;
+                }
+            }
+            Event::End(_) => {
+                flush_streamed(&mut pending, &mut events, depth);
+                events.push(Streamed::End);
+                depth = depth.checked_sub(1)?;
+            }
+            // A comment ends a text node, as in the tree.
+            Event::Comment(_) => flush_streamed(&mut pending, &mut events, depth),
+            Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+            Event::Eof => break,
+        }
+    }
+    (depth == 0).then_some(events)
+}
+
+/// Ends the text gathered since the last tag. Text outside the root element is only the
+/// white space around it, as in `flush_text`.
+fn flush_streamed<'a>(pending: &mut Cow<'a, str>, events: &mut Vec<Streamed<'a>>, depth: usize) {
+    let text = std::mem::replace(pending, Cow::Borrowed(""));
+    if text.is_empty() || depth == 0 {
+        return;
+    }
+    // `flush_text` reads every line end as `\n`.
+    let text = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        text
+    };
+    events.push(Streamed::Text(text));
 }
 
 /// Appends the text gathered since the last tag to `parent`; text outside the root
