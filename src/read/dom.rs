@@ -181,34 +181,100 @@ enum Opened {
     Content,
     /// A block, with the alignment to restore at its end.
     Block(Option<Alignment>),
+    /// A quote, read by a reader of its own until its end.
+    Quote,
+    /// A list, with the items read so far: each element inside it is an item, read by a
+    /// reader of its own, and text between them is not shown.
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<RawBlock>>,
+    },
+    Item,
 }
 
-/// Reads a run of tags and texts (the content of some element) as top-level items, as
-/// [`items`] reads the same element from a tree; `None` when it holds an element that
-/// is read as a whole (headings, quotes, lists, tables, pictures, notes, preformatted and
-/// dropped elements), which only the tree can give.
-pub(super) fn streamed_items(events: &[Streamed]) -> Option<Vec<Item>> {
-    let mut reader = Reader::default();
-    let mut open = Vec::new();
+/// Reads a run of tags and texts (the content of some element) as top-level items, with
+/// the addresses of pictures whose description took their place, as [`items`] reads the
+/// same element from a tree; `None` when it holds an element that is read as a whole
+/// (headings, tables, notes, preformatted and dropped elements), which only the tree can
+/// give.
+pub(super) fn streamed_items(events: &[Streamed]) -> Option<(Vec<Item>, Vec<String>)> {
+    // The reader of the page, then one for each quote and list item being read.
+    let mut readers = vec![Reader::default()];
+    let mut open: Vec<Opened> = Vec::new();
     for event in events {
+        let in_list = matches!(open.last(), Some(Opened::List { .. }));
         match event {
+            Streamed::Start(tag) if in_list => {
+                if !tag.empty {
+                    let depth = readers.last()?.depth;
+                    readers.push(Reader::nested_at(depth)?);
+                    open.push(Opened::Item);
+                }
+            }
             Streamed::Start(tag) => {
+                let reader = readers.last_mut()?;
                 let opened = reader.start_tag(&tag.name, |key| tag.attribute(key), tag.empty)?;
+                if matches!(opened, Opened::Quote) {
+                    let depth = reader.depth;
+                    readers.push(Reader::nested_at(depth)?);
+                }
                 if tag.empty {
-                    reader.end_tag(opened);
+                    end_streamed(&mut readers, &mut open, opened)?;
                 } else {
                     open.push(opened);
                 }
             }
-            Streamed::End => reader.end_tag(open.pop()?),
-            Streamed::Text(text) => reader.text(text),
+            Streamed::End => {
+                let opened = open.pop()?;
+                end_streamed(&mut readers, &mut open, opened)?;
+            }
+            Streamed::Text(_) if in_list => {}
+            Streamed::Text(text) => readers.last_mut()?.text(text),
         }
     }
+    let [mut reader] = <[Reader; 1]>::try_from(readers).ok()?;
     if !open.is_empty() {
         return None;
     }
     reader.flush();
-    Some(reader.items)
+    Some((reader.items, reader.images))
+}
+
+/// Ends an element read from a stream; `open` holds the elements still open around it.
+fn end_streamed(readers: &mut Vec<Reader>, open: &mut [Opened], opened: Opened) -> Option<()> {
+    match opened {
+        Opened::Spans(count) => {
+            let reader = readers.last_mut()?;
+            for _ in 0..count {
+                reader.spans.close();
+            }
+        }
+        Opened::Content => {}
+        Opened::Block(outer) => readers.last_mut()?.end_block(outer),
+        Opened::Quote => {
+            let inner = readers.pop()?;
+            let outer = readers.last_mut()?;
+            let blocks = inner.into_blocks(&mut outer.images);
+            if !blocks.is_empty() {
+                outer.push(RawBlock::Quote(blocks));
+            }
+        }
+        Opened::List { start, items } => {
+            if !items.is_empty() {
+                readers.last_mut()?.push(RawBlock::List { start, items });
+            }
+        }
+        Opened::Item => {
+            let inner = readers.pop()?;
+            let outer = readers.last_mut()?;
+            let blocks = inner.into_blocks(&mut outer.images);
+            if let (Some(Opened::List { items, .. }), false) = (open.last_mut(), blocks.is_empty())
+            {
+                items.push(blocks);
+            }
+        }
+    }
+    Some(())
 }
 
 /// An element that holds an author's note, in the layouts that mark them.
@@ -609,26 +675,7 @@ impl Reader {
             Role::Dropped => {}
             Role::LineBreak => self.spans.line_break(),
             Role::Rule => self.rule(),
-            Role::Picture => {
-                let alt = attr("alt").map(collapse).unwrap_or_default();
-                let src = attr("src").map(str::trim).unwrap_or_default();
-                if !src.is_empty() {
-                    self.images.push(src.to_string());
-                }
-                // A picture that starts a block stands on a line of its own, and the book
-                // can hold it if it is in the same book; one inside a line of text is a
-                // word of it (a smiley), and its description is.
-                if is_in_book(src) && self.spans.is_empty() {
-                    self.flush();
-                    self.push(RawBlock::Picture(RawPicture {
-                        src: src.to_string(),
-                        alt,
-                        image: None,
-                    }));
-                } else if !alt.is_empty() {
-                    self.spans.push_str(&format!("[{alt}]"));
-                }
-            }
+            Role::Picture => self.picture(attr("alt"), attr("src")),
             Role::Spans(kinds) => self.span(element, &kinds),
             Role::Content => self.children(element),
             Role::Heading(level) => {
@@ -657,11 +704,7 @@ impl Reader {
             }
             Role::List { ordered } => {
                 self.flush();
-                let start = ordered.then(|| {
-                    attr("start")
-                        .and_then(|s| s.trim().parse().ok())
-                        .unwrap_or(1)
-                });
+                let start = ordered.then(|| list_start(attr("start")));
                 let items: Vec<Vec<RawBlock>> = element
                     .child_elements()
                     .map(|item| self.nested(item))
@@ -704,8 +747,10 @@ impl Reader {
     }
 
     /// Starts an element met in a stream, as `element` reads it; `None` for one that
-    /// `element` reads as a whole. `br` and `hr` are read only when written empty: the
-    /// tree path ignores what such an element holds.
+    /// `element` reads as a whole (headings, tables, cells, notes, preformatted and dropped
+    /// elements). A quote or a list is only begun here: `streamed_items` gives what it
+    /// holds readers of their own. `br`, `hr` and `img` are read only when written empty:
+    /// the tree ignores what such an element holds.
     fn start_tag<'a>(
         &mut self,
         name: &str,
@@ -715,9 +760,21 @@ impl Reader {
         if self.depth == 0 && is_note(&attribute) {
             return None;
         }
-        match role(name, attribute) {
+        match role(name, &attribute) {
             Role::LineBreak if empty => self.spans.line_break(),
             Role::Rule if empty => self.rule(),
+            Role::Picture if empty => self.picture(attribute("alt"), attribute("src")),
+            Role::Quote if self.depth < MAX_NESTING => {
+                self.flush();
+                return Some(Opened::Quote);
+            }
+            Role::List { ordered } if self.depth < MAX_NESTING => {
+                self.flush();
+                return Some(Opened::List {
+                    start: ordered.then(|| list_start(attribute("start"))),
+                    items: Vec::new(),
+                });
+            }
             Role::Spans(kinds) => {
                 for kind in &kinds {
                     self.spans.open(kind.clone());
@@ -729,18 +786,6 @@ impl Reader {
             _ => return None,
         }
         Some(Opened::Content)
-    }
-
-    fn end_tag(&mut self, opened: Opened) {
-        match opened {
-            Opened::Spans(count) => {
-                for _ in 0..count {
-                    self.spans.close();
-                }
-            }
-            Opened::Content => {}
-            Opened::Block(outer) => self.end_block(outer),
-        }
     }
 
     fn rule(&mut self) {
@@ -857,9 +902,46 @@ impl Reader {
             ..Reader::default()
         };
         inner.children(element);
-        inner.flush();
-        self.images.append(&mut inner.images);
-        inner.items.into_iter().map(Item::into_block).collect()
+        inner.into_blocks(&mut self.images)
+    }
+
+    /// A reader for what a quote or list item holds, inside a reader at `depth`; `None`
+    /// past the nesting a stream is read to.
+    fn nested_at(depth: usize) -> Option<Reader> {
+        (depth < MAX_NESTING).then(|| Reader {
+            depth: depth + 1,
+            ..Reader::default()
+        })
+    }
+
+    /// What a nested reader read, as blocks; the pictures it met go to `images`.
+    fn into_blocks(mut self, images: &mut Vec<String>) -> Vec<RawBlock> {
+        self.flush();
+        images.append(&mut self.images);
+        self.items.into_iter().map(Item::into_block).collect()
+    }
+
+    /// A picture: a block of its own when it starts one and is in the book, else its
+    /// description in the line.
+    fn picture(&mut self, alt: Option<&str>, src: Option<&str>) {
+        let alt = alt.map(collapse).unwrap_or_default();
+        let src = src.map(str::trim).unwrap_or_default();
+        if !src.is_empty() {
+            self.images.push(src.to_string());
+        }
+        // A picture that starts a block stands on a line of its own, and the book can
+        // hold it if it is in the same book; one inside a line of text is a word of it (a
+        // smiley), and its description is.
+        if is_in_book(src) && self.spans.is_empty() {
+            self.flush();
+            self.push(RawBlock::Picture(RawPicture {
+                src: src.to_string(),
+                alt,
+                image: None,
+            }));
+        } else if !alt.is_empty() {
+            self.spans.push_str(&format!("[{alt}]"));
+        }
     }
 
     fn push(&mut self, block: RawBlock) {
@@ -965,6 +1047,11 @@ fn styled_spans<'a>(attribute: impl Fn(&str) -> Option<&'a str>) -> Vec<SpanKind
         kinds.push(SpanKind::Marked(Mark::SmallCaps));
     }
     kinds
+}
+
+/// The number an ordered list starts at: 1 unless it says otherwise.
+fn list_start(value: Option<&str>) -> u64 {
+    value.and_then(|s| s.trim().parse().ok()).unwrap_or(1)
 }
 
 /// A cell's `colspan` or `rowspan`: HTML reads what is not a number from 1 up as 1, and

@@ -822,6 +822,14 @@ mod tests {
             r##"<div id="chapters"><div class="toc"><h2 class="toc-heading">Prologue</h2></div>
                <div class="userstuff"></div><div class="userstuff">Text in no paragraph</div>
                <div class="plain">Text in no paragraph, in a div of no known class</div></div>"##,
+            r##"<div id="chapters"><div class="userstuff"><p>Before</p>
+               <blockquote class="userstuff"><p>Quoted <em>words</em></p><p>and more</p>
+               <blockquote><ul><li>deep</li></ul></blockquote></blockquote>
+               <ol start="3"> <li>Three</li><li/><li><p>Four</p><p>and a half</p></li>text
+               <li><ul><li>inner</li></ul></li></ol><ul></ul><ol start="x"><li>One</li></ol>
+               <p><img src="images/a.png" alt="A  picture"/></p>
+               <p>Smile <img src="images/s.png" alt="smile"/> now, <img src="https://example.com/x.png" alt="remote"/>.</p>
+               <p><img src="https://example.com/y.png"/></p><blockquote> </blockquote></div></div>"##,
             r##"<div id="chapters"><div class="x"><h2 class="heading"> </h2></div>
                <div><p><em><em><em><em><em><em><em><em><em><em>deep</em></em></em></em></em></em></em></em></em></em></p></div></div>"##,
         ];
@@ -830,14 +838,19 @@ mod tests {
             assert_eq!(fast.as_deref(), Some(tree.as_str()), "{body}");
         }
         // Pages with more in them are left to the tree.
+        let deep = format!(
+            "<div id=\"chapters\"><div><p>x</p>{}deep{}</div></div>",
+            "<blockquote>".repeat(20),
+            "</blockquote>".repeat(20)
+        );
         let left_to_the_tree = [
             r##"<div id="preface"><h1>Title</h1></div><div id="chapters"><div><p>Text</p></div></div>"##,
             r##"<div id="chapters"><div class="meta group"><h2 class="heading">One</h2></div></div>"##,
             r##"<div id="chapters"><div id="endnotes1"><p>Notes</p></div></div>"##,
-            r##"<div id="chapters"><div><blockquote><p>Quoted</p></blockquote></div></div>"##,
-            r##"<div id="chapters"><div><p>x</p><ul><li>Item</li></ul></div></div>"##,
             r##"<div id="chapters"><div><p>x</p><table><tr><td>a</td><td>b</td></tr></table></div></div>"##,
-            r##"<div id="chapters"><div><p><img src="a.png" alt="A"/></p></div></div>"##,
+            r##"<div id="chapters"><div><p>x</p><ul><li><table><tr><td>a</td></tr></table></li></ul></div></div>"##,
+            r##"<div id="chapters"><div><p><img src="a.png">alt</img></p></div></div>"##,
+            deep.as_str(),
             r##"<div id="chapters"><div><p id="authors-note">Note</p></div></div>"##,
             r##"<div id="chapters"><div><h3>Inner heading</h3><p>Text</p></div></div>"##,
             r##"<div id="chapters"><div class="userstuff"><h2>Inner heading</h2><p>x</p></div></div>"##,

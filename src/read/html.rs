@@ -460,7 +460,7 @@ pub(super) fn ao3_page(document: &Html) -> Ao3Page {
 /// `ao3_page` for a page of an AO3 EPUB that holds only chapter headings and chapter
 /// text, which is most of a long work: read from the page's tags without building its
 /// tree, which costs more than the rest of reading. `None` for any page with more in it
-/// (the preface, notes, pictures, quotes, lists…), which `ao3_page` then reads; the test
+/// (the preface, notes, tables…), which `ao3_page` then reads; the test
 /// `streamed_pages_read_as_their_trees` holds the two to the same result.
 pub(super) fn ao3_text_page(events: &[dom::Streamed]) -> Option<Ao3Page> {
     let [html] = only_elements(events)?[..] else {
@@ -541,7 +541,8 @@ pub(super) fn ao3_text_page(events: &[dom::Streamed]) -> Option<Ao3Page> {
                 ..RawChapter::default()
             }));
         } else if is_userstuff || has(&["p"]) {
-            let items = dom::streamed_items(child.content)?;
+            let (items, images) = dom::streamed_items(child.content)?;
+            page.images.extend(images);
             page.parts.push(Ao3Part::Text(
                 items.into_iter().map(Item::into_block).collect(),
             ));
