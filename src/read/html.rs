@@ -480,7 +480,6 @@ pub(super) fn ao3_text_page(events: &[dom::Streamed]) -> Option<Ao3Page> {
         ..Ao3Page::default()
     };
     for child in elements(area.content) {
-        let id = child.start.attribute("id").unwrap_or_default();
         let classes: Vec<&str> = child
             .start
             .attribute("class")
@@ -490,18 +489,14 @@ pub(super) fn ao3_text_page(events: &[dom::Streamed]) -> Option<Ao3Page> {
         // What `ao3_page` finds by id anywhere, and the chapter headings it knows by class,
         // are left to it.
         let marked = |event: &dom::Streamed| {
-            matches!(
-                event.attribute("id"),
-                Some("preface" | "chapters" | "afterword")
-            ) || event
-                .attribute("id")
-                .is_some_and(|id| id.starts_with("endnotes"))
+            event.attribute("id").is_some_and(|id| {
+                matches!(id, "preface" | "chapters" | "afterword") || id.starts_with("endnotes")
+            })
         };
         if child.name != "div"
             || marked(child.start)
             || child.content.iter().any(marked)
             || (classes.contains(&"meta") && classes.contains(&"group"))
-            || id.starts_with("endnotes")
         {
             return None;
         }

@@ -193,13 +193,17 @@ fn flush_streamed<'a>(pending: &mut Cow<'a, str>, events: &mut Vec<Streamed<'a>>
     if text.is_empty() || depth == 0 {
         return;
     }
-    // `flush_text` reads every line end as `\n`.
     let text = if text.contains('\r') {
-        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+        Cow::Owned(xml_line_ends(&text))
     } else {
         text
     };
     events.push(Streamed::Text(text));
+}
+
+/// The text with every line end as `\n`, as XML reads it (and HTML too).
+fn xml_line_ends(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// Appends the text gathered since the last tag to `parent`; text outside the root
@@ -209,9 +213,8 @@ fn flush_text(sink: &LeanSink, parent: NodeId, pending: &mut String, depth: usiz
         return;
     }
     if depth > 1 {
-        // XML reads every line end as `\n`, as HTML does.
         let text = if pending.contains('\r') {
-            StrTendril::from(pending.replace("\r\n", "\n").replace('\r', "\n"))
+            StrTendril::from(xml_line_ends(pending))
         } else {
             StrTendril::from(pending.as_str())
         };
